@@ -1,0 +1,1 @@
+//! TS-CNS / CRS driver (cns.md). TODO.

@@ -1,0 +1,1 @@
+//! Which driver handles the card: ATR hints plus probing by SELECT. TODO.

@@ -1,0 +1,99 @@
+//! Card drivers, one per family, behind one `Card` trait (DESIGN.md "card").
+//!
+//! A driver speaks APDUs through an `iso7816::CardChannel` that the token opens for
+//! each operation (one PC/SC transaction), so every method takes the channel.
+
+pub mod cns;
+pub mod detect;
+pub mod pin;
+
+pub use pin::{Pin, PinKind, PinPolicy};
+
+use crate::iso7816::CardChannel;
+use crate::token::MechanismInfo;
+
+/// Why a card operation failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CardError {
+    /// 63Cx: wrong PIN, `tries_left` remaining.
+    PinIncorrect { tries_left: u8 },
+    /// 6983: PIN or PUK blocked.
+    PinLocked,
+    /// 6982: the operation needs a verified PIN the card does not (or no longer) hold.
+    SecurityStatusNotSatisfied,
+    /// The input does not fit the key.
+    DataLength,
+    /// The card does not support this operation.
+    NotSupported,
+    /// Transport failure (removed, reset, communication).
+    Transport(crate::transport::TransportError),
+    /// An unexpected status word for this command.
+    UnexpectedStatus { ins: u8, sw: u16 },
+    /// Card data that does not parse (certificate, TLV, personal data).
+    Malformed(&'static str),
+}
+
+impl From<crate::transport::TransportError> for CardError {
+    fn from(e: crate::transport::TransportError) -> Self {
+        CardError::Transport(e)
+    }
+}
+
+/// How the chip computes an RSA signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignatureKind {
+    /// The chip does raw RSA on a full block; the host pads (TS-CNS PSO DECIPHER, cns.md §5.1).
+    RawRsa,
+    /// The chip pads PKCS#1 v1.5 type 1 around a DigestInfo itself (CIE INTERNAL AUTHENTICATE, cie.md §7).
+    Pkcs1OnChip,
+}
+
+/// The public data a token is built from, read before any login.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicData {
+    /// Token serial (EF 1003 digits for TS-CNS, NIS for CIE).
+    pub serial: String,
+    /// Human-readable family, e.g. "TS-CNS" or "CIE".
+    pub family: &'static str,
+    /// Chip/variant name, e.g. "ST 2021" (CK_TOKEN_INFO.model).
+    pub model: String,
+    /// e.g. "STIncard" (CK_TOKEN_INFO.manufacturerID).
+    pub manufacturer: String,
+    /// Holder, "SURNAME GIVEN-NAME", when the card tells it before login.
+    pub holder: Option<String>,
+    /// DER of the authentication certificate, when readable before login.
+    pub certificate: Option<Vec<u8>>,
+}
+
+pub trait Card: Send {
+    /// Reads serial, holder and certificate (public files, no PIN).
+    fn read_public_data(&mut self, channel: &mut CardChannel<'_>) -> Result<PublicData, CardError>;
+
+    fn mechanisms(&self) -> &'static [MechanismInfo];
+
+    fn signature_kind(&self) -> SignatureKind;
+
+    fn pin_policy(&self, kind: PinKind) -> PinPolicy;
+
+    /// Reads a retry counter without spending a try; `Ok(None)` when the card cannot tell.
+    fn retries_left(
+        &mut self,
+        channel: &mut CardChannel<'_>,
+        kind: PinKind,
+    ) -> Result<Option<u8>, CardError>;
+
+    /// VERIFY (the PIN is already checked against `pin_policy`).
+    fn verify_pin(
+        &mut self,
+        channel: &mut CardChannel<'_>,
+        kind: PinKind,
+        pin: &Pin,
+    ) -> Result<(), CardError>;
+
+    /// Forgets the security state the driver holds for this card.
+    fn logout(&mut self, channel: &mut CardChannel<'_>) -> Result<(), CardError>;
+
+    /// The private-key operation with the authentication key.
+    /// `RawRsa`: `input` is a full modulus-length block. `Pkcs1OnChip`: `input` is a DigestInfo.
+    fn sign(&mut self, channel: &mut CardChannel<'_>, input: &[u8]) -> Result<Vec<u8>, CardError>;
+}

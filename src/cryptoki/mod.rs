@@ -1,0 +1,1 @@
+//! The PKCS#11 state machine in safe Rust (DESIGN.md "cryptoki"). TODO.

@@ -1,0 +1,1 @@
+//! The C ABI (DESIGN.md "ffi"). TODO.

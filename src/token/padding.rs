@@ -1,0 +1,1 @@
+//! Host-side RSA signature padding for chips that do raw RSA. TODO.

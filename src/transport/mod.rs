@@ -1,0 +1,74 @@
+//! The only way the module talks to readers and cards (DESIGN.md "transport").
+//!
+//! `ReaderSystem` lists readers and connects; a connected `Transport` opens one
+//! PC/SC transaction per multi-APDU operation (`Channel`), so that another process
+//! cannot interleave its commands with ours.
+
+mod pcsc_system;
+
+pub use pcsc_system::PcscSystem;
+
+use std::time::Duration;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransportError {
+    /// The PC/SC service is not running or not reachable.
+    NoService,
+    /// The reader has gone.
+    ReaderUnavailable,
+    /// No card in the reader.
+    NoCard,
+    /// The card was removed since we connected.
+    CardRemoved,
+    /// The card was reset by someone else since we connected: its security state is lost.
+    CardReset,
+    /// The card or reader did not answer, or answered something unusable.
+    Communication(String),
+    /// A blocking wait was cancelled (C_Finalize).
+    Cancelled,
+    Timeout,
+}
+
+impl std::fmt::Display for TransportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{self:?}")
+    }
+}
+
+impl std::error::Error for TransportError {}
+
+/// What a reader can carry: decides between one extended APDU and command chaining.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReaderCapabilities {
+    pub extended_apdu: bool,
+}
+
+/// The set of readers on this machine.
+pub trait ReaderSystem: Send + Sync {
+    /// Names of the readers currently attached, empty ones included.
+    fn readers(&self) -> Result<Vec<String>, TransportError>;
+    /// Connects (shared mode) to the card in `reader`; `Ok(None)` when the reader is empty.
+    fn connect(&self, reader: &str) -> Result<Option<Box<dyn Transport>>, TransportError>;
+    /// Blocks until a reader or card changes, the timeout passes (`Ok(false)`) or `cancel` is called.
+    fn wait_for_change(&self, timeout: Duration) -> Result<bool, TransportError>;
+    /// Wakes every `wait_for_change` (C_Finalize must unblock C_WaitForSlotEvent).
+    fn cancel(&self);
+}
+
+/// One connected card.
+pub trait Transport: Send {
+    fn atr(&self) -> &[u8];
+    fn capabilities(&self) -> ReaderCapabilities;
+    /// Begins one PC/SC transaction; it ends when the channel is dropped.
+    fn transaction(&mut self) -> Result<Box<dyn Channel + '_>, TransportError>;
+    /// Reconnects after `CardReset`; the card's security state (PIN, secure channel) is gone.
+    fn reconnect(&mut self) -> Result<(), TransportError>;
+    /// `Ok(())` while the same card is still in the reader.
+    fn check_present(&mut self) -> Result<(), TransportError>;
+}
+
+/// Exchanges raw APDUs inside one transaction.
+pub trait Channel {
+    /// Sends one command APDU and returns the response APDU (data ‖ SW1 SW2).
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError>;
+}

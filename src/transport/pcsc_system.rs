@@ -1,0 +1,3 @@
+//! PC/SC implementation of the transport on the `pcsc` crate. TODO.
+
+pub struct PcscSystem;
