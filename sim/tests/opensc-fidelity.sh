@@ -6,6 +6,7 @@
 # usage: opensc-fidelity.sh CARDSIM_BINARY [VARIANT]      (root: needs a private mount namespace)
 # Starts and tears down its own pcscd (private /run/pcscd) with the vpcd driver on a free port.
 # Prints the APDU counts OpenSC needed ("stats:" lines); exits non-zero on any failure.
+# FIDELITY_KEEP_TRACE=FILE keeps the card-side APDU trace (PIN data masked) for debugging.
 set -euo pipefail
 
 die() { echo "FAIL: $*" >&2; exit 1; }
