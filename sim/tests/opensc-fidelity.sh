@@ -66,7 +66,11 @@ export PCSCLITE_CSOCK_NAME="$D/run/pcscd.comm"
 
 # What a real CCID reader tells OpenSC: extended APDUs fit (cns-opensc.md, "Chaining vs extended").
 cat > "$D/opensc.conf" <<CONF
-app default { reader_driver pcsc { max_send_size = 65535; max_recv_size = 65536; } }
+app default {
+  reader_driver pcsc { max_send_size = 65535; max_recv_size = 65536; }
+  # Without this OpenSC "unblocks" with CHANGE REFERENCE DATA (cns-opensc.md, defects).
+  pkcs11 { user_pin_unblock_style = set_pin_in_unlogged_session; }
+}
 CONF
 export OPENSC_CONF="$D/opensc.conf"
 
@@ -139,6 +143,25 @@ grep -q "CKR_PIN_INCORRECT" "$D/bad.txt" || { cat "$D/bad.txt"; die "wrong PIN n
 pkcs11-tool --module "$module" --login --pin "$pin" --sign --id "$id" -m SHA256-RSA-PKCS \
   -i "$D/data" -o "$D/sig2" >/dev/null 2>&1 || die "sign after a wrong PIN"
 openssl dgst -sha256 -verify "$D/pub.pem" -signature "$D/sig2" "$D/data" >/dev/null || die "signature after a wrong PIN"
+
+# CHANGE REFERENCE DATA through OpenSC, and back.
+p11() { pkcs11-tool --module "$module" "$@" >"$D/p11.txt" 2>&1 || { cat "$D/p11.txt"; return 1; }; }
+p11 --change-pin --pin "$pin" --new-pin 24680 || die "change PIN"
+p11 --login --pin 24680 --sign --id "$id" -m SHA256-RSA-PKCS -i "$D/data" -o "$D/sig3" || die "sign with the new PIN"
+p11 --change-pin --pin 24680 --new-pin "$pin" || die "change PIN back"
+
+# Block the PIN with three wrong tries, then RESET RETRY COUNTER with the PUK through OpenSC.
+for _ in 1 2 3; do
+  pkcs11-tool --module "$module" --login --pin 11111 --sign --id "$id" -m SHA256-RSA-PKCS \
+    -i "$D/data" -o "$D/sig-bad" >"$D/bad.txt" 2>&1 && die "wrong PIN accepted"
+done
+grep -q "CKR_PIN_LOCKED" "$D/bad.txt" || { cat "$D/bad.txt"; die "third wrong PIN not CKR_PIN_LOCKED"; }
+if p11 --login --pin "$pin" --sign --id "$id" -m SHA256-RSA-PKCS -i "$D/data" -o "$D/sig-bad"; then
+  die "blocked PIN accepted"
+fi
+p11 --unlock-pin --puk 87654321 --new-pin "$pin" || die "unblock with the PUK"
+p11 --login --pin "$pin" --sign --id "$id" -m SHA256-RSA-PKCS -i "$D/data" -o "$D/sig4" || die "sign after unblock"
+openssl dgst -sha256 -verify "$D/pub.pem" -signature "$D/sig4" "$D/data" >/dev/null || die "signature after unblock"
 
 echo "stats: total $(stats)"
 echo "PASS: OpenSC lists and signs with the virtual $variant"
