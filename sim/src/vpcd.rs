@@ -83,7 +83,7 @@ fn write_message(stream: &mut TcpStream, payload: &[u8]) -> io::Result<()> {
 pub fn serve(card: &mut dyn VirtualCard, stream: &mut TcpStream, opts: &Options) -> io::Result<()> {
     let mut stats = ApduStats::default();
     if let Some(path) = &opts.stats {
-        stats.write_to(path)?;
+        stats.write_to(path, &card.counters())?;
     }
     while let Some(msg) = read_message(stream)? {
         match msg.as_slice() {
@@ -104,7 +104,7 @@ pub fn serve(card: &mut dyn VirtualCard, stream: &mut TcpStream, opts: &Options)
                 // Stats first: once the host has the response, the file already counts it.
                 stats.record(apdu.len(), resp.len());
                 if let Some(path) = &opts.stats {
-                    stats.write_to(path)?;
+                    stats.write_to(path, &card.counters())?;
                 }
                 write_message(stream, &resp)?;
             }
@@ -173,7 +173,10 @@ mod tests {
         drop(s);
         server.join().unwrap().unwrap();
         let line = std::fs::read_to_string(&stats).unwrap();
-        assert_eq!(line, "apdus=3 bytes_in=19 bytes_out=22\n");
+        assert_eq!(
+            line,
+            "apdus=3 bytes_in=19 bytes_out=22 pin_tries=3 puk_tries=10\n"
+        );
         let _ = std::fs::remove_file(stats);
     }
 }
