@@ -6,12 +6,11 @@
 mod common;
 
 use common::harness::{module_path, scratch_dir, PcscDaemon, VirtualCard};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 const PIN: &str = "12345678";
-const OPENSC_MODULE: &str = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so";
 
 fn card() -> &'static VirtualCard {
     static CARD: OnceLock<VirtualCard> = OnceLock::new();
@@ -182,31 +181,23 @@ fn pkcs11_tool_thread_and_fork_tests_pass() {
     succeed(pkcs11_tool(&module, &["--test-fork"], &[]), "--test-fork");
 }
 
-/// OpenSC with the reader limits a real CCID reader reports (cns-opensc.md "Chaining vs
-/// extended APDU"): vpcd reports none, so stock OpenSC would chain, which the ST 2021 refuses.
-fn opensc_conf(dir: &Path) -> PathBuf {
-    let conf = dir.join("opensc.conf");
-    std::fs::write(
-        &conf,
-        "app default {\n  reader_driver pcsc {\n    max_send_size = 65535;\n    max_recv_size = 65536;\n  }\n}\n",
-    )
-    .expect("write opensc.conf");
-    conf
-}
-
+/// Fidelity: Debian's OpenSC (itacns) lists, signs, changes and unblocks the PIN on each
+/// virtual TS-CNS variant (sim/tests/opensc-fidelity.sh runs its own private pcscd).
 #[test]
-fn opensc_itacns_reads_and_signs_with_the_virtual_card() {
-    let _guard = serial();
-    card();
-    let dir = scratch_dir("opensc-fidelity");
-    let conf = opensc_conf(&dir);
-    let env = [("OPENSC_CONF", conf.as_path())];
-    let module = Path::new(OPENSC_MODULE);
-    assert!(module.exists(), "{OPENSC_MODULE} (package opensc-pkcs11)");
-    let objects = succeed(pkcs11_tool(module, &["-O"], &env), "OpenSC -O");
-    assert!(
-        objects.contains("Certificate Object"),
-        "OpenSC lists the certificate:\n{objects}"
-    );
-    sign_and_verify(module, &env, "SHA256-RSA-PKCS", &dir);
+fn opensc_itacns_accepts_every_virtual_tscns_variant() {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("sim/tests/opensc-fidelity.sh");
+    for variant in ["stincard", "stincard-1024"] {
+        let output = Command::new("bash")
+            .arg(&script)
+            .arg(common::harness::cardsim_path())
+            .arg(variant)
+            .output()
+            .expect("run the fidelity script");
+        eprintln!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(output.status.success(), "OpenSC rejects the virtual {variant}");
+    }
 }
