@@ -5,6 +5,7 @@
 
 pub mod cns;
 pub mod detect;
+pub mod file;
 pub mod pin;
 
 pub use pin::{Pin, PinKind, PinPolicy};

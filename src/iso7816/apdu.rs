@@ -300,7 +300,7 @@ mod tests {
     fn case4_extended_pso_decipher_2048() {
         // cns.md §5.1: 00 2A 80 86 00 01 01 00 <256> 01 00
         let mut data = vec![0u8];
-        data.extend(std::iter::repeat(0xAB).take(256));
+        data.extend(std::iter::repeat_n(0xAB, 256));
         let c = Command::new(0, 0x2A, 0x80, 0x86)
             .with_data(data)
             .with_le(256);
