@@ -317,4 +317,4 @@ fn pso_chained(
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
