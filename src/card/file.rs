@@ -82,10 +82,17 @@ pub fn read_binary(
                     break;
                 }
             }
-            // The card cannot send that much in one response: smaller chunks.
-            StatusWord::WRONG_LENGTH if chunk > 255 => {
-                chunk = if chunk > 256 { 256 } else { 255 };
-                log::debug!("READ BINARY: card refused Le={want}, retrying with {chunk}");
+            // An extended Le is an untested path on most lots (cns.md §6.8): whatever the
+            // card objects to it, fall back to short reads.
+            sw if chunk > 256 && want > 256 && sw != StatusWord::SECURITY_STATUS_NOT_SATISFIED => {
+                log::debug!("READ BINARY: card answered {sw} to Le={want}, using short reads");
+                chunk = 256;
+                continue;
+            }
+            // The card refuses Le=00 (OpenSC never sends it, cns.md §3): 255 per read.
+            StatusWord::WRONG_LENGTH if chunk == 256 && want == 256 => {
+                log::debug!("READ BINARY: card refused Le=256, using 255");
+                chunk = 255;
                 continue;
             }
             // Offset past the end of the file (cns.md §3): what we have is all there is.
@@ -214,6 +221,31 @@ pub(crate) mod tests {
         assert_eq!(data, content);
         // 600 refused, 256 refused, then 255 + 255 + 90.
         assert_eq!(ch.apdus_sent(), 5);
+    }
+
+    #[test]
+    fn any_refusal_of_an_extended_le_falls_back_to_short_reads() {
+        struct NoExtended(FileCard);
+        impl Channel for NoExtended {
+            fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+                if apdu.len() == 7 {
+                    self.0.sent.push(apdu.to_vec());
+                    return Ok(vec![0x6B, 0x00]);
+                }
+                self.0.transmit(apdu)
+            }
+        }
+        let content = der_cert(600);
+        let mut card = NoExtended(FileCard {
+            content: content.clone(),
+            max_le: 256,
+            sent: vec![],
+        });
+        let mut ch = CardChannel::new(&mut card, EXT);
+        let data = read_binary(&mut ch, 600, ReadSize::Extended(65_535), der_end).unwrap();
+        assert_eq!(data, content);
+        // Extended refused, then 256 + 256 + 88.
+        assert_eq!(ch.apdus_sent(), 4);
     }
 
     #[test]
