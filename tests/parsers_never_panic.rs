@@ -47,10 +47,8 @@ impl Rng {
 fn parse_everything(input: &[u8]) {
     let _ = tlv::parse_one(input);
     let _ = tlv::encoded_length(input);
-    for item in tlv::TlvIter::new(input) {
-        if let Ok(t) = item {
-            let _ = t.children().count();
-        }
+    for t in tlv::TlvIter::new(input).flatten() {
+        let _ = t.children().count();
     }
     let _ = fcp::parse(input);
     let _ = atr::historical_bytes(input);

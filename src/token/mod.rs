@@ -74,6 +74,13 @@ pub struct Token {
     modulus_bits: usize,
 }
 
+/// What binding read from the card, before the token is built from it.
+struct Bound {
+    card: Box<dyn Card>,
+    public: crate::card::PublicData,
+    user_retries: RetryState,
+}
+
 /// Label of the authentication key pair objects (cns.md §2.1 names the key CNS0).
 const KEY_LABEL_SUFFIX: &str = "authentication";
 
@@ -90,17 +97,14 @@ impl Token {
             }
             other => other,
         };
-        let Some((card, public, retries)) = bound.map_err(card_error)? else {
+        let Some(bound) = bound.map_err(card_error)? else {
             return Ok(None);
         };
-        Ok(Some(Self::build(transport, card, public, retries)))
+        Ok(Some(Self::build(transport, bound)))
     }
 
     /// Detection, public data and the PIN retry counter, all in one transaction.
-    #[allow(clippy::type_complexity)]
-    fn detect_and_read(
-        transport: &mut dyn Transport,
-    ) -> Result<Option<(Box<dyn Card>, crate::card::PublicData, RetryState)>, CardError> {
+    fn detect_and_read(transport: &mut dyn Transport) -> Result<Option<Bound>, CardError> {
         let atr = transport.atr().to_vec();
         let capabilities = transport.capabilities();
         let mut tx = transport.transaction()?;
@@ -125,15 +129,19 @@ impl Token {
             public.serial,
             channel.apdus_sent()
         );
-        Ok(Some((card, public, retries)))
+        Ok(Some(Bound {
+            card,
+            public,
+            user_retries: retries,
+        }))
     }
 
-    fn build(
-        transport: Box<dyn Transport>,
-        card: Box<dyn Card>,
-        public: crate::card::PublicData,
-        user_retries: RetryState,
-    ) -> Token {
+    fn build(transport: Box<dyn Transport>, bound: Bound) -> Token {
+        let Bound {
+            card,
+            public,
+            user_retries,
+        } = bound;
         let certificate =
             public
                 .certificate
