@@ -89,13 +89,20 @@ impl Token {
     /// `Ok(None)`: a card this module does not support (logged with its ATR, never an error).
     pub fn bind(mut transport: Box<dyn Transport>) -> Result<Option<Token>, TokenError> {
         // Binding only reads public files, so after a reset by someone else it is safe to
-        // reconnect and start again (once).
-        let bound = match Self::detect_and_read(transport.as_mut()) {
-            Err(CardError::Transport(TransportError::CardReset)) => {
-                transport.reconnect().map_err(transport_error)?;
-                Self::detect_and_read(transport.as_mut())
+        // reconnect and start again.
+        let mut attempts = 0;
+        let bound = loop {
+            match Self::detect_and_read(transport.as_mut()) {
+                Err(CardError::Transport(TransportError::CardReset)) if attempts < 2 => {
+                    attempts += 1;
+                    transport.reconnect().map_err(transport_error)?;
+                }
+                // Reset again and again by others: nothing to do with a login.
+                Err(CardError::Transport(TransportError::CardReset)) => {
+                    return Err(TokenError::DeviceError)
+                }
+                other => break other,
             }
-            other => other,
         };
         let Some(bound) = bound.map_err(card_error)? else {
             return Ok(None);
@@ -254,24 +261,19 @@ impl Token {
         })
     }
 
-    /// Forgets the card's security state (and any PIN the driver held).
+    /// Forgets the security state the driver holds (and any PIN it kept).
     ///
-    /// TS-CNS has no command that drops a verified PIN, so the card is reset: otherwise the
-    /// PIN would stay verified for every other application sharing the reader.
+    /// The card itself keeps a verified PIN until it is reset or removed: TS-CNS has no
+    /// command that drops it (cns.md §3–4), and resetting the card would log out every other
+    /// application sharing it (DESIGN.md "the card is shared"). The cryptoki layer logs out
+    /// when a process closes its last session, so a reset here would make every short-lived
+    /// tool log the browser out (seen with concurrent pkcs11-tool runs). `Transport::reset`
+    /// stays available should a stricter policy be wanted.
     pub fn logout(&mut self) -> Result<(), TokenError> {
-        let result = self.in_transaction(|card, channel| card.logout(channel));
-        if let Err(e) = result {
-            log::debug!("logout: {e:?}");
-        }
-        match self.transport.reset() {
-            Ok(()) => Ok(()),
-            Err(TransportError::CardRemoved | TransportError::NoCard) => {
-                Err(TokenError::DeviceRemoved)
-            }
-            Err(e) => {
-                log::warn!("logout: card reset failed: {e}");
-                Err(TokenError::DeviceError)
-            }
+        match self.in_transaction(|card, channel| card.logout(channel)) {
+            // A reset dropped the state anyway.
+            Ok(()) | Err(CardError::Transport(TransportError::CardReset)) => Ok(()),
+            Err(e) => Err(card_error(e)),
         }
     }
 

@@ -313,12 +313,29 @@ fn reset_by_another_application_means_logged_out() {
 }
 
 #[test]
-fn logout_resets_the_card() {
+fn logout_leaves_other_applications_logged_in() {
     let (mut token, card, events) = setup();
     token.login(PinKind::User, PIN).unwrap();
     token.logout().unwrap();
-    assert_eq!(events.lock().unwrap().resets, 1);
-    assert!(!card.lock().unwrap().verified);
+    assert_eq!(events.lock().unwrap().resets, 0);
+    assert!(card.lock().unwrap().verified);
+}
+
+#[test]
+fn bind_survives_a_reset_by_another_application() {
+    let card = Arc::new(Mutex::new(MockCns::new()));
+    let events = Arc::new(Mutex::new(Events {
+        reset_pending: true,
+        ..Events::default()
+    }));
+    let transport = MockTransport {
+        card: card.clone(),
+        events: events.clone(),
+        atr: ST_2021_ATR.to_vec(),
+    };
+    let token = Token::bind(Box::new(transport)).unwrap().unwrap();
+    assert_eq!(token.info().serial, SERIAL);
+    assert_eq!(events.lock().unwrap().reconnects, 1);
 }
 
 #[test]

@@ -207,7 +207,8 @@ impl ReaderSystem for PcscSystem {
 }
 
 /// One connected card. Dropped with `LeaveCard`: the `pcsc` crate's own drop resets the
-/// card, which would log out every other application using it.
+/// card, which would log out every other application using it. No `pcsc::Card` may be
+/// dropped anywhere else.
 struct PcscTransport {
     card: Option<pcsc::Card>,
     reader: String,
@@ -217,22 +218,33 @@ struct PcscTransport {
 
 impl PcscTransport {
     fn new(card: pcsc::Card, reader: &str) -> Result<PcscTransport, TransportError> {
-        // SCardStatus, not GetAttrib(ATR): vpcd does not answer the attribute (HARNESS.md).
-        let atr = card.status2_owned().map_err(map_error)?.atr().to_vec();
-        // Extended APDUs: vpcd and CCID readers with extended support carry them. A reader
-        // could report short-only through SCARD_ATTR_MAXINPUT; we only log it for now.
-        match card.get_attribute_owned(Attribute::Maxinput) {
-            Ok(v) => log::debug!("{reader}: SCARD_ATTR_MAXINPUT {v:02X?}"),
-            Err(e) => log::debug!("{reader}: no SCARD_ATTR_MAXINPUT ({e})"),
-        }
-        Ok(PcscTransport {
+        // Owned by the transport first, so that every error path below disconnects with
+        // LeaveCard (our Drop) rather than resetting the card under other applications.
+        let mut transport = PcscTransport {
             card: Some(card),
             reader: reader.to_string(),
-            atr,
+            atr: Vec::new(),
             capabilities: ReaderCapabilities {
                 extended_apdu: true,
             },
-        })
+        };
+        // SCardStatus, not GetAttrib(ATR): vpcd does not answer the attribute (HARNESS.md).
+        // A reset by another application between connect and status is reported here.
+        let status = match transport.card()?.status2_owned() {
+            Err(pcsc::Error::ResetCard) => {
+                transport.reconnect()?;
+                transport.card()?.status2_owned()
+            }
+            other => other,
+        };
+        transport.atr = status.map_err(map_error)?.atr().to_vec();
+        // Extended APDUs: vpcd and CCID readers with extended support carry them. A reader
+        // could report short-only through SCARD_ATTR_MAXINPUT; we only log it for now.
+        match transport.card()?.get_attribute_owned(Attribute::Maxinput) {
+            Ok(v) => log::debug!("{reader}: SCARD_ATTR_MAXINPUT {v:02X?}"),
+            Err(e) => log::debug!("{reader}: no SCARD_ATTR_MAXINPUT ({e})"),
+        }
+        Ok(transport)
     }
 
     fn card(&mut self) -> Result<&mut pcsc::Card, TransportError> {
