@@ -27,10 +27,17 @@ pub enum ReadSize {
     Extended(usize),
 }
 
-/// SELECT by path from the MF, no response data (`00 A4 08 0C Lc path`).
+/// SELECT by path from the MF, no response data (`00 A4 08 0C Lc path`). A card that
+/// refuses P2 `0C` with 6A86 is asked again with P2 `00`, as OpenSC does (cns.md §3).
 pub fn select_path(channel: &mut CardChannel<'_>, path: &[u8]) -> Result<(), CardError> {
     let command = Command::new(0x00, INS_SELECT, 0x08, P2_NO_RESPONSE).with_data(path.to_vec());
     let response = channel.execute(&command)?;
+    if response.sw == StatusWord::INCORRECT_P1P2 {
+        let with_fci = Command::new(0x00, INS_SELECT, 0x08, P2_FCI)
+            .with_data(path.to_vec())
+            .with_le(256);
+        return check(INS_SELECT, channel.execute(&with_fci)?.sw);
+    }
     check(INS_SELECT, response.sw)
 }
 
@@ -258,6 +265,25 @@ pub(crate) mod tests {
         let mut ch = CardChannel::new(&mut card, EXT);
         let data = read_binary(&mut ch, 1000, ReadSize::Short, |_| None).unwrap();
         assert_eq!(data.len(), 300);
+    }
+
+    #[test]
+    fn select_without_fci_falls_back_on_6a86() {
+        struct FciOnly(Vec<Vec<u8>>);
+        impl Channel for FciOnly {
+            fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+                self.0.push(apdu.to_vec());
+                Ok(if apdu[3] == 0x0C {
+                    vec![0x6A, 0x86]
+                } else {
+                    vec![0x6F, 0x00, 0x90, 0x00]
+                })
+            }
+        }
+        let mut card = FciOnly(vec![]);
+        let mut ch = CardChannel::new(&mut card, EXT);
+        assert_eq!(select_path(&mut ch, &[0x10, 0x00, 0x10, 0x03]), Ok(()));
+        assert_eq!(card.0[1], [0, 0xA4, 8, 0, 4, 0x10, 0, 0x10, 3, 0]);
     }
 
     #[test]

@@ -2,6 +2,18 @@
 //!
 //! No secure messaging; PIN in clear, FF-padded; signatures by raw RSA through
 //! PSO DECIPHER on a host-padded block, as OpenSC does (cns.md §5.1).
+//!
+//! APDUs per operation (ST 2021, extended APDUs; OpenSC needs 63 to list and 68 to log in
+//! and sign, cns-opensc.md):
+//! - probe + public data, 6: SELECT 1000/1003 (P2 0C), READ BINARY 16 (serial, reused);
+//!   SELECT 1100/1102 with FCI, one READ BINARY; SELECT 1100/1101 with FCI, one READ BINARY
+//!   with an extended Le of the file size. With short APDUs only: 256 bytes per READ BINARY
+//!   (Le `00`), stopping at the DER length of the certificate, e.g. 10 for a 1 KB certificate.
+//! - retry counter, 1: empty VERIFY.
+//! - login, 1: VERIFY.
+//! - sign, 3: MSE RESTORE, MSE SET, PSO DECIPHER (one extended APDU for RSA-2048). MSE RESTORE
+//!   stays: the facts sheet has no evidence that SET alone works after another application
+//!   changed the security environment.
 
 pub mod personal_data;
 pub mod profile;
