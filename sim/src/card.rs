@@ -1,7 +1,7 @@
 //! The `VirtualCard` trait every simulated chip implements, and the table of cards and variants the
 //! `cardsim` binary can start.
 
-use crate::cns;
+use crate::{cie, cns};
 
 /// A chip as the reader sees it: an ATR, a reset line and an APDU processor.
 pub trait VirtualCard: Send {
@@ -12,6 +12,10 @@ pub trait VirtualCard: Send {
     fn reset(&mut self);
     /// Process one command APDU and return the response APDU (data ‖ SW1 SW2). Never panics.
     fn process(&mut self, apdu: &[u8]) -> Vec<u8>;
+    /// Extra `key=value` pairs for the `--stats` file (the CIE reports its retry counters).
+    fn stats_extra(&self) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
 }
 
 /// Options common to the card families.
@@ -51,6 +55,17 @@ pub fn variants() -> Vec<VariantInfo> {
             description: v.description,
             default: i == 0,
         })
+        .chain(
+            cie::variants::VARIANTS
+                .iter()
+                .enumerate()
+                .map(|(i, v)| VariantInfo {
+                    card: "cie",
+                    variant: v.name,
+                    description: v.description,
+                    default: i == 0,
+                }),
+        )
         .collect()
 }
 
@@ -83,6 +98,14 @@ pub fn build(
             };
             Ok(Box::new(cns::CnsCard::new(v, opts)?))
         }
-        other => Err(format!("unknown card {other:?} (known: cns)")),
+        "cie" => {
+            let v = match variant {
+                None => &cie::variants::VARIANTS[0],
+                Some(name) => cie::variants::find(name)
+                    .ok_or_else(|| format!("unknown cie variant {name:?} (see --list-variants)"))?,
+            };
+            Ok(Box::new(cie::CieCard::new(v, opts)?))
+        }
+        other => Err(format!("unknown card {other:?} (known: cns, cie)")),
     }
 }

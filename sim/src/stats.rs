@@ -31,13 +31,27 @@ impl ApduStats {
 
     /// Replace `path` atomically (temp file + rename) so a reader never sees a half-written line.
     pub fn write_to(&self, path: &Path) -> io::Result<()> {
+        self.write_with(path, &[])
+    }
+
+    /// [`Self::write_to`] with card-specific `key=value` pairs appended to the line
+    /// (e.g. the CIE's `pin_tries=N puk_tries=M`).
+    pub fn write_with(&self, path: &Path, extra: &[(&str, String)]) -> io::Result<()> {
+        let mut line = self.line();
+        if !extra.is_empty() {
+            line.pop();
+            for (k, v) in extra {
+                line.push_str(&format!(" {k}={v}"));
+            }
+            line.push('\n');
+        }
         let mut tmp = PathBuf::from(path);
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "stats".into());
         tmp.set_file_name(format!(".{name}.tmp{}", std::process::id()));
-        fs::write(&tmp, self.line())?;
+        fs::write(&tmp, line)?;
         fs::rename(&tmp, path)
     }
 }

@@ -83,7 +83,7 @@ fn write_message(stream: &mut TcpStream, payload: &[u8]) -> io::Result<()> {
 pub fn serve(card: &mut dyn VirtualCard, stream: &mut TcpStream, opts: &Options) -> io::Result<()> {
     let mut stats = ApduStats::default();
     if let Some(path) = &opts.stats {
-        stats.write_to(path)?;
+        stats.write_with(path, &card.stats_extra())?;
     }
     while let Some(msg) = read_message(stream)? {
         match msg.as_slice() {
@@ -104,7 +104,7 @@ pub fn serve(card: &mut dyn VirtualCard, stream: &mut TcpStream, opts: &Options)
                 // Stats first: once the host has the response, the file already counts it.
                 stats.record(apdu.len(), resp.len());
                 if let Some(path) = &opts.stats {
-                    stats.write_to(path)?;
+                    stats.write_with(path, &card.stats_extra())?;
                 }
                 write_message(stream, &resp)?;
             }
