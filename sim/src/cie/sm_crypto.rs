@@ -13,7 +13,7 @@ pub fn pad(data: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(data.len() + BLOCK);
     out.extend_from_slice(data);
     out.push(0x80);
-    while out.len() % BLOCK != 0 {
+    while !out.len().is_multiple_of(BLOCK) {
         out.push(0);
     }
     out
@@ -52,7 +52,7 @@ pub fn encrypt(key: &[u8; 16], data: &[u8]) -> Vec<u8> {
 
 /// 3DES-CBC decryption, IV zero. `None` if `data` is not block-aligned.
 pub fn decrypt(key: &[u8; 16], data: &[u8]) -> Option<Vec<u8>> {
-    if data.is_empty() || data.len() % BLOCK != 0 {
+    if data.is_empty() || !data.len().is_multiple_of(BLOCK) {
         return None;
     }
     let cipher = tdes(key);
