@@ -12,8 +12,9 @@ pub trait VirtualCard: Send {
     fn reset(&mut self);
     /// Process one command APDU and return the response APDU (data ‖ SW1 SW2). Never panics.
     fn process(&mut self, apdu: &[u8]) -> Vec<u8>;
-    /// Extra `key=value` pairs for the `--stats` file (the CIE reports its retry counters).
-    fn stats_extra(&self) -> Vec<(&'static str, String)> {
+    /// Card state the tests observe besides the APDU counts, e.g. `("pin_tries", 3)`: a wrong PIN
+    /// must leave exactly one try fewer, and only the chip knows its counter.
+    fn counters(&self) -> Vec<(&'static str, u64)> {
         Vec::new()
     }
 }

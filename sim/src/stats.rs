@@ -21,37 +21,28 @@ impl ApduStats {
         self.bytes_out += response_len as u64;
     }
 
-    /// One line: `apdus=N bytes_in=N bytes_out=N`.
-    pub fn line(&self) -> String {
-        format!(
-            "apdus={} bytes_in={} bytes_out={}\n",
+    /// One line: `apdus=N bytes_in=N bytes_out=N`, then the card's own `counters` as `key=N`.
+    pub fn line(&self, counters: &[(&'static str, u64)]) -> String {
+        let mut line = format!(
+            "apdus={} bytes_in={} bytes_out={}",
             self.apdus, self.bytes_in, self.bytes_out
-        )
+        );
+        for (key, value) in counters {
+            line.push_str(&format!(" {key}={value}"));
+        }
+        line.push('\n');
+        line
     }
 
     /// Replace `path` atomically (temp file + rename) so a reader never sees a half-written line.
-    pub fn write_to(&self, path: &Path) -> io::Result<()> {
-        self.write_with(path, &[])
-    }
-
-    /// [`Self::write_to`] with card-specific `key=value` pairs appended to the line
-    /// (e.g. the CIE's `pin_tries=N puk_tries=M`).
-    pub fn write_with(&self, path: &Path, extra: &[(&str, String)]) -> io::Result<()> {
-        let mut line = self.line();
-        if !extra.is_empty() {
-            line.pop();
-            for (k, v) in extra {
-                line.push_str(&format!(" {k}={v}"));
-            }
-            line.push('\n');
-        }
+    pub fn write_to(&self, path: &Path, counters: &[(&'static str, u64)]) -> io::Result<()> {
         let mut tmp = PathBuf::from(path);
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "stats".into());
         tmp.set_file_name(format!(".{name}.tmp{}", std::process::id()));
-        fs::write(&tmp, line)?;
+        fs::write(&tmp, self.line(counters))?;
         fs::rename(&tmp, path)
     }
 }

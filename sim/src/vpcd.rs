@@ -83,7 +83,7 @@ fn write_message(stream: &mut TcpStream, payload: &[u8]) -> io::Result<()> {
 pub fn serve(card: &mut dyn VirtualCard, stream: &mut TcpStream, opts: &Options) -> io::Result<()> {
     let mut stats = ApduStats::default();
     if let Some(path) = &opts.stats {
-        stats.write_with(path, &card.stats_extra())?;
+        stats.write_to(path, &card.counters())?;
     }
     while let Some(msg) = read_message(stream)? {
         match msg.as_slice() {
@@ -104,7 +104,7 @@ pub fn serve(card: &mut dyn VirtualCard, stream: &mut TcpStream, opts: &Options)
                 // Stats first: once the host has the response, the file already counts it.
                 stats.record(apdu.len(), resp.len());
                 if let Some(path) = &opts.stats {
-                    stats.write_with(path, &card.stats_extra())?;
+                    stats.write_to(path, &card.counters())?;
                 }
                 write_message(stream, &resp)?;
             }
@@ -117,4 +117,66 @@ pub fn serve(card: &mut dyn VirtualCard, stream: &mut TcpStream, opts: &Options)
 pub fn run(card: &mut dyn VirtualCard, opts: &Options) -> io::Result<()> {
     let mut stream = connect(&opts.addr, opts.connect_timeout)?;
     serve(card, &mut stream, opts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::card::{self, CardOptions};
+    use std::net::TcpListener;
+
+    fn send(s: &mut TcpStream, payload: &[u8]) {
+        let mut msg = (payload.len() as u16).to_be_bytes().to_vec();
+        msg.extend_from_slice(payload);
+        s.write_all(&msg).unwrap();
+    }
+
+    fn recv(s: &mut TcpStream) -> Vec<u8> {
+        let mut len = [0u8; 2];
+        s.read_exact(&mut len).unwrap();
+        let mut p = vec![0u8; usize::from(u16::from_be_bytes(len))];
+        s.read_exact(&mut p).unwrap();
+        p
+    }
+
+    /// Plays vpcd: power on, ATR, a few APDUs, power off, then closes; the card side must count the
+    /// APDUs and return cleanly.
+    #[test]
+    fn talks_vpcd_protocol() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        let stats = std::env::temp_dir().join(format!("cardsim-vpcd-test-{}", std::process::id()));
+        let opts = Options {
+            addr,
+            connect_timeout: Duration::from_secs(5),
+            stats: Some(stats.clone()),
+            trace: false,
+        };
+        let server = thread::spawn(move || {
+            let mut card = card::build("cns", None, &CardOptions::default()).unwrap();
+            run(card.as_mut(), &opts)
+        });
+        let (mut s, _) = listener.accept().unwrap();
+        send(&mut s, &[POWER_ON]);
+        send(&mut s, &[GET_ATR]);
+        assert_eq!(recv(&mut s)[..2], [0x3B, 0xFF]);
+        send(
+            &mut s,
+            &[0x00, 0xA4, 0x08, 0x0C, 0x04, 0x10, 0x00, 0x10, 0x03],
+        );
+        assert_eq!(recv(&mut s), [0x90, 0x00]);
+        send(&mut s, &[0x00, 0xB0, 0x00, 0x00, 0x10]);
+        assert_eq!(recv(&mut s).len(), 18);
+        send(&mut s, &[POWER_OFF]);
+        send(&mut s, &[0x00, 0xB0, 0x00, 0x00, 0x10]);
+        assert_eq!(recv(&mut s), [0x69, 0x86], "reset forgets the current EF");
+        drop(s);
+        server.join().unwrap().unwrap();
+        let line = std::fs::read_to_string(&stats).unwrap();
+        assert_eq!(
+            line,
+            "apdus=3 bytes_in=19 bytes_out=22 pin_tries=3 puk_tries=10\n"
+        );
+        let _ = std::fs::remove_file(stats);
+    }
 }

@@ -25,7 +25,7 @@ fn terminal(variant: &str) -> Terminal {
 
 fn stats(t: &Terminal) -> String {
     t.card
-        .stats_extra()
+        .counters()
         .iter()
         .map(|(k, v)| format!("{k}={v}"))
         .collect::<Vec<_>>()

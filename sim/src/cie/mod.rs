@@ -390,12 +390,10 @@ impl VirtualCard for CieCard {
         self.handle(apdu)
     }
 
-    fn stats_extra(&self) -> Vec<(&'static str, String)> {
+    /// Retry counters for the `--stats` line (`pin_tries=N puk_tries=M`).
+    fn counters(&self) -> Vec<(&'static str, u64)> {
         let (pin, puk) = self.tries_left();
-        vec![
-            ("pin_tries", pin.to_string()),
-            ("puk_tries", puk.to_string()),
-        ]
+        vec![("pin_tries", pin.into()), ("puk_tries", puk.into())]
     }
 }
 

@@ -90,12 +90,5 @@ fn transport_refusals() {
 #[test]
 fn stats_report_retry_counters() {
     let c = card();
-    let extra = c.stats_extra();
-    assert_eq!(
-        extra,
-        vec![
-            ("pin_tries", "3".to_string()),
-            ("puk_tries", "10".to_string())
-        ]
-    );
+    assert_eq!(c.counters(), vec![("pin_tries", 3), ("puk_tries", 10)]);
 }

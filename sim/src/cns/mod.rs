@@ -148,4 +148,11 @@ impl VirtualCard for CnsCard {
     fn process(&mut self, apdu: &[u8]) -> Vec<u8> {
         self.dispatch(apdu)
     }
+
+    fn counters(&self) -> Vec<(&'static str, u64)> {
+        vec![
+            ("pin_tries", self.pin.tries_left().into()),
+            ("puk_tries", self.puk.tries_left().into()),
+        ]
+    }
 }

@@ -42,6 +42,10 @@ impl PinObject {
         self.tries_left == 0
     }
 
+    pub fn tries_left(&self) -> u8 {
+        self.tries_left
+    }
+
     /// The answer to an empty VERIFY: `63 Cx` with the tries left, `69 83` when blocked.
     pub fn status(&self) -> Sw {
         if self.is_blocked() {
