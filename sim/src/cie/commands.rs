@@ -164,7 +164,9 @@ impl CieCard {
                 else {
                     return err(Sw::WRONG_DATA);
                 };
-                if y_ifd.len() != self.chip.group.p_len() {
+                // Y_ifd is normally |p| bytes (C4: `91 82 01 00`); a host that drops leading
+                // zero bytes is not refused — the hashes of §4.4 use Y_ifd exactly as sent.
+                if y_ifd.is_empty() || y_ifd.len() > self.chip.group.p_len() {
                     return err(Sw::WRONG_DATA);
                 }
                 match KeyAgreement::start(&self.chip.group, y_ifd) {

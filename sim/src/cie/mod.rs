@@ -83,6 +83,14 @@ pub(crate) struct SecurityEnv {
     auth: Option<(u8, u8)>,
 }
 
+/// Outcome of one piece of a chain.
+enum Chained {
+    /// The whole command data: execute it.
+    Complete(Vec<u8>),
+    /// Answer this status now (piece acknowledged, or chain error).
+    Answer(Sw),
+}
+
 struct Chain {
     ins: u8,
     p1: u8,
@@ -264,8 +272,9 @@ impl CieCard {
                 match session.sm.unwrap_command(header, cmd.data) {
                     Ok(u) => (u.data, u.le, true),
                     Err(sw) => {
-                        // A real chip erases the session keys on any SM error (ISO 7816-4 §6;
-                        // IAS-ECC): the host must start again with DH.
+                        // Any SM error ends the session (ICAO 9303-11 "Secure Messaging
+                        // termination"; assumed for the IAS applet): the host restarts with DH,
+                        // which the official host does anyway after an error (§12 Q6).
                         self.end_session();
                         self.state.chain = None;
                         return status(sw);
@@ -273,7 +282,10 @@ impl CieCard {
                 }
             }
             0 => {
-                // An unprotected command ends a running SM session (IAS-ECC / ICAO practice).
+                // A plain command (GET RESPONSE aside) ends a running SM session, as an
+                // unprotected APDU does on ICAO chips (9303-11 "Secure Messaging termination");
+                // the official host never mixes them inside a session (it reads via SM when SM
+                // is active, LNX IAS::readfile).
                 if self.state.session.is_some() {
                     self.end_session();
                 }
@@ -281,36 +293,9 @@ impl CieCard {
             }
             _ => return status(Sw(0x6882)), // only the 0C SM indication is supported
         };
-        let data = match self.state.chain.take() {
-            Some(chain)
-                if (chain.ins, chain.p1, chain.p2, chain.via_sm)
-                    != (cmd.ins, cmd.p1, cmd.p2, via_sm) =>
-            {
-                // 6883: the last command of the chain was expected.
-                return self.finish(via_sm, Vec::new(), Sw(0x6883));
-            }
-            Some(mut chain) => {
-                chain.data.extend(data);
-                if chain.data.len() > MAX_CHAIN {
-                    return self.finish(via_sm, Vec::new(), Sw::WRONG_LENGTH);
-                }
-                if chained {
-                    self.state.chain = Some(chain);
-                    return self.finish(via_sm, Vec::new(), Sw::OK);
-                }
-                chain.data
-            }
-            None if chained => {
-                self.state.chain = Some(Chain {
-                    ins: cmd.ins,
-                    p1: cmd.p1,
-                    p2: cmd.p2,
-                    via_sm,
-                    data,
-                });
-                return self.finish(via_sm, Vec::new(), Sw::OK);
-            }
-            None => data,
+        let data = match self.collect_chain(chained, (cmd.ins, cmd.p1, cmd.p2, via_sm), data) {
+            Chained::Complete(data) => data,
+            Chained::Answer(sw) => return self.finish(via_sm, Vec::new(), sw),
         };
         let command = Command {
             ins: cmd.ins,
@@ -322,6 +307,45 @@ impl CieCard {
         };
         let (resp, sw) = self.execute(&command);
         self.finish(via_sm, resp, sw)
+    }
+
+    /// Command chaining (CLA bit 10, §5.4): plain (the 266-byte MSE of C4) or under SM (each
+    /// piece its own protected command, C9). Pieces are acknowledged with 9000; a different command
+    /// in the middle of a chain gets 6883 ("last command of the chain expected") and drops it.
+    fn collect_chain(
+        &mut self,
+        chained: bool,
+        header: (u8, u8, u8, bool),
+        data: Vec<u8>,
+    ) -> Chained {
+        let (ins, p1, p2, via_sm) = header;
+        match self.state.chain.take() {
+            Some(chain) if (chain.ins, chain.p1, chain.p2, chain.via_sm) != header => {
+                Chained::Answer(Sw(0x6883))
+            }
+            Some(mut chain) => {
+                chain.data.extend(data);
+                if chain.data.len() > MAX_CHAIN {
+                    return Chained::Answer(Sw::WRONG_LENGTH);
+                }
+                if chained {
+                    self.state.chain = Some(chain);
+                    return Chained::Answer(Sw::OK);
+                }
+                Chained::Complete(chain.data)
+            }
+            None if chained => {
+                self.state.chain = Some(Chain {
+                    ins,
+                    p1,
+                    p2,
+                    via_sm,
+                    data,
+                });
+                Chained::Answer(Sw::OK)
+            }
+            None => Chained::Complete(data),
+        }
     }
 
     /// Protect the answer of an SM command (only 9000 / 6282 / 6B00, which travel in DO 99 under an
