@@ -51,7 +51,7 @@ fn der_len(b: &[u8]) -> usize {
 
 fn open(variant: &str) -> Terminal {
     let mut t = terminal(variant);
-    let by_mf = !matches!(variant, "gemalto" | "gemalto2" | "stm3");
+    let by_mf = !matches!(variant, "gemalto" | "gemalto2" | "stm2" | "stm3");
     t.open_session(by_mf);
     t
 }

@@ -79,6 +79,14 @@ pub const VARIANTS: &[Variant] = &[
         ias_aid_selectable: true,
         single_get_data_dh: false,
     },
+    Variant {
+        name: "stm2",
+        description: "CIE 3.0 STMicroelectronics STM2: ATR 3B 80 80 01 01 without historical bytes (detect \
+                      by SELECT, §1.1), IAS AID, three GET DATAs",
+        atr: &[0x3B, 0x80, 0x80, 0x01, 0x01],
+        ias_aid_selectable: true,
+        single_get_data_dh: false,
+    },
 ];
 
 pub fn find(name: &str) -> Option<&'static Variant> {
