@@ -63,11 +63,14 @@ impl SmSession {
         if mac_do.tag != 0x8E {
             return Err(SM_DO_MISSING);
         }
-        if mac_do.value.len() != 8 {
+        // DO 8E is `8E 08 <mac>` and last; everything before it, byte for byte as sent, is MACed.
+        let Some(covered_len) = body.len().checked_sub(10) else {
+            return Err(SM_DO_INCORRECT);
+        };
+        if mac_do.value.len() != 8 || body[covered_len..covered_len + 2] != [0x8E, 0x08] {
             return Err(SM_DO_INCORRECT);
         }
-        // Everything before DO 8E, byte for byte as sent, is MACed.
-        let covered = &body[..body.len() - 2 - mac_do.value.len()];
+        let covered = &body[..covered_len];
         let mut input = self.ssc.to_vec();
         input.extend_from_slice(&header);
         let mut input = pad(&input);
