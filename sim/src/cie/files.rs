@@ -152,8 +152,8 @@ impl FileSystem {
         Ok(if want_fcp { fcp } else { Vec::new() })
     }
 
-    /// READ BINARY (§2): P1 bit 8 set = short FID in P1 b1-b5 (relative to the current DF; SFI n is
-    /// EF 10 0n in the CIE DF, so `00 B0 81 00 0C` reads the NIS) with offset P2; otherwise the
+    /// READ BINARY (§2): P1 bit 8 set = short FID in P1 b1-b5 (SFI n is EF 10 0n of the CIE DF, so
+    /// `00 B0 81 00 0C` reads the NIS) with offset P2; otherwise the
     /// offset is P1-P2 in the current EF. Offset at or past the end → 6B00; fewer bytes than Le left →
     /// the rest with 6282.
     pub fn read_binary(
@@ -169,9 +169,10 @@ impl FileSystem {
             if p1 & 0x60 != 0 || sfi == 0 {
                 return Err(Sw::WRONG_P1P2);
             }
+            // Only the CIE DF's short FIDs are documented (§2: SFI 1 = EF 1001).
             let fid = match cursor.df {
                 Df::Cie => 0x1000 | u16::from(sfi),
-                Df::Root => 0xD000 | u16::from(sfi),
+                Df::Root => return Err(Sw::FILE_NOT_FOUND),
             };
             let i = self.find(cursor.df, fid).ok_or(Sw::FILE_NOT_FOUND)?;
             (i, usize::from(p2))
