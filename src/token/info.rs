@@ -8,7 +8,10 @@ use cryptoki_sys::CK_FLAGS;
 pub enum RetryState {
     Unknown,
     /// Tries left out of the card's maximum.
-    Left { left: u8, max: u8 },
+    Left {
+        left: u8,
+        max: u8,
+    },
     Locked,
 }
 
@@ -48,7 +51,12 @@ impl TokenInfo {
 }
 
 /// PKCS#11 3.0 §5.4.5: COUNT_LOW after any wrong try, FINAL_TRY when one is left, LOCKED at zero.
-fn retry_flags(state: RetryState, low: CK_FLAGS, final_try: CK_FLAGS, locked: CK_FLAGS) -> CK_FLAGS {
+fn retry_flags(
+    state: RetryState,
+    low: CK_FLAGS,
+    final_try: CK_FLAGS,
+    locked: CK_FLAGS,
+) -> CK_FLAGS {
     match state {
         RetryState::Unknown => 0,
         RetryState::Locked | RetryState::Left { left: 0, .. } => locked,
