@@ -22,6 +22,8 @@ pub mod sign;
 pub mod slots;
 
 #[cfg(test)]
+mod scenarios;
+#[cfg(test)]
 mod testing;
 
 pub use instance::Instance;

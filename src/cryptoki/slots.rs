@@ -27,6 +27,9 @@ pub struct SlotState {
     pub token: Option<BoundToken>,
     /// ATR of a card `Token::bind` did not recognise: not probed again while it stays in.
     unrecognized_atr: Option<Vec<u8>>,
+    /// The slot was probed before: from then on a token appearing is an event. A card
+    /// already in the reader when the application first looks is not one.
+    observed: bool,
 }
 
 impl Slot {
@@ -154,6 +157,7 @@ impl Instance {
         if state.token.is_none() && slot.is_attached() {
             self.bind(slot, &mut state);
         }
+        state.observed = true;
         state
     }
 
@@ -195,7 +199,9 @@ impl Instance {
                 log::debug!("slot {}: token {:?} bound", slot.id, device.info().label);
                 state.token = Some(BoundToken::new(device, binding, first));
                 state.unrecognized_atr = None;
-                self.slots.push_event(slot.id);
+                if state.observed {
+                    self.slots.push_event(slot.id);
+                }
             }
             Ok(None) => {
                 log::info!("slot {}: unsupported card, ATR {}", slot.id, hex(&atr));
