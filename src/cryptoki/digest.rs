@@ -97,6 +97,15 @@ impl Instance {
         })
     }
 
+    /// Ends the digest operation after an argument error found by the C layer (§5.12:
+    /// every call but a length query or CKR_BUFFER_TOO_SMALL ends it).
+    pub fn end_digest(&self, handle: CK_SESSION_HANDLE) {
+        let _ = self.with_session(handle, |ops| {
+            ops.digest = None;
+            Ok(())
+        });
+    }
+
     /// C_DigestFinal (§5.12).
     pub fn digest_final(&self, handle: CK_SESSION_HANDLE, out: &mut dyn Output) -> Result<(), Rv> {
         self.with_session(handle, |ops| finish(&mut ops.digest, &[], out, false))

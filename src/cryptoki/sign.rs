@@ -341,6 +341,16 @@ impl Instance {
         })
     }
 
+    /// Ends the signature operation after an argument error found by the C layer: §5.13
+    /// C_Sign "always terminates the active signing operation unless it returns
+    /// CKR_BUFFER_TOO_SMALL or is a successful length query".
+    pub fn end_sign(&self, handle: CK_SESSION_HANDLE) {
+        let _ = self.with_session(handle, |ops| {
+            ops.sign = None;
+            Ok(())
+        });
+    }
+
     /// C_SignFinal (§5.13).
     pub fn sign_final(&self, handle: CK_SESSION_HANDLE, out: &mut dyn Output) -> Result<(), Rv> {
         self.with_token(handle, |_, ops, token| {

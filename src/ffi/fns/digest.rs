@@ -1,11 +1,24 @@
 //! Message digesting on the host (PKCS#11 3.0 §5.12): SHA-1, SHA-256, SHA-384, SHA-512.
 
 use crate::cryptoki::module;
-use crate::cryptoki::Rv;
+use crate::cryptoki::{Instance, Rv};
 use crate::ffi::marshal;
 use crate::ffi::out_buffer::OutBuffer;
 use crate::ffi::ptr::slice;
 use cryptoki_sys::*;
+
+/// Bad arguments end the operation too (§5.12.2: only CKR_BUFFER_TOO_SMALL and a
+/// length query keep it).
+fn or_end<T>(
+    instance: &Instance,
+    session: CK_SESSION_HANDLE,
+    args: Result<T, Rv>,
+) -> Result<T, Rv> {
+    if args.is_err() {
+        instance.end_digest(session);
+    }
+    args
+}
 
 ck_fn! {
     /// C_DigestInit (§5.12.1).
@@ -26,8 +39,9 @@ ck_fn! {
         pul_digest_len: *mut CK_ULONG,
     ) {
         let instance = module::instance()?;
-        let data = slice(p_data, ul_data_len)?;
-        let mut out = OutBuffer::new(p_digest, pul_digest_len)?;
+        let args = slice(p_data, ul_data_len)
+            .and_then(|data| Ok((data, OutBuffer::new(p_digest, pul_digest_len)?)));
+        let (data, mut out) = or_end(&instance, h_session, args)?;
         instance.digest(h_session, data, &mut out)
     }
 }
@@ -36,7 +50,8 @@ ck_fn! {
     /// C_DigestUpdate (§5.12.3).
     fn C_DigestUpdate(h_session: CK_SESSION_HANDLE, p_part: *mut CK_BYTE, ul_part_len: CK_ULONG) {
         let instance = module::instance()?;
-        instance.digest_update(h_session, slice(p_part, ul_part_len)?)
+        let part = or_end(&instance, h_session, slice(p_part, ul_part_len))?;
+        instance.digest_update(h_session, part)
     }
 }
 
@@ -53,7 +68,7 @@ ck_fn! {
     /// C_DigestFinal (§5.12.5): §5.2 length convention.
     fn C_DigestFinal(h_session: CK_SESSION_HANDLE, p_digest: *mut CK_BYTE, pul_digest_len: *mut CK_ULONG) {
         let instance = module::instance()?;
-        let mut out = OutBuffer::new(p_digest, pul_digest_len)?;
+        let mut out = or_end(&instance, h_session, OutBuffer::new(p_digest, pul_digest_len))?;
         instance.digest_final(h_session, &mut out)
     }
 }

@@ -8,6 +8,52 @@ use crate::ffi::out_buffer::{fit, Fit};
 use crate::ffi::ptr::{slice_mut, ulong_of, usize_of, write};
 use cryptoki_sys::*;
 
+/// Writes C_GetAttributeValue's results into the caller's template (§5.7.5): every
+/// attribute is processed, the first per-attribute error is returned.
+///
+/// # Safety
+/// Each non-NULL pValue is valid for writing ulValueLen bytes.
+unsafe fn fill_template(
+    template: &mut [CK_ATTRIBUTE],
+    values: Vec<AttributeLookup>,
+) -> Result<(), Rv> {
+    let mut result = Ok(());
+    for (attribute, value) in template.iter_mut().zip(values) {
+        let outcome = match value {
+            AttributeLookup::Invalid => Err(Rv(CKR_ATTRIBUTE_TYPE_INVALID)),
+            AttributeLookup::Sensitive => Err(Rv(CKR_ATTRIBUTE_SENSITIVE)),
+            AttributeLookup::Value(bytes) => {
+                let capacity = if attribute.pValue.is_null() {
+                    None
+                } else {
+                    Some(usize_of(attribute.ulValueLen)?)
+                };
+                match fit(capacity, bytes.len()) {
+                    Fit::TooSmall => Err(Rv::BUFFER_TOO_SMALL),
+                    Fit::LengthOnly => Ok(()),
+                    Fit::Fits => {
+                        std::ptr::copy_nonoverlapping(
+                            bytes.as_ptr(),
+                            attribute.pValue as *mut u8,
+                            bytes.len(),
+                        );
+                        Ok(())
+                    }
+                }
+                .and_then(|()| {
+                    attribute.ulValueLen = ulong_of(bytes.len())?;
+                    Ok(())
+                })
+            }
+        };
+        if let Err(rv) = outcome {
+            attribute.ulValueLen = CK_UNAVAILABLE_INFORMATION;
+            result = result.and(Err(rv));
+        }
+    }
+    result
+}
+
 ck_fn! {
     /// C_GetObjectSize (§5.7.4): the bytes of the object's readable attribute values.
     fn C_GetObjectSize(h_session: CK_SESSION_HANDLE, h_object: CK_OBJECT_HANDLE, pul_size: *mut CK_ULONG) {
@@ -34,37 +80,7 @@ ck_fn! {
         let template = slice_mut(p_template, ul_count)?;
         let types: Vec<_> = template.iter().map(|a| a.type_).collect();
         let values = instance.attribute_values(h_session, h_object, &types)?;
-        let mut result = Ok(());
-        for (attribute, value) in template.iter_mut().zip(values) {
-            let outcome = match value {
-                AttributeLookup::Invalid => Err(Rv(CKR_ATTRIBUTE_TYPE_INVALID)),
-                AttributeLookup::Sensitive => Err(Rv(CKR_ATTRIBUTE_SENSITIVE)),
-                AttributeLookup::Value(bytes) => {
-                    let capacity = if attribute.pValue.is_null() {
-                        None
-                    } else {
-                        Some(usize_of(attribute.ulValueLen)?)
-                    };
-                    match fit(capacity, bytes.len()) {
-                        Fit::TooSmall => Err(Rv::BUFFER_TOO_SMALL),
-                        Fit::LengthOnly => {
-                            attribute.ulValueLen = ulong_of(bytes.len())?;
-                            Ok(())
-                        }
-                        Fit::Fits => {
-                            std::ptr::copy_nonoverlapping(bytes.as_ptr(), attribute.pValue as *mut u8, bytes.len());
-                            attribute.ulValueLen = ulong_of(bytes.len())?;
-                            Ok(())
-                        }
-                    }
-                }
-            };
-            if let Err(rv) = outcome {
-                attribute.ulValueLen = CK_UNAVAILABLE_INFORMATION;
-                result = result.and(Err(rv));
-            }
-        }
-        result
+        fill_template(template, values)
     }
 }
 
@@ -100,5 +116,71 @@ ck_fn! {
     /// C_FindObjectsFinal (§5.7.9).
     fn C_FindObjectsFinal(h_session: CK_SESSION_HANDLE) {
         module::instance()?.find_final(h_session)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attribute(type_: CK_ATTRIBUTE_TYPE, buffer: Option<&mut [u8]>) -> CK_ATTRIBUTE {
+        let (value, len) = match buffer {
+            Some(b) => (b.as_mut_ptr() as *mut std::ffi::c_void, b.len() as CK_ULONG),
+            None => (std::ptr::null_mut(), 0),
+        };
+        CK_ATTRIBUTE {
+            type_,
+            pValue: value,
+            ulValueLen: len,
+        }
+    }
+
+    #[test]
+    fn template_length_protocol_processes_every_attribute() {
+        let mut fits = [0u8; 4];
+        let mut small = [0u8; 1];
+        let mut template = [
+            attribute(CKA_LABEL, None),
+            attribute(CKA_ID, Some(&mut fits)),
+            attribute(CKA_VALUE, Some(&mut small)),
+            attribute(CKA_PRIVATE_EXPONENT, None),
+            attribute(0xdead, None),
+        ];
+        let values = vec![
+            AttributeLookup::Value(b"label".to_vec()),
+            AttributeLookup::Value(vec![1, 2]),
+            AttributeLookup::Value(vec![3, 4, 5]),
+            AttributeLookup::Sensitive,
+            AttributeLookup::Invalid,
+        ];
+        let rv = unsafe { fill_template(&mut template, values) };
+        assert_eq!(rv, Err(Rv::BUFFER_TOO_SMALL), "the first error");
+        let lens: Vec<_> = template.iter().map(|a| a.ulValueLen).collect();
+        assert_eq!(
+            lens,
+            vec![
+                5,
+                2,
+                CK_UNAVAILABLE_INFORMATION,
+                CK_UNAVAILABLE_INFORMATION,
+                CK_UNAVAILABLE_INFORMATION
+            ]
+        );
+        assert_eq!(&fits[..2], &[1, 2]);
+        assert_eq!(small, [0]);
+    }
+
+    #[test]
+    fn template_errors_in_order() {
+        let mut template = [
+            attribute(0xdead, None),
+            attribute(CKA_PRIVATE_EXPONENT, None),
+        ];
+        let values = vec![AttributeLookup::Invalid, AttributeLookup::Sensitive];
+        let rv = unsafe { fill_template(&mut template, values) };
+        assert_eq!(rv, Err(Rv(CKR_ATTRIBUTE_TYPE_INVALID)));
+        let mut ok = [attribute(CKA_TOKEN, None)];
+        let rv = unsafe { fill_template(&mut ok, vec![AttributeLookup::Value(vec![1])]) };
+        assert_eq!((rv, ok[0].ulValueLen), (Ok(()), 1));
     }
 }
