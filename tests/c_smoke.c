@@ -3,9 +3,13 @@
  * entry points. Usage: c_smoke /path/to/libcie_cns_pkcs11.so. Exit status 0 on success.
  * Works with no readers and no PC/SC service (an empty slot list is CKR_OK).
  */
+#define _POSIX_C_SOURCE 200809L
 #include <dlfcn.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <p11-kit/pkcs11.h>
 #include "cie_cns_pkcs11.h"
@@ -28,6 +32,56 @@ static int failures = 0;
     CHECK(rv_ == (CK_RV)(expected), "%s = 0x%lx, expected 0x%lx", #call,           \
           (unsigned long)rv_, (unsigned long)(expected));                           \
   } while (0)
+
+static CK_FUNCTION_LIST *racing_p11;
+static pthread_barrier_t race_start;
+
+/* One of several threads calling C_Initialize at the same moment. */
+static void *race_initialize(void *result) {
+  pthread_barrier_wait(&race_start);
+  *(CK_RV *)result = racing_p11->C_Initialize(NULL);
+  return NULL;
+}
+
+/* Concurrent C_Initialize: exactly one CKR_OK, the rest CKR_CRYPTOKI_ALREADY_INITIALIZED. */
+static void initialize_race(CK_FUNCTION_LIST *p11) {
+  enum { THREADS = 8 };
+  pthread_t threads[THREADS];
+  CK_RV results[THREADS];
+  racing_p11 = p11;
+  pthread_barrier_init(&race_start, NULL, THREADS);
+  for (int i = 0; i < THREADS; i++) pthread_create(&threads[i], NULL, race_initialize, &results[i]);
+  int ok = 0, already = 0;
+  for (int i = 0; i < THREADS; i++) {
+    pthread_join(threads[i], NULL);
+    ok += results[i] == CKR_OK;
+    already += results[i] == CKR_CRYPTOKI_ALREADY_INITIALIZED;
+  }
+  pthread_barrier_destroy(&race_start);
+  CHECK(ok == 1 && already == THREADS - 1, "initialize race: %d OK, %d already", ok, already);
+  CHECK_RV(p11->C_Finalize(NULL), CKR_OK);
+}
+
+/* fork() after C_Initialize: the child does not inherit an initialized module (it must
+ * never use the parent's PC/SC context) and can initialize its own. */
+static void fork_child(CK_FUNCTION_LIST *p11) {
+  pid_t child = fork();
+  if (child == 0) {
+    int bad = 0;
+    CK_INFO info;
+    CK_ULONG n = 0;
+    if (p11->C_GetInfo(&info) != CKR_CRYPTOKI_NOT_INITIALIZED) bad |= 1;
+    if (p11->C_Initialize(NULL) != CKR_OK) bad |= 2;
+    if (p11->C_GetSlotList(CK_FALSE, NULL, &n) != CKR_OK) bad |= 4;
+    if (p11->C_Finalize(NULL) != CKR_OK) bad |= 8;
+    _exit(bad);
+  }
+  int status = 0;
+  CHECK(child > 0 && waitpid(child, &status, 0) == child, "fork/wait");
+  CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "forked child failed: 0x%x", status);
+  CK_INFO info;
+  CHECK_RV(p11->C_GetInfo(&info), CKR_OK); /* the parent is unaffected */
+}
 
 static CK_RV dummy_mutex(void *m) { (void)m; return CKR_OK; }
 static CK_RV dummy_create(void **m) { *m = NULL; return CKR_OK; }
@@ -137,12 +191,13 @@ int main(int argc, char **argv) {
   CHECK_RV(p11->C_GetSessionInfo(12345, &session_info), CKR_SESSION_HANDLE_INVALID);
   CHECK_RV(p11->C_EncryptInit(1, NULL, 0), CKR_FUNCTION_NOT_SUPPORTED);
 
+  fork_child(p11);
+
   CHECK_RV(p11->C_Finalize((void *)1), CKR_ARGUMENTS_BAD);
   CHECK_RV(p11->C_Finalize(NULL), CKR_OK);
   CHECK_RV(p11->C_Finalize(NULL), CKR_CRYPTOKI_NOT_INITIALIZED);
-  /* Initialize again after Finalize. */
-  CHECK_RV(p11->C_Initialize(NULL), CKR_OK);
-  CHECK_RV(p11->C_Finalize(NULL), CKR_OK);
+  /* Initialize again after Finalize, by racing threads. */
+  initialize_race(p11);
 
   dlclose(module);
   if (failures) {

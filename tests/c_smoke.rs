@@ -57,6 +57,7 @@ fn c_smoke_test_loads_the_module() {
         .arg(root.join("tests/c_smoke.c"))
         .arg("-o")
         .arg(&binary)
+        .arg("-pthread")
         .arg("-ldl")
         .status()
         .expect("running cc");

@@ -71,13 +71,16 @@ impl Instance {
         first
     }
 
-    /// C_Finalize: every wait returns now (§5.4 C_Finalize, §5.5 C_WaitForSlotEvent).
+    /// C_Finalize: every wait returns now (§5.4 C_Finalize, §5.5 C_WaitForSlotEvent),
+    /// then the tokens are logged out.
     pub(super) fn shut_down(&self) {
         *self.shut_down.lock() = true;
         self.wake.notify_all();
-        if let Some(system) = self.system.lock().as_ref() {
+        let system = self.system.lock().clone();
+        if let Some(system) = system {
             system.cancel();
         }
+        self.log_out_all();
     }
 
     pub(super) fn is_shut_down(&self) -> bool {

@@ -103,9 +103,11 @@ impl ModuleCell {
     /// C_Finalize: wakes any C_WaitForSlotEvent, then drops the instance (cards are
     /// disconnected when the last call still using it returns).
     pub fn finalize(&self, pid: u32) -> Result<(), Rv> {
-        let mut state = self.state.write();
-        match state.take() {
+        let taken = self.state.write().take();
+        match taken {
             Some(current) if current.pid == pid => {
+                // Outside the lock: logging out may wait for a card operation to finish,
+                // and a new C_Initialize need not wait for that.
                 current.instance.shut_down();
                 log::debug!("finalized");
                 Ok(())

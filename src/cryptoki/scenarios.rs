@@ -175,6 +175,14 @@ fn sessions_and_login_states() {
 }
 
 #[test]
+fn shutdown_logs_tokens_out() {
+    let (world, instance) = setup();
+    let _h = logged_in_session(&instance);
+    instance.shut_down();
+    assert_eq!(world.lock().logouts, 1);
+}
+
+#[test]
 fn private_objects_hidden_until_login() {
     let (_, instance) = setup();
     let h = instance.open_session(0, CKF_SERIAL_SESSION).unwrap();

@@ -177,6 +177,14 @@ impl Instance {
         Ok(())
     }
 
+    /// C_Finalize closes every session (§5.4.2), so every token is logged out: the card
+    /// must not stay verified for the next application once this one is done.
+    pub(super) fn log_out_all(&self) {
+        for slot in self.slots.all() {
+            self.log_out_binding(slot.id, None);
+        }
+    }
+
     fn log_out_binding(&self, slot_id: CK_SLOT_ID, binding: Option<CK_ULONG>) {
         let Ok(slot) = self.slots.get(slot_id) else {
             return;

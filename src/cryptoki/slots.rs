@@ -111,6 +111,10 @@ impl SlotTable {
             .collect()
     }
 
+    pub fn all(&self) -> Vec<Arc<Slot>> {
+        self.list.read().slots.clone()
+    }
+
     pub fn push_event(&self, id: CK_SLOT_ID) {
         let mut events = self.events.lock();
         if !events.contains(&id) {
