@@ -286,6 +286,7 @@ fn code(name: &str) -> CK_RV {
         "CKR_USER_ANOTHER_ALREADY_LOGGED_IN" => CKR_USER_ANOTHER_ALREADY_LOGGED_IN,
         "CKR_USER_NOT_LOGGED_IN" => CKR_USER_NOT_LOGGED_IN,
         "CKR_USER_TYPE_INVALID" => CKR_USER_TYPE_INVALID,
+        "CKR_FUNCTION_FAILED" => CKR_FUNCTION_FAILED,
         other => panic!("unknown return code {other} in functions.tsv"),
     }
 }

@@ -100,6 +100,25 @@ impl SessionTable {
     }
 }
 
+/// C_Login's view of a token error (§5.6.8 lists its codes). CKR_PIN_LEN_RANGE and
+/// CKR_PIN_INVALID "only apply to functions which attempt to set a PIN" (§5.1.5), so a
+/// badly formatted PIN is CKR_PIN_INCORRECT here: the token rejected it before any APDU,
+/// no try was spent.
+fn login_rv(e: TokenError) -> Rv {
+    match e {
+        TokenError::PinIncorrect | TokenError::PinLenRange | TokenError::PinInvalid => {
+            Rv(CKR_PIN_INCORRECT)
+        }
+        TokenError::PinLocked => Rv(CKR_PIN_LOCKED),
+        TokenError::DeviceRemoved => Rv::DEVICE_REMOVED,
+        TokenError::DeviceError => Rv(CKR_DEVICE_ERROR),
+        TokenError::UserNotLoggedIn
+        | TokenError::DataLenRange
+        | TokenError::FunctionNotSupported
+        | TokenError::KeyHandleInvalid => Rv::FUNCTION_FAILED,
+    }
+}
+
 impl Instance {
     /// Runs `f` on a session and its token, the token's presence checked first. A token
     /// gone since the session was opened: CKR_DEVICE_REMOVED now, and the session is
@@ -237,7 +256,7 @@ impl Instance {
                 Login::User => Err(Rv(CKR_USER_ALREADY_LOGGED_IN)),
                 Login::So => Err(Rv(CKR_USER_ANOTHER_ALREADY_LOGGED_IN)),
                 Login::Public => {
-                    token.device.login(PinKind::User, pin).map_err(Rv::from)?;
+                    token.device.login(PinKind::User, pin).map_err(login_rv)?;
                     token.login = Login::User;
                     Ok(())
                 }
@@ -253,13 +272,12 @@ impl Instance {
             },
             // §5.6 C_Login: re-authentication for the active signature, if there is one.
             CKU_CONTEXT_SPECIFIC => {
-                if ops.sign.is_none() {
+                // CKR_USER_NOT_LOGGED_IN is not a C_Login code: without the user's
+                // login there is no signature to re-authenticate.
+                if ops.sign.is_none() || token.login != Login::User {
                     return Err(Rv::OPERATION_NOT_INITIALIZED);
                 }
-                if token.login != Login::User {
-                    return Err(Rv::USER_NOT_LOGGED_IN);
-                }
-                token.device.login(PinKind::User, pin).map_err(Rv::from)
+                token.device.login(PinKind::User, pin).map_err(login_rv)
             }
             _ => Err(Rv(CKR_USER_TYPE_INVALID)),
         })

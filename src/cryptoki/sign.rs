@@ -11,7 +11,7 @@ use super::mechanism::{MechanismParams, MechanismRequest};
 use super::output::{Delivery, Output, Room};
 use super::Rv;
 use crate::token::AttributeValue;
-use crate::token::{HashAlg, ObjectClass, ObjectIndex, SignRequest, TokenObject};
+use crate::token::{HashAlg, ObjectClass, ObjectIndex, SignRequest, TokenError, TokenObject};
 use cryptoki_sys::*;
 
 /// Longest input kept for the unhashed mechanisms (well above any RSA modulus).
@@ -253,10 +253,33 @@ impl SignOperation {
             let request = self
                 .scheme
                 .request(self.prepared(single), self.modulus_len)?;
-            let signature = token.device.sign(self.key, &request).map_err(Rv::from)?;
+            let signature = token.device.sign(self.key, &request).map_err(|e| {
+                if e == TokenError::UserNotLoggedIn {
+                    // The card lost its PIN state (reset by another application): the
+                    // user must log in again, which C_Login must then allow.
+                    token.login = Login::Public;
+                }
+                sign_rv(e)
+            })?;
             self.signature = Some(signature);
         }
         out.deliver(self.signature.as_deref().unwrap_or_default())
+    }
+}
+
+/// C_Sign / C_SignFinal's view of a token error (§5.13.2 lists their codes): PIN
+/// trouble while signing means the session no longer acts for the user.
+fn sign_rv(e: TokenError) -> Rv {
+    match e {
+        TokenError::DataLenRange => Rv::DATA_LEN_RANGE,
+        TokenError::DeviceRemoved => Rv::DEVICE_REMOVED,
+        TokenError::DeviceError => Rv(CKR_DEVICE_ERROR),
+        TokenError::UserNotLoggedIn
+        | TokenError::PinIncorrect
+        | TokenError::PinLocked
+        | TokenError::PinLenRange
+        | TokenError::PinInvalid => Rv::USER_NOT_LOGGED_IN,
+        TokenError::FunctionNotSupported | TokenError::KeyHandleInvalid => Rv::FUNCTION_FAILED,
     }
 }
 
