@@ -1,1 +1,14 @@
-//! Virtual cards. TODO.
+//! Virtual smart cards for testing the PKCS#11 module end to end through a real pcscd
+//! (shared/DESIGN.md "sim/"): the cards answer APDUs the way the real chips do
+//! (shared/cards/), and `vpcd` plugs them into pcscd through vsmartcard-vpcd.
+
+pub mod apdu;
+pub mod card;
+pub mod cli;
+pub mod cns;
+pub mod stats;
+pub mod sw;
+pub mod trace;
+pub mod vpcd;
+
+pub use card::{CardOptions, VirtualCard};

@@ -5,9 +5,10 @@
 
 pub mod cns;
 pub mod detect;
+pub mod file;
 pub mod pin;
 
-pub use pin::{Pin, PinKind, PinPolicy};
+pub use pin::{Pin, PinFormatError, PinKind, PinPolicy};
 
 use crate::iso7816::CardChannel;
 use crate::token::MechanismInfo;

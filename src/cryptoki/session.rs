@@ -100,15 +100,16 @@ impl SessionTable {
     }
 }
 
-/// C_Login's view of a token error (§5.6.8 lists its codes). CKR_PIN_LEN_RANGE and
-/// CKR_PIN_INVALID "only apply to functions which attempt to set a PIN" (§5.1.5), so a
-/// badly formatted PIN is CKR_PIN_INCORRECT here: the token rejected it before any APDU,
-/// no try was spent.
+/// C_Login's view of a token error. A PIN of the wrong length or with non-digits is
+/// rejected by the token before any APDU and reported as CKR_PIN_LEN_RANGE /
+/// CKR_PIN_INVALID, like OpenSC does and as NSS expects (it treats both like
+/// CKR_PIN_INCORRECT and asks again). Strictly, §5.1 lists these two codes for functions
+/// that set a PIN; C_Login's own list (§5.6.8) has only CKR_PIN_INCORRECT.
 fn login_rv(e: TokenError) -> Rv {
     match e {
-        TokenError::PinIncorrect | TokenError::PinLenRange | TokenError::PinInvalid => {
-            Rv(CKR_PIN_INCORRECT)
-        }
+        TokenError::PinIncorrect => Rv(CKR_PIN_INCORRECT),
+        TokenError::PinLenRange => Rv(CKR_PIN_LEN_RANGE),
+        TokenError::PinInvalid => Rv(CKR_PIN_INVALID),
         TokenError::PinLocked => Rv(CKR_PIN_LOCKED),
         TokenError::DeviceRemoved => Rv::DEVICE_REMOVED,
         TokenError::DeviceError => Rv(CKR_DEVICE_ERROR),

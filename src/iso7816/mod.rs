@@ -1,7 +1,11 @@
-//! ISO/IEC 7816-4 APDU encode/decode: pure functions, fuzzable (DESIGN.md "iso7816").
+//! ISO/IEC 7816 APDU encode/decode, ATR, BER-TLV and FCP: pure functions, fuzzable
+//! (DESIGN.md "iso7816"). The parsers are public so a fuzz crate can call them.
 
 pub mod apdu;
+pub mod atr;
 pub mod channel;
+pub mod fcp;
+pub mod tlv;
 
-pub use apdu::{Command, Response, StatusWord};
+pub use apdu::{ApduError, Command, Response, StatusWord};
 pub use channel::CardChannel;

@@ -7,6 +7,7 @@ pub mod hash;
 pub mod info;
 pub mod mechanism;
 pub mod object;
+pub mod objects;
 pub mod padding;
 
 pub use hash::HashAlg;
@@ -14,8 +15,13 @@ pub use info::TokenInfo;
 pub use mechanism::MechanismInfo;
 pub use object::{AttributeValue, ObjectClass, TokenObject};
 
-use crate::card::{PinKind, PinPolicy};
-use crate::transport::Transport;
+use crate::card::{
+    detect, Card, CardError, Pin, PinFormatError, PinKind, PinPolicy, SignatureKind,
+};
+use crate::iso7816::CardChannel;
+use crate::transport::{Transport, TransportError};
+use info::RetryState;
+use objects::CertificateInfo;
 
 /// Why a token operation failed, in PKCS#11 terms (mapped to CK_RV by `cryptoki`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,17 +67,141 @@ pub type ObjectIndex = usize;
 /// A bound token: the detected card, its public data read once, and the objects built from it.
 pub struct Token {
     transport: Box<dyn Transport>,
-    card: Box<dyn crate::card::Card>,
+    card: Box<dyn Card>,
     info: TokenInfo,
     objects: Vec<TokenObject>,
+    /// The authentication key pair's modulus length in bits (from the certificate).
+    modulus_bits: usize,
 }
+
+/// What binding read from the card, before the token is built from it.
+struct Bound {
+    card: Box<dyn Card>,
+    public: crate::card::PublicData,
+    user_retries: RetryState,
+}
+
+/// Label of the authentication key pair objects (cns.md §2.1 names the key CNS0).
+const KEY_LABEL_SUFFIX: &str = "authentication";
 
 impl Token {
     /// Detects the card behind `transport` and reads its public data.
     /// `Ok(None)`: a card this module does not support (logged with its ATR, never an error).
-    pub fn bind(transport: Box<dyn Transport>) -> Result<Option<Token>, TokenError> {
-        let _ = transport;
-        todo!("token binding")
+    pub fn bind(mut transport: Box<dyn Transport>) -> Result<Option<Token>, TokenError> {
+        // Binding only reads public files, so after a reset by someone else it is safe to
+        // reconnect and start again.
+        let mut attempts = 0;
+        let bound = loop {
+            match Self::detect_and_read(transport.as_mut()) {
+                Err(CardError::Transport(TransportError::CardReset)) if attempts < 2 => {
+                    attempts += 1;
+                    transport.reconnect().map_err(transport_error)?;
+                }
+                // Reset again and again by others: nothing to do with a login.
+                Err(CardError::Transport(TransportError::CardReset)) => {
+                    return Err(TokenError::DeviceError)
+                }
+                other => break other,
+            }
+        };
+        let Some(bound) = bound.map_err(card_error)? else {
+            return Ok(None);
+        };
+        Ok(Some(Self::build(transport, bound)))
+    }
+
+    /// Detection, public data and the PIN retry counter, all in one transaction.
+    fn detect_and_read(transport: &mut dyn Transport) -> Result<Option<Bound>, CardError> {
+        let atr = transport.atr().to_vec();
+        let capabilities = transport.capabilities();
+        let mut tx = transport.transaction()?;
+        let mut channel = CardChannel::new(tx.as_mut(), capabilities);
+        let Some(mut card) = detect::detect(&atr, &mut channel)? else {
+            return Ok(None);
+        };
+        let public = card.read_public_data(&mut channel)?;
+        // Worth one APDU: the token flags then show a low counter before the user types
+        // (OpenSC shows every TS-CNS PIN as locked, cns-opensc.md).
+        let max = card.pin_policy(PinKind::User).max_tries;
+        let retries = match card.retries_left(&mut channel, PinKind::User) {
+            Ok(Some(0)) => RetryState::Locked,
+            Ok(Some(left)) => RetryState::Left { left, max },
+            Ok(None) => RetryState::Unknown,
+            Err(CardError::Transport(e)) => return Err(CardError::Transport(e)),
+            Err(_) => RetryState::Unknown,
+        };
+        log::debug!(
+            "bound {} {} in {} APDUs",
+            public.family,
+            public.serial,
+            channel.apdus_sent()
+        );
+        Ok(Some(Bound {
+            card,
+            public,
+            user_retries: retries,
+        }))
+    }
+
+    fn build(transport: Box<dyn Transport>, bound: Bound) -> Token {
+        let Bound {
+            card,
+            public,
+            user_retries,
+        } = bound;
+        let certificate =
+            public
+                .certificate
+                .as_deref()
+                .and_then(|der| match CertificateInfo::parse(der) {
+                    Ok(info) => Some(info),
+                    Err(e) => {
+                        log::warn!(
+                            "{} {}: certificate not usable: {e:?}",
+                            public.family,
+                            public.serial
+                        );
+                        None
+                    }
+                });
+        let holder = public.holder.clone().or_else(|| {
+            let c = certificate.as_ref()?;
+            match (&c.surname, &c.given_name) {
+                (Some(s), Some(g)) => Some(format!("{s} {g}")),
+                (Some(n), None) | (None, Some(n)) => Some(n.clone()),
+                (None, None) => None,
+            }
+        });
+        let label = match holder {
+            Some(holder) => format!("{} {holder}", public.family),
+            None => format!("{} {}", public.family, public.serial),
+        };
+        let (objects, modulus_bits) = match &certificate {
+            Some(c) => {
+                let key_label = format!("{} {KEY_LABEL_SUFFIX}", key_label_prefix(public.family));
+                (
+                    objects::key_pair_objects(c, &key_label, card.mechanisms()),
+                    c.modulus_bits(),
+                )
+            }
+            None => (Vec::new(), 0),
+        };
+        let info = TokenInfo {
+            label,
+            manufacturer: public.manufacturer,
+            model: public.model,
+            serial: public.serial,
+            user_pin: card.pin_policy(PinKind::User),
+            user_retries,
+            so_retries: RetryState::Unknown,
+        };
+        Token {
+            transport,
+            card,
+            info,
+            objects,
+            modulus_bits,
+        }
     }
 
     pub fn info(&self) -> &TokenInfo {
@@ -96,25 +226,216 @@ impl Token {
         self.card.pin_policy(kind)
     }
 
-    /// Checks the PIN format, then verifies it on the card (one try spent only if the format is right).
-    pub fn login(&mut self, kind: PinKind, pin: &[u8]) -> Result<(), TokenError> {
-        let _ = (kind, pin, &mut self.transport);
-        todo!("login")
+    /// Size of the signing key in bits (0 when the card has no usable certificate).
+    pub fn key_bits(&self) -> usize {
+        self.modulus_bits
     }
 
-    /// Forgets the card's security state (and any PIN the driver held).
+    /// Checks the PIN format, then verifies it on the card (one try spent only if the format is right).
+    pub fn login(&mut self, kind: PinKind, pin: &[u8]) -> Result<(), TokenError> {
+        let pin = Pin::new(&self.card.pin_policy(kind), pin).map_err(|e| match e {
+            PinFormatError::Length => TokenError::PinLenRange,
+            PinFormatError::Characters => TokenError::PinInvalid,
+        })?;
+        let result = self.in_transaction(|card, channel| card.verify_pin(channel, kind, &pin));
+        let max = self.card.pin_policy(kind).max_tries;
+        let state = match &result {
+            Ok(()) => Some(RetryState::Left { left: max, max }),
+            Err(CardError::PinIncorrect { tries_left }) => Some(RetryState::Left {
+                left: *tries_left,
+                max,
+            }),
+            Err(CardError::PinLocked) => Some(RetryState::Locked),
+            Err(_) => None,
+        };
+        if let Some(state) = state {
+            match kind {
+                PinKind::User => self.info.user_retries = state,
+                PinKind::Puk => self.info.so_retries = state,
+            }
+        }
+        result.map_err(|e| match e {
+            // A reset mid-VERIFY: whether the try counted is unknown, and nothing is verified.
+            CardError::Transport(TransportError::CardReset) => TokenError::DeviceError,
+            e => card_error(e),
+        })
+    }
+
+    /// Forgets the security state the driver holds (and any PIN it kept).
+    ///
+    /// The card itself keeps a verified PIN until it is reset or removed: TS-CNS has no
+    /// command that drops it (cns.md §3–4), and resetting the card would log out every other
+    /// application sharing it (DESIGN.md "the card is shared"). The cryptoki layer logs out
+    /// when a process closes its last session, so a reset here would make every short-lived
+    /// tool log the browser out (seen with concurrent pkcs11-tool runs). `Transport::reset`
+    /// stays available should a stricter policy be wanted.
     pub fn logout(&mut self) -> Result<(), TokenError> {
-        todo!("logout")
+        match self.in_transaction(|card, channel| card.logout(channel)) {
+            // A reset dropped the state anyway.
+            Ok(()) | Err(CardError::Transport(TransportError::CardReset)) => Ok(()),
+            Err(e) => Err(card_error(e)),
+        }
     }
 
     /// Signs with the private key at `key`.
     pub fn sign(&mut self, key: ObjectIndex, request: &SignRequest) -> Result<Vec<u8>, TokenError> {
-        let _ = (key, request);
-        todo!("sign")
+        match self.objects.get(key) {
+            Some(o) if o.class == ObjectClass::PrivateKey => {}
+            _ => return Err(TokenError::KeyHandleInvalid),
+        }
+        let input = self.sign_input(request)?;
+        self.in_transaction(|card, channel| card.sign(channel, &input))
+            .map_err(|e| match e {
+                // The card lost the verified PIN with the reset.
+                CardError::Transport(TransportError::CardReset) => TokenError::UserNotLoggedIn,
+                e => card_error(e),
+            })
+    }
+
+    /// The bytes the chip's private-key operation takes for `request` (cns.md §5.1: raw RSA
+    /// on a host-padded block; CIE: a DigestInfo the chip pads).
+    fn sign_input(&self, request: &SignRequest) -> Result<zeroize::Zeroizing<Vec<u8>>, TokenError> {
+        let k = self.modulus_bits.div_ceil(8);
+        if k == 0 {
+            return Err(TokenError::KeyHandleInvalid);
+        }
+        let padding_error = |e: padding::PaddingError| match e {
+            padding::PaddingError::Random => TokenError::DeviceError,
+            _ => TokenError::DataLenRange,
+        };
+        let input = match (self.card.signature_kind(), request) {
+            (SignatureKind::RawRsa, SignRequest::Pkcs1v15 { data }) => {
+                padding::pkcs1_v15_type1(data, k).map_err(padding_error)?
+            }
+            (
+                SignatureKind::RawRsa,
+                SignRequest::Pss {
+                    hash,
+                    mgf_hash,
+                    salt_len,
+                    digest,
+                },
+            ) => padding::pss(digest, *hash, *mgf_hash, *salt_len, self.modulus_bits)
+                .map_err(padding_error)?,
+            (SignatureKind::RawRsa, SignRequest::Raw { block }) => {
+                raw_block(block, &self.modulus())?
+            }
+            (SignatureKind::Pkcs1OnChip, SignRequest::Pkcs1v15 { data }) => {
+                if k < 11 || data.len() > k - 11 {
+                    return Err(TokenError::DataLenRange);
+                }
+                data.clone()
+            }
+            (SignatureKind::Pkcs1OnChip, _) => return Err(TokenError::FunctionNotSupported),
+        };
+        Ok(zeroize::Zeroizing::new(input))
+    }
+
+    fn modulus(&self) -> Vec<u8> {
+        self.objects
+            .iter()
+            .find(|o| o.class == ObjectClass::PrivateKey)
+            .and_then(|o| o.attribute(cryptoki_sys::CKA_MODULUS))
+            .and_then(AttributeValue::to_bytes)
+            .unwrap_or_default()
     }
 
     /// `false` once the card has been removed (the slot then drops the token).
     pub fn is_present(&mut self) -> bool {
-        todo!("presence")
+        match self.transport.check_present() {
+            Ok(()) => true,
+            // Still there, reset by someone else: reconnect so the next transaction works.
+            Err(TransportError::CardReset) => self.transport.reconnect().is_ok(),
+            Err(_) => false,
+        }
+    }
+
+    /// Runs `op` in one PC/SC transaction. A reset reported when the transaction begins
+    /// (no APDU sent yet) is handled by reconnecting and beginning again, once; a reset
+    /// during `op` reconnects and is returned as `CardReset` (the card lost its PIN state).
+    fn in_transaction<T>(
+        &mut self,
+        mut op: impl FnMut(&mut dyn Card, &mut CardChannel<'_>) -> Result<T, CardError>,
+    ) -> Result<T, CardError> {
+        let capabilities = self.transport.capabilities();
+        for attempt in 0..2 {
+            // The outcome is computed in its own scope so the transaction's borrow of the
+            // transport ends before we may need to reconnect.
+            let outcome = match self.transport.transaction() {
+                Ok(mut tx) => {
+                    let mut channel = CardChannel::new(tx.as_mut(), capabilities);
+                    Ok(op(self.card.as_mut(), &mut channel))
+                }
+                Err(e) => Err(e),
+            };
+            let result = match outcome {
+                Ok(result) => result,
+                Err(TransportError::CardReset) if attempt == 0 => {
+                    self.transport.reconnect()?;
+                    continue;
+                }
+                Err(e) => Err(e.into()),
+            };
+            if let Err(CardError::Transport(TransportError::CardReset)) = result {
+                self.transport.reconnect()?;
+            }
+            return result;
+        }
+        Err(CardError::Transport(TransportError::CardReset))
     }
 }
+
+/// CKM_RSA_X_509 input: left-padded with zeros to the modulus length, and below the modulus.
+fn raw_block(block: &[u8], modulus: &[u8]) -> Result<Vec<u8>, TokenError> {
+    let k = modulus.len();
+    if block.len() > k {
+        return Err(TokenError::DataLenRange);
+    }
+    let mut padded = vec![0u8; k - block.len()];
+    padded.extend_from_slice(block);
+    // Big-endian byte strings of equal length compare like the numbers.
+    if padded.as_slice() >= modulus {
+        return Err(TokenError::DataLenRange);
+    }
+    Ok(padded)
+}
+
+/// The key label's prefix per family: "CNS0" is the TS-CNS name of the key (cns.md §2.1).
+fn key_label_prefix(family: &str) -> &str {
+    match family {
+        "TS-CNS" => "CNS0",
+        other => other,
+    }
+}
+
+fn transport_error(e: TransportError) -> TokenError {
+    match e {
+        TransportError::CardRemoved
+        | TransportError::NoCard
+        | TransportError::ReaderUnavailable => TokenError::DeviceRemoved,
+        _ => TokenError::DeviceError,
+    }
+}
+
+fn card_error(e: CardError) -> TokenError {
+    match e {
+        CardError::PinIncorrect { .. } => TokenError::PinIncorrect,
+        CardError::PinLocked => TokenError::PinLocked,
+        CardError::SecurityStatusNotSatisfied => TokenError::UserNotLoggedIn,
+        CardError::DataLength => TokenError::DataLenRange,
+        CardError::NotSupported => TokenError::FunctionNotSupported,
+        CardError::Transport(TransportError::CardReset) => TokenError::UserNotLoggedIn,
+        CardError::Transport(e) => transport_error(e),
+        CardError::UnexpectedStatus { ins, sw } => {
+            log::warn!("card answered {sw:04X} to INS {ins:02X}");
+            TokenError::DeviceError
+        }
+        CardError::Malformed(what) => {
+            log::warn!("malformed card data: {what}");
+            TokenError::DeviceError
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

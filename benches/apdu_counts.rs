@@ -1,0 +1,122 @@
+//! Speed as the card sees it: APDUs and bytes per operation, counted by the virtual card,
+//! for our module and for Debian's OpenSC on the same virtual TS-CNS; plus host CPU time
+//! per operation (user + system, from /proc, of the pkcs11-tool process tree).
+//!
+//! Run with `scripts/bench` (builds release, then `cargo bench --bench apdu_counts`).
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use common::harness::{module_path, scratch_dir, ApduStats, PcscDaemon, VirtualCard};
+use std::path::Path;
+use std::process::Command;
+
+const PIN: &str = "12345678";
+const OPENSC_MODULE: &str = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so";
+
+struct Measure {
+    stats: ApduStats,
+    cpu_ms: f64,
+}
+
+/// Clock ticks of user + system time of finished children of this process.
+fn children_cpu_ticks() -> u64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which may contain spaces) start after the last ')'.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    // cutime and cstime are fields 16 and 17 (1-based) of the whole line, 14 and 15 here.
+    let field = |i: usize| fields.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    field(13) + field(14)
+}
+
+fn run(card: &VirtualCard, module: &Path, args: &[&str], env: &[(&str, &Path)]) -> Measure {
+    let before = card.stats();
+    let cpu_before = children_cpu_ticks();
+    let mut cmd = Command::new("pkcs11-tool");
+    cmd.arg("--module")
+        .arg(module)
+        .args(args)
+        .env("PCSCLITE_CSOCK_NAME", &PcscDaemon::shared().socket);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("pkcs11-tool");
+    assert!(
+        out.status.success(),
+        "pkcs11-tool {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ticks = children_cpu_ticks() - cpu_before;
+    Measure {
+        stats: card.stats() - before,
+        cpu_ms: ticks as f64 * 1000.0 / 100.0,
+    }
+}
+
+fn main() {
+    let card = VirtualCard::insert(0, "cns", &[]);
+    let dir = scratch_dir("bench");
+    let data = dir.join("data");
+    let sig = dir.join("sig");
+    std::fs::write(&data, b"bench").expect("data");
+    let conf = dir.join("opensc.conf");
+    std::fs::write(
+        &conf,
+        "app default { reader_driver pcsc { max_send_size = 65535; max_recv_size = 65536; } }\n",
+    )
+    .expect("conf");
+
+    let ours = module_path();
+    let opensc = Path::new(OPENSC_MODULE);
+    let no_env: &[(&str, &Path)] = &[];
+    let opensc_env: &[(&str, &Path)] = &[("OPENSC_CONF", conf.as_path())];
+    let sign_args = |mechanism: &'static str| -> Vec<String> {
+        vec![
+            "--login".into(),
+            "--pin".into(),
+            PIN.into(),
+            "--sign".into(),
+            "-m".into(),
+            mechanism.into(),
+            "-i".into(),
+            data.display().to_string(),
+            "-o".into(),
+            sig.display().to_string(),
+        ]
+    };
+
+    println!("virtual TS-CNS (ST 2021, RSA-2048), one pkcs11-tool process per line");
+    println!(
+        "{:<44} {:>6} {:>9} {:>10} {:>9}",
+        "operation", "APDUs", "bytes out", "bytes in", "CPU ms"
+    );
+    for (name, module, env) in [
+        ("cie-cns-pkcs11", ours.as_path(), no_env),
+        ("OpenSC 0.23 (raised reader limits)", opensc, opensc_env),
+    ] {
+        let list = run(&card, module, &["-L"], env);
+        let pss = sign_args("SHA256-RSA-PKCS-PSS");
+        let pkcs1 = sign_args("SHA256-RSA-PKCS");
+        let pkcs1: Vec<&str> = pkcs1.iter().map(String::as_str).collect();
+        let pss: Vec<&str> = pss.iter().map(String::as_str).collect();
+        let sign = run(&card, module, &pkcs1, env);
+        let sign_pss = run(&card, module, &pss, env);
+        for (op, m) in [
+            ("-L", list),
+            ("--login --sign SHA256-RSA-PKCS", sign),
+            ("--login --sign SHA256-RSA-PKCS-PSS", sign_pss),
+        ] {
+            println!(
+                "{:<44} {:>6} {:>9} {:>10} {:>9.1}",
+                format!("{name}: {op}"),
+                m.stats.apdus,
+                m.stats.bytes_in,
+                m.stats.bytes_out,
+                m.cpu_ms
+            );
+        }
+    }
+}

@@ -1,0 +1,26 @@
+# Debian packages the build, the tests and the demo need; installed when missing (as root).
+# shellcheck shell=bash
+
+DEPS_PACKAGES=(
+  pcscd libpcsclite-dev vsmartcard-vpcd pcsc-tools   # PC/SC daemon + virtual reader driver
+  opensc                                             # pkcs11-tool and the fidelity reference
+  libp11-kit-dev pkg-config gcc                      # C header + C smoke test
+  openssl util-linux                                 # verification, unshare
+)
+
+ensure_packages() {
+  local missing=()
+  local pkg
+  for pkg in "${DEPS_PACKAGES[@]}" "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  ((${#missing[@]})) || return 0
+  if [ "$(id -u)" != 0 ]; then
+    echo "missing Debian packages: ${missing[*]} (run as root, or: sudo apt-get install ${missing[*]})" >&2
+    return 1
+  fi
+  echo "installing: ${missing[*]}" >&2
+  apt-get -o DPkg::Lock::Timeout=900 update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y -qq \
+    --no-install-recommends "${missing[@]}" >/dev/null
+}

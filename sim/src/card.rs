@@ -1,0 +1,93 @@
+//! The `VirtualCard` trait every simulated chip implements, and the table of cards and variants the
+//! `cardsim` binary can start.
+
+use crate::cns;
+
+/// A chip as the reader sees it: an ATR, a reset line and an APDU processor.
+pub trait VirtualCard: Send {
+    /// Answer-to-reset bytes.
+    fn atr(&self) -> Vec<u8>;
+    /// Power-off / warm reset: drop all volatile security state (verified PINs, current DF/EF,
+    /// security environment), as a real chip does when it loses power.
+    fn reset(&mut self);
+    /// Process one command APDU and return the response APDU (data ‖ SW1 SW2). Never panics.
+    fn process(&mut self, apdu: &[u8]) -> Vec<u8>;
+    /// Card state the tests observe besides the APDU counts, e.g. `("pin_tries", 3)`: a wrong PIN
+    /// must leave exactly one try fewer, and only the chip knows its counter.
+    fn counters(&self) -> Vec<(&'static str, u64)> {
+        Vec::new()
+    }
+}
+
+/// Options common to the card families.
+#[derive(Clone, Debug)]
+pub struct CardOptions {
+    /// User PIN, 5..8 ASCII digits.
+    pub pin: String,
+    /// PUK, 5..8 ASCII digits.
+    pub puk: String,
+}
+
+impl Default for CardOptions {
+    fn default() -> Self {
+        CardOptions {
+            pin: "12345678".into(),
+            puk: "87654321".into(),
+        }
+    }
+}
+
+/// One startable `--card`/`--variant` combination.
+pub struct VariantInfo {
+    pub card: &'static str,
+    pub variant: &'static str,
+    pub description: &'static str,
+    pub default: bool,
+}
+
+/// Every card family and variant, for `--list-variants`.
+pub fn variants() -> Vec<VariantInfo> {
+    cns::variant::VARIANTS
+        .iter()
+        .enumerate()
+        .map(|(i, v)| VariantInfo {
+            card: "cns",
+            variant: v.name,
+            description: v.description,
+            default: i == 0,
+        })
+        .collect()
+}
+
+/// Check a PIN/PUK as the cards store it: 5..8 ASCII digits (shared/cards/cns.md §4).
+pub fn check_pin_format(pin: &str) -> Result<(), String> {
+    if (5..=8).contains(&pin.len()) && pin.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err(format!(
+            "PIN/PUK must be 5 to 8 digits, got {} characters",
+            pin.len()
+        ))
+    }
+}
+
+/// Build the card named by `--card` and `--variant` (variant `None` = the family's default).
+pub fn build(
+    card: &str,
+    variant: Option<&str>,
+    opts: &CardOptions,
+) -> Result<Box<dyn VirtualCard>, String> {
+    check_pin_format(&opts.pin)?;
+    check_pin_format(&opts.puk)?;
+    match card {
+        "cns" => {
+            let v = match variant {
+                None => &cns::variant::VARIANTS[0],
+                Some(name) => cns::variant::find(name)
+                    .ok_or_else(|| format!("unknown cns variant {name:?} (see --list-variants)"))?,
+            };
+            Ok(Box::new(cns::CnsCard::new(v, opts)?))
+        }
+        other => Err(format!("unknown card {other:?} (known: cns)")),
+    }
+}

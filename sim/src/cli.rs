@@ -1,0 +1,93 @@
+//! Command line of the `cardsim` binary (hand-parsed: a handful of flags).
+
+use std::path::PathBuf;
+
+pub const USAGE: &str = "usage:
+  cardsim --card cns [--variant NAME] [--pin PIN] [--puk PUK] [--vpcd HOST:PORT] [--stats FILE] [--trace]
+  cardsim --list-variants
+
+  --card cns        card family (only cns so far)
+  --variant NAME    variant of the family (default: the first listed by --list-variants)
+  --pin PIN         user PIN, 5-8 digits (default 12345678)
+  --puk PUK         PUK, 5-8 digits (default 87654321)
+  --vpcd HOST:PORT  where vsmartcard-vpcd listens (default 127.0.0.1:35963)
+  --stats FILE      rewrite FILE after every APDU with 'apdus=N bytes_in=N bytes_out=N'
+  --trace           print every APDU to stderr (PIN data masked)";
+
+pub const DEFAULT_VPCD: &str = "127.0.0.1:35963";
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Action {
+    ListVariants,
+    Help,
+    Run(RunArgs),
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct RunArgs {
+    pub card: String,
+    pub variant: Option<String>,
+    pub pin: String,
+    pub puk: String,
+    pub vpcd: String,
+    pub stats: Option<PathBuf>,
+    pub trace: bool,
+}
+
+pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Action, String> {
+    let mut it = args.into_iter();
+    let mut card = None;
+    let mut run = RunArgs {
+        card: String::new(),
+        variant: None,
+        pin: "12345678".into(),
+        puk: "87654321".into(),
+        vpcd: DEFAULT_VPCD.into(),
+        stats: None,
+        trace: false,
+    };
+    while let Some(arg) = it.next() {
+        let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
+        match arg.as_str() {
+            "--list-variants" => return Ok(Action::ListVariants),
+            "-h" | "--help" => return Ok(Action::Help),
+            "--card" => card = Some(value("--card")?),
+            "--variant" => run.variant = Some(value("--variant")?),
+            "--pin" => run.pin = value("--pin")?,
+            "--puk" => run.puk = value("--puk")?,
+            "--vpcd" => run.vpcd = value("--vpcd")?,
+            "--stats" => run.stats = Some(PathBuf::from(value("--stats")?)),
+            "--trace" => run.trace = true,
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    run.card = card.ok_or("--card is required")?;
+    Ok(Action::Run(run))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(s: &str) -> Vec<String> {
+        s.split_whitespace().map(String::from).collect()
+    }
+
+    #[test]
+    fn parses() {
+        assert_eq!(parse(args("--list-variants")), Ok(Action::ListVariants));
+        let Ok(Action::Run(r)) = parse(args(
+            "--card cns --variant stincard-1024 --pin 11111 --trace",
+        )) else {
+            panic!()
+        };
+        assert_eq!(r.variant.as_deref(), Some("stincard-1024"));
+        assert_eq!(
+            (r.pin.as_str(), r.trace, r.vpcd.as_str()),
+            ("11111", true, DEFAULT_VPCD)
+        );
+        assert!(parse(args("--card")).is_err());
+        assert!(parse(args("--bogus")).is_err());
+        assert!(parse(args("")).is_err());
+    }
+}

@@ -1,0 +1,158 @@
+//! Virtual TS-CNS / CNS card, classic layout (shared/cards/cns.md): files per §2, PIN/PUK per §4,
+//! raw RSA through PSO DECIPHER per §5.1, and the variant quirks of §6 from the `variant` table.
+
+mod crypto_cmds;
+mod fci;
+mod files;
+mod fs;
+mod key;
+mod pin;
+mod pin_cmds;
+pub mod variant;
+
+#[cfg(test)]
+mod tests;
+
+use crate::apdu;
+use crate::card::{CardOptions, VirtualCard};
+use crate::sw::{status, Sw};
+use crypto_cmds::SecurityEnv;
+use files::Cursor;
+use fs::FileSystem;
+use key::CardKey;
+use pin::PinObject;
+use variant::Variant;
+
+/// The certificate EF is longer than the certificate (zero padding) on real cards; OpenSC parses the
+/// DER length (§2.1).
+const CERT_FILE_SLACK: usize = 200;
+const PIN_TRIES: u8 = 3;
+/// Not found in the sources (§9 q1); 10 is common for PUKs.
+const PUK_TRIES: u8 = 10;
+
+const CLA_ISO: u8 = 0x00;
+const CLA_CHAINING: u8 = 0x10;
+
+mod ins {
+    pub const VERIFY: u8 = 0x20;
+    pub const MSE: u8 = 0x22;
+    pub const CHANGE_REFERENCE_DATA: u8 = 0x24;
+    pub const PSO: u8 = 0x2A;
+    pub const RESET_RETRY_COUNTER: u8 = 0x2C;
+    pub const GET_CHALLENGE: u8 = 0x84;
+    pub const SELECT: u8 = 0xA4;
+    pub const READ_BINARY: u8 = 0xB0;
+    pub const GET_DATA: u8 = 0xCA;
+}
+
+/// Everything a reset forgets.
+#[derive(Default)]
+pub(crate) struct VolatileState {
+    pub cursor: Cursor,
+    pub pin_verified: bool,
+    pub puk_verified: bool,
+    pub env: SecurityEnv,
+}
+
+pub struct CnsCard {
+    pub(crate) variant: &'static Variant,
+    pub(crate) fs: FileSystem,
+    pub(crate) key: CardKey,
+    pub(crate) pin: PinObject,
+    pub(crate) puk: PinObject,
+    pub(crate) state: VolatileState,
+}
+
+impl CnsCard {
+    pub fn new(variant: &'static Variant, opts: &CardOptions) -> Result<Self, String> {
+        let key = CardKey::from_pkcs8_der(variant.key_pkcs8_der)?;
+        let mut cert_file = variant.cert_der.to_vec();
+        cert_file.resize(cert_file.len() + CERT_FILE_SLACK, 0);
+        let fs = fs::cns_layout(
+            variant.id_carta,
+            cert_file,
+            variant.dati_personali,
+            key.public_pkcs1_der()?,
+        );
+        let pin = pin::pad(opts.pin.as_bytes()).ok_or("PIN must be 5 to 8 digits")?;
+        let puk = pin::pad(opts.puk.as_bytes()).ok_or("PUK must be 5 to 8 digits")?;
+        Ok(CnsCard {
+            variant,
+            fs,
+            key,
+            pin: PinObject::new(pin, PIN_TRIES),
+            puk: PinObject::new(puk, PUK_TRIES),
+            state: VolatileState::default(),
+        })
+    }
+
+    fn dispatch(&mut self, raw: &[u8]) -> Vec<u8> {
+        let [cla, ins, ..] = raw else {
+            return status(Sw::WRONG_LENGTH);
+        };
+        // CLA first, as the chips do: chaining is refused by the ST 2021 (OpenSC #2370), and no
+        // proprietary, secure-messaging or logical-channel class is simulated.
+        if *cla & CLA_CHAINING != 0 && self.variant.refuses_chaining {
+            return status(Sw::CLA_NOT_SUPPORTED);
+        }
+        if *cla != CLA_ISO {
+            return status(Sw::CLA_NOT_SUPPORTED);
+        }
+        let known = matches!(
+            *ins,
+            ins::VERIFY
+                | ins::MSE
+                | ins::CHANGE_REFERENCE_DATA
+                | ins::PSO
+                | ins::RESET_RETRY_COUNTER
+                | ins::GET_CHALLENGE
+                | ins::SELECT
+                | ins::READ_BINARY
+                | ins::GET_DATA
+        );
+        if !known {
+            return status(Sw::INS_NOT_SUPPORTED);
+        }
+        let cmd = match apdu::parse(raw) {
+            Ok(c) => c,
+            Err(sw) => return status(sw),
+        };
+        if cmd.extended && !self.variant.extended_apdus {
+            return status(Sw::WRONG_LENGTH);
+        }
+        match cmd.ins {
+            ins::SELECT => files::select(&self.fs, &mut self.state.cursor, &cmd),
+            ins::READ_BINARY => files::read_binary(&self.fs, &self.state.cursor, &cmd),
+            ins::VERIFY => pin_cmds::verify(self, &cmd),
+            ins::CHANGE_REFERENCE_DATA => pin_cmds::change_reference_data(self, &cmd),
+            ins::RESET_RETRY_COUNTER => pin_cmds::reset_retry_counter(self, &cmd),
+            ins::MSE => crypto_cmds::manage_security_env(self, &cmd),
+            ins::PSO => crypto_cmds::perform_security_operation(self, &cmd),
+            ins::GET_CHALLENGE => crypto_cmds::get_challenge(&cmd),
+            // No data objects: OpenSC's other drivers probe GET DATA (CPLC, serials); they must fail.
+            ins::GET_DATA => status(Sw::REF_NOT_FOUND),
+            _ => status(Sw::INS_NOT_SUPPORTED),
+        }
+    }
+}
+
+impl VirtualCard for CnsCard {
+    fn atr(&self) -> Vec<u8> {
+        self.variant.atr.to_vec()
+    }
+
+    fn reset(&mut self) {
+        self.state = VolatileState::default();
+    }
+
+    fn process(&mut self, apdu: &[u8]) -> Vec<u8> {
+        self.dispatch(apdu)
+    }
+
+    fn counters(&self) -> Vec<(&'static str, u64)> {
+        vec![
+            ("pin_tries", self.pin.tries_left().into()),
+            ("puk_tries", self.puk.tries_left().into()),
+        ]
+    }
+}

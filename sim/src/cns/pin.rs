@@ -1,0 +1,89 @@
+//! PIN objects with retry counters (shared/cards/cns.md §4): values are ASCII digits, 5..8 long,
+//! compared as the 8-byte block the host sends (padded with `FF`).
+
+use crate::sw::Sw;
+use zeroize::Zeroizing;
+
+pub const BLOCK: usize = 8;
+const PAD: u8 = 0xFF;
+
+/// Pad a PIN to the 8-byte comparison block; `None` if it is not 5..8 digits.
+pub fn pad(pin: &[u8]) -> Option<Zeroizing<[u8; BLOCK]>> {
+    if !(5..=BLOCK).contains(&pin.len()) || !pin.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let mut block = Zeroizing::new([PAD; BLOCK]);
+    block[..pin.len()].copy_from_slice(pin);
+    Some(block)
+}
+
+/// A block as a card accepts it as new reference data: 5..8 digits then `FF` padding.
+pub fn is_valid_block(block: &[u8]) -> bool {
+    let digits = block.iter().take_while(|b| b.is_ascii_digit()).count();
+    block.len() == BLOCK && digits >= 5 && block[digits..].iter().all(|b| *b == PAD)
+}
+
+pub struct PinObject {
+    value: Zeroizing<[u8; BLOCK]>,
+    max_tries: u8,
+    tries_left: u8,
+}
+
+impl PinObject {
+    pub fn new(value: Zeroizing<[u8; BLOCK]>, max_tries: u8) -> Self {
+        PinObject {
+            value,
+            max_tries,
+            tries_left: max_tries,
+        }
+    }
+
+    pub fn is_blocked(&self) -> bool {
+        self.tries_left == 0
+    }
+
+    pub fn tries_left(&self) -> u8 {
+        self.tries_left
+    }
+
+    /// The answer to an empty VERIFY: `63 Cx` with the tries left, `69 83` when blocked.
+    pub fn status(&self) -> Sw {
+        if self.is_blocked() {
+            Sw::AUTH_BLOCKED
+        } else {
+            Sw::tries_left(self.tries_left)
+        }
+    }
+
+    /// Compare a candidate block, counting down on mismatch. Once blocked, even the right value gets 6983.
+    pub fn check(&mut self, candidate: &[u8]) -> Result<(), Sw> {
+        if self.is_blocked() {
+            return Err(Sw::AUTH_BLOCKED);
+        }
+        // Constant-time-ish comparison; it is a simulator, but there is no reason to leak.
+        let same = candidate.len() == BLOCK
+            && candidate
+                .iter()
+                .zip(self.value.iter())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0;
+        if same {
+            self.tries_left = self.max_tries;
+            Ok(())
+        } else {
+            self.tries_left -= 1;
+            Err(self.status())
+        }
+    }
+
+    /// Set new reference data (already validated) and reset the counter.
+    pub fn set(&mut self, block: &[u8]) {
+        self.value.copy_from_slice(&block[..BLOCK]);
+        self.tries_left = self.max_tries;
+    }
+
+    /// Unblock without changing the value (RESET RETRY COUNTER P1=01).
+    pub fn unblock(&mut self) {
+        self.tries_left = self.max_tries;
+    }
+}

@@ -1,0 +1,352 @@
+//! Token tests over a mock transport holding the scripted TS-CNS of `card::cns::tests`.
+
+use std::sync::{Arc, Mutex};
+
+use super::*;
+use crate::card::cns::tests::{MockCns, PIN, SERIAL, ST_2021_ATR};
+use crate::transport::{Channel, ReaderCapabilities};
+
+/// What the test can do to the "reader" while the token holds the transport.
+#[derive(Default)]
+struct Events {
+    /// The next `transaction()` reports SCARD_W_RESET_CARD once.
+    reset_pending: bool,
+    removed: bool,
+    reconnects: usize,
+    resets: usize,
+    transactions: usize,
+}
+
+struct MockTransport {
+    card: Arc<Mutex<MockCns>>,
+    events: Arc<Mutex<Events>>,
+    atr: Vec<u8>,
+}
+
+struct MockChannel(Arc<Mutex<MockCns>>);
+
+impl Channel for MockChannel {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        self.0.lock().unwrap().transmit(command)
+    }
+}
+
+impl Transport for MockTransport {
+    fn atr(&self) -> &[u8] {
+        &self.atr
+    }
+    fn capabilities(&self) -> ReaderCapabilities {
+        ReaderCapabilities {
+            extended_apdu: true,
+        }
+    }
+    fn transaction(&mut self) -> Result<Box<dyn Channel + '_>, TransportError> {
+        let mut events = self.events.lock().unwrap();
+        if events.removed {
+            return Err(TransportError::CardRemoved);
+        }
+        if std::mem::take(&mut events.reset_pending) {
+            self.card.lock().unwrap().verified = false;
+            return Err(TransportError::CardReset);
+        }
+        events.transactions += 1;
+        Ok(Box::new(MockChannel(self.card.clone())))
+    }
+    fn reconnect(&mut self) -> Result<(), TransportError> {
+        self.events.lock().unwrap().reconnects += 1;
+        Ok(())
+    }
+    fn reset(&mut self) -> Result<(), TransportError> {
+        self.events.lock().unwrap().resets += 1;
+        self.card.lock().unwrap().verified = false;
+        Ok(())
+    }
+    fn check_present(&mut self) -> Result<(), TransportError> {
+        if self.events.lock().unwrap().removed {
+            Err(TransportError::CardRemoved)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+fn setup_with(
+    card: MockCns,
+    atr: &[u8],
+) -> (Option<Token>, Arc<Mutex<MockCns>>, Arc<Mutex<Events>>) {
+    let card = Arc::new(Mutex::new(card));
+    let events = Arc::new(Mutex::new(Events::default()));
+    let transport = MockTransport {
+        card: card.clone(),
+        events: events.clone(),
+        atr: atr.to_vec(),
+    };
+    let token = Token::bind(Box::new(transport)).unwrap();
+    (token, card, events)
+}
+
+fn setup() -> (Token, Arc<Mutex<MockCns>>, Arc<Mutex<Events>>) {
+    let (token, card, events) = setup_with(MockCns::new(), &ST_2021_ATR);
+    (token.expect("TS-CNS bound"), card, events)
+}
+
+fn private_key(token: &Token) -> ObjectIndex {
+    token
+        .objects()
+        .iter()
+        .position(|o| o.class == ObjectClass::PrivateKey)
+        .unwrap()
+}
+
+fn sent(card: &Arc<Mutex<MockCns>>) -> usize {
+    card.lock().unwrap().sent.len()
+}
+
+#[test]
+fn bind_reads_public_data_in_one_transaction_and_seven_apdus() {
+    let (token, card, events) = setup();
+    assert_eq!(events.lock().unwrap().transactions, 1);
+    // Probe/serial 2, EF 1102 2, certificate 2, retry counter 1.
+    assert_eq!(sent(&card), 7);
+    let info = token.info();
+    assert_eq!(info.label, "TS-CNS ROSSI MARIO");
+    assert_eq!(info.serial, SERIAL);
+    assert_eq!(info.model, "ST 2021");
+    assert_eq!(info.manufacturer, "STIncard");
+    assert_eq!(info.user_retries, RetryState::Left { left: 3, max: 3 });
+    assert_eq!(token.objects().len(), 3);
+    assert_eq!(token.key_bits(), 2048);
+    assert_eq!(
+        token.objects()[0].attribute(cryptoki_sys::CKA_LABEL),
+        Some(&AttributeValue::Bytes(b"CNS0 authentication".to_vec()))
+    );
+}
+
+#[test]
+fn label_falls_back_to_certificate_names_then_serial() {
+    let mut card = MockCns::new();
+    card.files.remove(1);
+    let (token, _, _) = setup_with(card, &ST_2021_ATR);
+    assert_eq!(token.unwrap().info().label, "TS-CNS ROSSI MARIO");
+
+    let mut card = MockCns::new();
+    card.files.remove(1);
+    card.files.last_mut().unwrap().1 = vec![0x30, 0x03, 1, 2, 3];
+    let (token, _, _) = setup_with(card, &ST_2021_ATR);
+    let token = token.unwrap();
+    assert_eq!(token.info().label, format!("TS-CNS {SERIAL}"));
+    assert!(token.objects().is_empty());
+}
+
+#[test]
+fn unsupported_cards_are_not_bound() {
+    let mut not_cns = ST_2021_ATR;
+    not_cns[18] = b'X';
+    let (token, card, _) = setup_with(MockCns::new(), &not_cns);
+    assert!(token.is_none());
+    assert_eq!(sent(&card), 0);
+
+    let mut no_layout = MockCns::new();
+    no_layout.files.remove(0);
+    let (token, _, _) = setup_with(no_layout, &ST_2021_ATR);
+    assert!(token.is_none());
+}
+
+#[test]
+fn pin_format_is_checked_before_any_apdu() {
+    let (mut token, card, _) = setup();
+    let before = sent(&card);
+    assert_eq!(
+        token.login(PinKind::User, b"1234"),
+        Err(TokenError::PinLenRange)
+    );
+    assert_eq!(
+        token.login(PinKind::User, b"123456789"),
+        Err(TokenError::PinLenRange)
+    );
+    assert_eq!(
+        token.login(PinKind::User, b"12a45"),
+        Err(TokenError::PinInvalid)
+    );
+    assert_eq!(sent(&card), before);
+    assert_eq!(card.lock().unwrap().tries, 3);
+}
+
+#[test]
+fn login_updates_retry_flags() {
+    let (mut token, card, _) = setup();
+    assert_eq!(
+        token.login(PinKind::User, b"99999"),
+        Err(TokenError::PinIncorrect)
+    );
+    assert_eq!(
+        token.info().user_retries,
+        RetryState::Left { left: 2, max: 3 }
+    );
+    assert_ne!(token.flags() & cryptoki_sys::CKF_USER_PIN_COUNT_LOW, 0);
+    assert_eq!(
+        token.login(PinKind::User, b"99999"),
+        Err(TokenError::PinIncorrect)
+    );
+    assert_ne!(token.flags() & cryptoki_sys::CKF_USER_PIN_FINAL_TRY, 0);
+    let before = sent(&card);
+    token.login(PinKind::User, PIN).unwrap();
+    assert_eq!(sent(&card), before + 1);
+    assert_eq!(
+        token.info().user_retries,
+        RetryState::Left { left: 3, max: 3 }
+    );
+    assert_eq!(token.flags() & cryptoki_sys::CKF_USER_PIN_COUNT_LOW, 0);
+    for _ in 0..2 {
+        let _ = token.login(PinKind::User, b"99999");
+    }
+    assert_eq!(
+        token.login(PinKind::User, b"99999"),
+        Err(TokenError::PinLocked)
+    );
+    assert_ne!(token.flags() & cryptoki_sys::CKF_USER_PIN_LOCKED, 0);
+}
+
+#[test]
+fn sign_pkcs1_builds_the_block_and_costs_three_apdus() {
+    let (mut token, card, _) = setup();
+    token.login(PinKind::User, PIN).unwrap();
+    let key = private_key(&token);
+    let digest = ring::digest::digest(&ring::digest::SHA256, b"hello");
+    let data = HashAlg::Sha256.digest_info(digest.as_ref());
+    let before = sent(&card);
+    let sig = token
+        .sign(key, &SignRequest::Pkcs1v15 { data: data.clone() })
+        .unwrap();
+    assert_eq!(sent(&card), before + 3);
+    // The mock returns the block it got, reversed.
+    let block: Vec<u8> = sig.iter().rev().copied().collect();
+    assert_eq!(block, padding::pkcs1_v15_type1(&data, 256).unwrap());
+}
+
+#[test]
+fn sign_pss_and_raw() {
+    let (mut token, _, _) = setup();
+    token.login(PinKind::User, PIN).unwrap();
+    let key = private_key(&token);
+    let digest = ring::digest::digest(&ring::digest::SHA256, b"hello")
+        .as_ref()
+        .to_vec();
+    let sig = token
+        .sign(
+            key,
+            &SignRequest::Pss {
+                hash: HashAlg::Sha256,
+                mgf_hash: HashAlg::Sha256,
+                salt_len: 32,
+                digest,
+            },
+        )
+        .unwrap();
+    assert_eq!(sig.len(), 256);
+    assert_eq!(sig[0], 0xBC);
+
+    let sig = token
+        .sign(
+            key,
+            &SignRequest::Raw {
+                block: vec![1, 2, 3],
+            },
+        )
+        .unwrap();
+    assert_eq!(&sig[..3], &[3, 2, 1]);
+    assert!(sig[3..].iter().all(|b| *b == 0));
+    assert_eq!(
+        token.sign(
+            key,
+            &SignRequest::Raw {
+                block: vec![0xFF; 256]
+            }
+        ),
+        Err(TokenError::DataLenRange)
+    );
+    assert_eq!(
+        token.sign(
+            key,
+            &SignRequest::Raw {
+                block: vec![1; 257]
+            }
+        ),
+        Err(TokenError::DataLenRange)
+    );
+    assert_eq!(
+        token.sign(key, &SignRequest::Pkcs1v15 { data: vec![0; 246] }),
+        Err(TokenError::DataLenRange)
+    );
+    assert_eq!(
+        token.sign(0, &SignRequest::Pkcs1v15 { data: vec![0; 20] }),
+        Err(TokenError::KeyHandleInvalid)
+    );
+}
+
+#[test]
+fn sign_without_login_is_user_not_logged_in() {
+    let (mut token, _, _) = setup();
+    let key = private_key(&token);
+    assert_eq!(
+        token.sign(key, &SignRequest::Pkcs1v15 { data: vec![1; 20] }),
+        Err(TokenError::UserNotLoggedIn)
+    );
+}
+
+#[test]
+fn reset_by_another_application_means_logged_out() {
+    let (mut token, _, events) = setup();
+    token.login(PinKind::User, PIN).unwrap();
+    events.lock().unwrap().reset_pending = true;
+    let key = private_key(&token);
+    assert_eq!(
+        token.sign(key, &SignRequest::Pkcs1v15 { data: vec![1; 20] }),
+        Err(TokenError::UserNotLoggedIn)
+    );
+    assert_eq!(events.lock().unwrap().reconnects, 1);
+    // After logging in again the card signs.
+    token.login(PinKind::User, PIN).unwrap();
+    assert!(token
+        .sign(key, &SignRequest::Pkcs1v15 { data: vec![1; 20] })
+        .is_ok());
+}
+
+#[test]
+fn logout_leaves_other_applications_logged_in() {
+    let (mut token, card, events) = setup();
+    token.login(PinKind::User, PIN).unwrap();
+    token.logout().unwrap();
+    assert_eq!(events.lock().unwrap().resets, 0);
+    assert!(card.lock().unwrap().verified);
+}
+
+#[test]
+fn bind_survives_a_reset_by_another_application() {
+    let card = Arc::new(Mutex::new(MockCns::new()));
+    let events = Arc::new(Mutex::new(Events {
+        reset_pending: true,
+        ..Events::default()
+    }));
+    let transport = MockTransport {
+        card: card.clone(),
+        events: events.clone(),
+        atr: ST_2021_ATR.to_vec(),
+    };
+    let token = Token::bind(Box::new(transport)).unwrap().unwrap();
+    assert_eq!(token.info().serial, SERIAL);
+    assert_eq!(events.lock().unwrap().reconnects, 1);
+}
+
+#[test]
+fn removal_is_reported() {
+    let (mut token, _, events) = setup();
+    assert!(token.is_present());
+    events.lock().unwrap().removed = true;
+    assert!(!token.is_present());
+    let key = private_key(&token);
+    assert_eq!(
+        token.sign(key, &SignRequest::Pkcs1v15 { data: vec![1; 20] }),
+        Err(TokenError::DeviceRemoved)
+    );
+}

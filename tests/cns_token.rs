@@ -1,0 +1,441 @@
+//! The TS-CNS through the real stack: built cdylib → PC/SC → private pcscd → vpcd →
+//! virtual ST 2021 TS-CNS (`cardsim --card cns`). Every signature is checked against
+//! the certificate read from the token, with independent code.
+
+mod common;
+
+use common::harness::{scratch_dir, VirtualCard};
+use common::module::{pkcs11, serial, slot_of_reader};
+use common::verify::CertKey;
+use cryptoki::error::{Error, RvError};
+use cryptoki::mechanism::rsa::{PkcsMgfType, PkcsPssParams};
+use cryptoki::mechanism::{Mechanism, MechanismType};
+use cryptoki::object::{Attribute, AttributeType, ObjectClass, ObjectHandle};
+use cryptoki::session::{Session, UserType};
+use cryptoki::types::AuthPin;
+use ring::digest;
+use std::sync::OnceLock;
+
+const PIN: &str = "12345678";
+/// Reader 0 holds one card for the whole run; reader 1 gets a fresh card per PIN test.
+const LONG_LIVED_READER: u16 = 0;
+const FRESH_READER: u16 = 1;
+
+fn long_lived_card() -> &'static VirtualCard {
+    static CARD: OnceLock<VirtualCard> = OnceLock::new();
+    CARD.get_or_init(|| VirtualCard::insert(LONG_LIVED_READER, "cns", &[]))
+}
+
+fn pin(text: &str) -> AuthPin {
+    AuthPin::from(text)
+}
+
+fn expect_rv(result: cryptoki::error::Result<()>, expected: RvError) {
+    match result {
+        Err(Error::Pkcs11(rv, _)) => assert_eq!(rv, expected),
+        other => panic!("expected {expected:?}, got {other:?}"),
+    }
+}
+
+fn find(session: &Session, class: ObjectClass) -> Vec<ObjectHandle> {
+    session
+        .find_objects(&[Attribute::Class(class)])
+        .expect("C_FindObjects")
+}
+
+fn bytes_attribute(session: &Session, object: ObjectHandle, kind: AttributeType) -> Vec<u8> {
+    let attrs = session
+        .get_attributes(object, &[kind])
+        .expect("C_GetAttributeValue");
+    match attrs.into_iter().next() {
+        Some(Attribute::Id(v))
+        | Some(Attribute::Value(v))
+        | Some(Attribute::Modulus(v))
+        | Some(Attribute::PublicExponent(v)) => v,
+        other => panic!("unexpected attribute {other:?}"),
+    }
+}
+
+fn certificate(session: &Session) -> CertKey {
+    let certs = find(session, ObjectClass::CERTIFICATE);
+    assert_eq!(certs.len(), 1, "one certificate on the TS-CNS");
+    CertKey::from_certificate(&bytes_attribute(session, certs[0], AttributeType::Value))
+}
+
+#[test]
+fn lists_the_reader_and_a_token_named_after_the_holder() {
+    let _guard = serial();
+    let card = long_lived_card();
+    let module = pkcs11();
+    let slot = slot_of_reader(card.reader_index);
+    let slot_info = module.get_slot_info(slot).expect("C_GetSlotInfo");
+    assert!(slot_info.token_present());
+    assert!(slot_info.removable_device());
+
+    let token = module.get_token_info(slot).expect("C_GetTokenInfo");
+    assert_eq!(token.label().trim_end(), "TS-CNS ROSSI MARIO");
+    let serial_number = token.serial_number().trim_end();
+    assert_eq!(serial_number.len(), 16, "EF 1003 holds 16 digits");
+    assert!(serial_number.bytes().all(|b| b.is_ascii_digit()));
+    assert!(token.login_required());
+    assert!(token.user_pin_initialized());
+    assert!(token.write_protected());
+    assert!(!token.user_pin_count_low() && !token.user_pin_locked());
+    assert_eq!(token.min_pin_length(), 5);
+    assert_eq!(token.max_pin_length(), 8);
+
+    // The empty reader is a slot too, with no token.
+    let empty = slot_of_reader(FRESH_READER);
+    let empty_info = module.get_slot_info(empty).expect("C_GetSlotInfo");
+    assert!(!empty_info.token_present() || card.reader_index == FRESH_READER);
+}
+
+#[test]
+fn shows_certificate_and_public_key_before_login_and_the_private_key_after() {
+    let _guard = serial();
+    let card = long_lived_card();
+    let module = pkcs11();
+    let session = module
+        .open_ro_session(slot_of_reader(card.reader_index))
+        .expect("C_OpenSession");
+    assert_eq!(find(&session, ObjectClass::CERTIFICATE).len(), 1);
+    assert_eq!(find(&session, ObjectClass::PUBLIC_KEY).len(), 1);
+    assert_eq!(find(&session, ObjectClass::PRIVATE_KEY).len(), 0);
+
+    session
+        .login(UserType::User, Some(&pin(PIN)))
+        .expect("C_Login");
+    let cert = find(&session, ObjectClass::CERTIFICATE)[0];
+    let public = find(&session, ObjectClass::PUBLIC_KEY)[0];
+    let private = find(&session, ObjectClass::PRIVATE_KEY);
+    assert_eq!(private.len(), 1);
+    let private = private[0];
+
+    let id = bytes_attribute(&session, cert, AttributeType::Id);
+    assert!(!id.is_empty());
+    assert_eq!(bytes_attribute(&session, public, AttributeType::Id), id);
+    assert_eq!(bytes_attribute(&session, private, AttributeType::Id), id);
+
+    let cert_key = certificate(&session);
+    let (n, e) = cert_key.components();
+    assert_eq!(bytes_attribute(&session, public, AttributeType::Modulus), n);
+    assert_eq!(bytes_attribute(&session, private, AttributeType::Modulus), n);
+    assert_eq!(
+        bytes_attribute(&session, public, AttributeType::PublicExponent),
+        e
+    );
+
+    // The private key is sensitive and stays on the chip.
+    let attrs = session
+        .get_attributes(
+            private,
+            &[
+                AttributeType::Sign,
+                AttributeType::Sensitive,
+                AttributeType::NeverExtractable,
+                AttributeType::Extractable,
+                AttributeType::Private,
+            ],
+        )
+        .expect("C_GetAttributeValue");
+    assert_eq!(
+        attrs,
+        vec![
+            Attribute::Sign(true),
+            Attribute::Sensitive(true),
+            Attribute::NeverExtractable(true),
+            Attribute::Extractable(false),
+            Attribute::Private(true),
+        ]
+    );
+    let sensitive = session.get_attribute_info(private, &[AttributeType::PrivateExponent]);
+    assert!(
+        matches!(
+            sensitive.as_deref(),
+            Ok([cryptoki::object::AttributeInfo::Sensitive])
+        ),
+        "CKA_PRIVATE_EXPONENT must be sensitive, got {sensitive:?}"
+    );
+
+    // Find with a template that combines class and id.
+    let by_id = session
+        .find_objects(&[
+            Attribute::Class(ObjectClass::PRIVATE_KEY),
+            Attribute::Id(id.clone()),
+        ])
+        .expect("C_FindObjects");
+    assert_eq!(by_id, vec![private]);
+    session.logout().expect("C_Logout");
+}
+
+fn pss(hash: MechanismType, mgf: PkcsMgfType, len: u64) -> PkcsPssParams {
+    PkcsPssParams {
+        hash_alg: hash,
+        mgf,
+        s_len: len.into(),
+    }
+}
+
+#[test]
+fn signs_with_every_advertised_mechanism_and_each_signature_verifies() {
+    let _guard = serial();
+    let card = long_lived_card();
+    let module = pkcs11();
+    let slot = slot_of_reader(card.reader_index);
+
+    let mut advertised = module.get_mechanism_list(slot).expect("C_GetMechanismList");
+    advertised.retain(|m| {
+        module
+            .get_mechanism_info(slot, *m)
+            .map(|info| info.sign())
+            .unwrap_or(false)
+    });
+    let mut expected = vec![
+        MechanismType::RSA_PKCS,
+        MechanismType::RSA_X_509,
+        MechanismType::SHA1_RSA_PKCS,
+        MechanismType::SHA256_RSA_PKCS,
+        MechanismType::SHA384_RSA_PKCS,
+        MechanismType::SHA512_RSA_PKCS,
+        MechanismType::RSA_PKCS_PSS,
+        MechanismType::SHA1_RSA_PKCS_PSS,
+        MechanismType::SHA256_RSA_PKCS_PSS,
+        MechanismType::SHA384_RSA_PKCS_PSS,
+        MechanismType::SHA512_RSA_PKCS_PSS,
+    ];
+    let key = |m: &MechanismType| u64::from(*m);
+    advertised.sort_by_key(key);
+    expected.sort_by_key(key);
+    assert_eq!(advertised, expected);
+    for mechanism in &advertised {
+        let info = module.get_mechanism_info(slot, *mechanism).expect("info");
+        assert!(info.hardware(), "{mechanism} must be CKF_HW");
+    }
+
+    let session = module.open_ro_session(slot).expect("C_OpenSession");
+    session
+        .login(UserType::User, Some(&pin(PIN)))
+        .expect("C_Login");
+    let key = find(&session, ObjectClass::PRIVATE_KEY)[0];
+    let cert = certificate(&session);
+    let dir = scratch_dir("cns-sign");
+    let message = b"Accedi con CNS: firma di prova";
+    let sha1 = digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, message);
+    let sha256 = digest::digest(&digest::SHA256, message);
+
+    let sign = |mechanism: &Mechanism, data: &[u8]| {
+        session
+            .sign(mechanism, key, data)
+            .unwrap_or_else(|e| panic!("{mechanism:?}: {e}"))
+    };
+
+    // Hash-and-sign, PKCS#1 v1.5.
+    for (mechanism, hash) in [
+        (Mechanism::Sha1RsaPkcs, "sha1"),
+        (Mechanism::Sha256RsaPkcs, "sha256"),
+        (Mechanism::Sha384RsaPkcs, "sha384"),
+        (Mechanism::Sha512RsaPkcs, "sha512"),
+    ] {
+        let sig = sign(&mechanism, message);
+        assert!(cert.verify_pkcs1(hash, message, &sig), "{mechanism:?}");
+    }
+
+    // CKM_RSA_PKCS over a DigestInfo the application built.
+    let mut digest_info = vec![
+        0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01,
+        0x05, 0x00, 0x04, 0x20,
+    ];
+    digest_info.extend_from_slice(sha256.as_ref());
+    let sig = sign(&Mechanism::RsaPkcs, &digest_info);
+    assert!(cert.verify_pkcs1("sha256", message, &sig), "CKM_RSA_PKCS");
+
+    // CKM_RSA_X_509 over a block the application padded itself.
+    let k = sig.len();
+    let mut block = vec![0x00, 0x01];
+    block.resize(k - digest_info.len() - 1, 0xff);
+    block.push(0x00);
+    block.extend_from_slice(&digest_info);
+    let sig = sign(&Mechanism::RsaX509, &block);
+    assert!(cert.verify_pkcs1("sha256", message, &sig), "CKM_RSA_X_509");
+
+    // PSS, hashed by the module.
+    for (mechanism, hash) in [
+        (
+            Mechanism::Sha1RsaPkcsPss(pss(MechanismType::SHA1, PkcsMgfType::MGF1_SHA1, 20)),
+            "sha1",
+        ),
+        (
+            Mechanism::Sha256RsaPkcsPss(pss(
+                MechanismType::SHA256,
+                PkcsMgfType::MGF1_SHA256,
+                32,
+            )),
+            "sha256",
+        ),
+        (
+            Mechanism::Sha384RsaPkcsPss(pss(
+                MechanismType::SHA384,
+                PkcsMgfType::MGF1_SHA384,
+                48,
+            )),
+            "sha384",
+        ),
+        (
+            Mechanism::Sha512RsaPkcsPss(pss(
+                MechanismType::SHA512,
+                PkcsMgfType::MGF1_SHA512,
+                64,
+            )),
+            "sha512",
+        ),
+    ] {
+        let sig = sign(&mechanism, message);
+        assert!(cert.verify_pss(hash, message, &sig, &dir), "{mechanism:?}");
+    }
+
+    // CKM_RSA_PKCS_PSS over a hash the application computed (TLS 1.3 in the browsers).
+    let sig = sign(
+        &Mechanism::RsaPkcsPss(pss(MechanismType::SHA256, PkcsMgfType::MGF1_SHA256, 32)),
+        sha256.as_ref(),
+    );
+    assert!(cert.verify_pss("sha256", message, &sig, &dir), "CKM_RSA_PKCS_PSS");
+    let sig = sign(
+        &Mechanism::RsaPkcsPss(pss(MechanismType::SHA1, PkcsMgfType::MGF1_SHA1, 20)),
+        sha1.as_ref(),
+    );
+    assert!(cert.verify_pss("sha1", message, &sig, &dir), "CKM_RSA_PKCS_PSS/SHA-1");
+
+    // Multi-part: C_SignUpdate twice, then C_SignFinal.
+    let mechanism = Mechanism::Sha256RsaPkcs;
+    session.sign_init(&mechanism, key).expect("C_SignInit");
+    session.sign_update(&message[..10]).expect("C_SignUpdate");
+    session.sign_update(&message[10..]).expect("C_SignUpdate");
+    let sig = session.sign_final().expect("C_SignFinal");
+    assert!(cert.verify_pkcs1("sha256", message, &sig), "multi-part");
+
+    // A signature with a different message must not verify (the check can fail).
+    assert!(!cert.verify_pkcs1("sha256", b"another message", &sig));
+    session.logout().expect("C_Logout");
+}
+
+#[test]
+fn digests_match_an_independent_implementation() {
+    let _guard = serial();
+    let card = long_lived_card();
+    let session = pkcs11()
+        .open_ro_session(slot_of_reader(card.reader_index))
+        .expect("C_OpenSession");
+    let data = b"dati da riassumere";
+    for (mechanism, algorithm) in [
+        (Mechanism::Sha1, &digest::SHA1_FOR_LEGACY_USE_ONLY),
+        (Mechanism::Sha256, &digest::SHA256),
+        (Mechanism::Sha384, &digest::SHA384),
+        (Mechanism::Sha512, &digest::SHA512),
+    ] {
+        let ours = session.digest(&mechanism, data).expect("C_Digest");
+        assert_eq!(ours, digest::digest(algorithm, data).as_ref(), "{mechanism:?}");
+    }
+}
+
+/// A fresh card per PIN test: its retry counter starts full.
+fn with_fresh_card(test: impl FnOnce(&VirtualCard, &Session)) {
+    let _guard = serial();
+    let card = VirtualCard::insert(FRESH_READER, "cns", &[]);
+    let session = pkcs11()
+        .open_rw_session(slot_of_reader(FRESH_READER))
+        .expect("C_OpenSession");
+    test(&card, &session);
+    drop(session);
+    card.remove();
+}
+
+fn pin_tries(card: &VirtualCard) -> u64 {
+    card.stat("pin_tries")
+        .expect("the simulator reports its PIN retry counter")
+}
+
+#[test]
+fn a_wrong_pin_costs_exactly_one_try_and_the_flags_say_so() {
+    with_fresh_card(|card, session| {
+        let module = pkcs11();
+        let slot = slot_of_reader(FRESH_READER);
+        assert_eq!(pin_tries(card), 3);
+
+        expect_rv(
+            session.login(UserType::User, Some(&pin("11111111"))),
+            RvError::PinIncorrect,
+        );
+        assert_eq!(pin_tries(card), 2, "exactly one try spent");
+        let info = module.get_token_info(slot).expect("C_GetTokenInfo");
+        assert!(info.user_pin_count_low() && !info.user_pin_final_try());
+
+        expect_rv(
+            session.login(UserType::User, Some(&pin("22222222"))),
+            RvError::PinIncorrect,
+        );
+        assert_eq!(pin_tries(card), 1);
+        let info = module.get_token_info(slot).expect("C_GetTokenInfo");
+        assert!(info.user_pin_final_try() && !info.user_pin_locked());
+
+        // The right PIN restores the counter (and the flags).
+        session
+            .login(UserType::User, Some(&pin(PIN)))
+            .expect("C_Login");
+        assert_eq!(pin_tries(card), 3);
+        let info = module.get_token_info(slot).expect("C_GetTokenInfo");
+        assert!(!info.user_pin_count_low() && !info.user_pin_final_try());
+        session.logout().expect("C_Logout");
+    });
+}
+
+#[test]
+fn three_wrong_pins_lock_the_card() {
+    with_fresh_card(|card, session| {
+        for _ in 0..3 {
+            expect_rv(
+                session.login(UserType::User, Some(&pin("99999999"))),
+                RvError::PinIncorrect,
+            );
+        }
+        assert_eq!(pin_tries(card), 0);
+        let info = pkcs11()
+            .get_token_info(slot_of_reader(FRESH_READER))
+            .expect("C_GetTokenInfo");
+        assert!(info.user_pin_locked());
+        expect_rv(
+            session.login(UserType::User, Some(&pin(PIN))),
+            RvError::PinLocked,
+        );
+    });
+}
+
+#[test]
+fn a_pin_in_the_wrong_format_never_reaches_the_card() {
+    with_fresh_card(|card, session| {
+        let before = card.stats();
+        expect_rv(
+            session.login(UserType::User, Some(&pin("1234"))),
+            RvError::PinLenRange,
+        );
+        expect_rv(
+            session.login(UserType::User, Some(&pin("123456789"))),
+            RvError::PinLenRange,
+        );
+        expect_rv(
+            session.login(UserType::User, Some(&pin("1234abcd"))),
+            RvError::PinInvalid,
+        );
+        assert_eq!(card.stats().apdus, before.apdus, "no APDU sent");
+        assert_eq!(pin_tries(card), 3, "no try spent");
+    });
+}
+
+#[test]
+fn signing_needs_a_login() {
+    with_fresh_card(|_card, session| {
+        let key = session
+            .find_objects(&[Attribute::Class(ObjectClass::PRIVATE_KEY)])
+            .expect("C_FindObjects");
+        assert!(key.is_empty(), "the private key is hidden before login");
+    });
+}

@@ -1,0 +1,7 @@
+//! Shared by the integration tests: the real stack (`harness`), the module as an
+//! application loads it (`module`), and independent signature checks (`verify`).
+#![allow(dead_code)]
+
+pub mod harness;
+pub mod module;
+pub mod verify;

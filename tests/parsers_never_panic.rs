@@ -1,0 +1,95 @@
+//! Card data is untrusted input (DESIGN.md contracts): every parser of card responses returns
+//! an error on malformed data and never panics. A deterministic stand-in for fuzzing until a
+//! cargo-fuzz crate exists: random inputs plus mutations of valid samples.
+
+use cie_cns_pkcs11::card::cns::{personal_data, profile::CnsAtr};
+use cie_cns_pkcs11::iso7816::{atr, fcp, tlv, Response};
+use cie_cns_pkcs11::token::objects::CertificateInfo;
+
+/// xorshift64*: reproducible, no dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    fn bytes(&mut self, max_len: usize) -> Vec<u8> {
+        let len = self.below(max_len + 1);
+        (0..len).map(|_| self.next() as u8).collect()
+    }
+
+    /// Flips, inserts, deletes or truncates a few bytes of `sample`.
+    fn mutate(&mut self, sample: &[u8]) -> Vec<u8> {
+        let mut v = sample.to_vec();
+        for _ in 0..=self.below(4) {
+            let pos = if v.is_empty() { 0 } else { self.below(v.len()) };
+            match self.below(4) {
+                0 if !v.is_empty() => v[pos] ^= 1 << self.below(8),
+                1 => v.insert(pos, self.next() as u8),
+                2 if !v.is_empty() => {
+                    v.remove(pos);
+                }
+                _ => v.truncate(pos),
+            }
+        }
+        v
+    }
+}
+
+fn parse_everything(input: &[u8]) {
+    let _ = tlv::parse_one(input);
+    let _ = tlv::encoded_length(input);
+    for t in tlv::TlvIter::new(input).flatten() {
+        let _ = t.children().count();
+    }
+    let _ = fcp::parse(input);
+    let _ = atr::historical_bytes(input);
+    let _ = CnsAtr::decode(input);
+    let _ = personal_data::parse(input);
+    let _ = personal_data::declared_end(input);
+    let _ = Response::decode(input);
+    let _ = CertificateInfo::parse(input);
+}
+
+#[test]
+fn random_inputs() {
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    for _ in 0..20_000 {
+        parse_everything(&rng.bytes(64));
+    }
+}
+
+#[test]
+fn mutated_samples() {
+    let cert = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/cns-auth.der"
+    ))
+    .expect("fixture");
+    let samples: Vec<Vec<u8>> = vec![
+        cert,
+        b"00006B04A123080101202008010120260505ROSSI05MARIO".to_vec(),
+        vec![
+            0x6F, 0x14, 0x80, 0x02, 0x01, 0x90, 0x82, 0x03, 0x01, 0x00, 0x00, 0x83, 0x02, 0x11,
+            0x02, 0x86, 0x03, 0x00, 0xFF, 0xFF, 0x8A, 0x01, 0x05,
+        ],
+        vec![
+            0x3B, 0xFF, 0x18, 0x00, 0xFF, 0x81, 0x31, 0xFE, 0x55, 0x00, 0x6B, 0x02, 0x09, 0x16,
+            0x17, 0x01, 0x11, 0x01, 0x43, 0x4E, 0x53, 0x11, 0x31, 0x80, 0x8D,
+        ],
+    ];
+    let mut rng = Rng(42);
+    for sample in &samples {
+        for _ in 0..3_000 {
+            parse_everything(&rng.mutate(sample));
+        }
+    }
+}

@@ -1,0 +1,203 @@
+//! Real clients against the virtual TS-CNS: OpenSC's `pkcs11-tool` drives our module,
+//! `openssl` verifies what it signed; and Debian's own `opensc-pkcs11.so` (an
+//! independent implementation, its itacns driver) reads the same virtual card — if it
+//! cannot, the simulator is wrong.
+
+mod common;
+
+use common::harness::{module_path, scratch_dir, PcscDaemon, VirtualCard};
+use std::path::Path;
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+const PIN: &str = "12345678";
+
+fn card() -> &'static VirtualCard {
+    static CARD: OnceLock<VirtualCard> = OnceLock::new();
+    CARD.get_or_init(|| VirtualCard::insert(0, "cns", &[]))
+}
+
+fn serial() -> parking_lot::MutexGuard<'static, ()> {
+    static LOCK: parking_lot::Mutex<()> = parking_lot::Mutex::new(());
+    LOCK.lock()
+}
+
+/// Runs `pkcs11-tool --module <module> <args>` against the shared daemon.
+fn pkcs11_tool(module: &Path, args: &[&str], env: &[(&str, &Path)]) -> Output {
+    let daemon = PcscDaemon::shared();
+    let mut cmd = Command::new("pkcs11-tool");
+    cmd.arg("--module")
+        .arg(module)
+        .args(args)
+        .env("PCSCLITE_CSOCK_NAME", &daemon.socket);
+    for (key, value) in env {
+        cmd.env(key, value);
+    }
+    let output = cmd.output().expect("pkcs11-tool (Debian package opensc)");
+    eprintln!(
+        "pkcs11-tool {}\n--- stdout\n{}--- stderr\n{}",
+        args.join(" "),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+fn succeed(output: Output, what: &str) -> String {
+    assert!(output.status.success(), "{what} failed: {output:?}");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// The CKA_ID of the private key, as `pkcs11-tool -O` prints it ("ID:  0a1b…").
+fn key_id(listing: &str) -> String {
+    let mut in_private_key = false;
+    for line in listing.lines() {
+        if line.starts_with("Private Key Object") {
+            in_private_key = true;
+        } else if in_private_key {
+            if let Some(id) = line.trim().strip_prefix("ID:") {
+                return id.trim().to_string();
+            }
+        }
+    }
+    panic!("no private key ID in:\n{listing}");
+}
+
+/// Signs `data` with pkcs11-tool, reads the certificate back with `--read-object`, and
+/// verifies with `openssl dgst`.
+fn sign_and_verify(module: &Path, env: &[(&str, &Path)], mechanism: &str, dir: &Path) {
+    let listing = succeed(
+        pkcs11_tool(module, &["--login", "--pin", PIN, "-O"], env),
+        "-O",
+    );
+    let id = key_id(&listing);
+    let data = dir.join("data.txt");
+    let sig = dir.join(format!("{mechanism}.sig"));
+    let cert = dir.join("cert.der");
+    let pubkey = dir.join("pub.pem");
+    std::fs::write(&data, b"documento da firmare\n").expect("write data");
+    succeed(
+        pkcs11_tool(
+            module,
+            &[
+                "--login", "--pin", PIN, "--sign", "--id", &id, "-m", mechanism, "-i",
+                path(&data), "-o", path(&sig),
+            ],
+            env,
+        ),
+        "--sign",
+    );
+    succeed(
+        pkcs11_tool(
+            module,
+            &[
+                "--read-object", "--type", "cert", "--id", &id, "-o", path(&cert),
+            ],
+            env,
+        ),
+        "--read-object",
+    );
+    let x509 = Command::new("openssl")
+        .args(["x509", "-inform", "DER", "-pubkey", "-noout", "-in"])
+        .arg(&cert)
+        .output()
+        .expect("openssl x509");
+    assert!(x509.status.success(), "certificate read back must parse");
+    std::fs::write(&pubkey, &x509.stdout).expect("write pubkey");
+
+    let mut verify = Command::new("openssl");
+    verify.args(["dgst", "-sha256", "-verify"]).arg(&pubkey);
+    if mechanism.ends_with("PSS") {
+        verify.args(["-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:-1"]);
+    }
+    let verified = verify
+        .arg("-signature")
+        .arg(&sig)
+        .arg(&data)
+        .output()
+        .expect("openssl dgst");
+    assert!(
+        verified.status.success(),
+        "openssl rejects the {mechanism} signature: {verified:?}"
+    );
+    // The same signature over other data must not verify: the check can fail.
+    std::fs::write(&data, b"altro documento\n").expect("write data");
+    let mut tampered = Command::new("openssl");
+    tampered.args(["dgst", "-sha256", "-verify"]).arg(&pubkey);
+    if mechanism.ends_with("PSS") {
+        tampered.args(["-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:-1"]);
+    }
+    let rejected = tampered
+        .arg("-signature")
+        .arg(&sig)
+        .arg(&data)
+        .output()
+        .expect("openssl dgst");
+    assert!(!rejected.status.success());
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+#[test]
+fn pkcs11_tool_lists_the_token() {
+    let _guard = serial();
+    card();
+    let module = module_path();
+    let slots = succeed(pkcs11_tool(&module, &["-L"], &[]), "-L");
+    assert!(slots.contains("TS-CNS ROSSI MARIO"), "token label in:\n{slots}");
+    assert!(slots.contains("Virtual PCD 00 00"));
+    // OpenSC reports every TS-CNS PIN as locked (cns-opensc.md); we must not.
+    assert!(!slots.contains("locked"), "PIN wrongly shown as locked:\n{slots}");
+    let objects = succeed(pkcs11_tool(&module, &["-O"], &[]), "-O");
+    assert!(objects.contains("Certificate Object"));
+    assert!(objects.contains("Public Key Object"));
+}
+
+#[test]
+fn pkcs11_tool_signs_pkcs1_and_pss_and_openssl_verifies() {
+    let _guard = serial();
+    card();
+    let dir = scratch_dir("pkcs11-tool");
+    let module = module_path();
+    sign_and_verify(&module, &[], "SHA256-RSA-PKCS", &dir);
+    sign_and_verify(&module, &[], "SHA256-RSA-PKCS-PSS", &dir);
+}
+
+#[test]
+fn pkcs11_tool_thread_and_fork_tests_pass() {
+    let _guard = serial();
+    card();
+    let module = module_path();
+    succeed(
+        pkcs11_tool(
+            &module,
+            &["--test-threads", "ILGISLT0", "--test-threads", "INGISLT0"],
+            &[],
+        ),
+        "--test-threads",
+    );
+    succeed(pkcs11_tool(&module, &["--test-fork"], &[]), "--test-fork");
+}
+
+/// Fidelity: Debian's OpenSC (itacns) lists, signs, changes and unblocks the PIN on each
+/// virtual TS-CNS variant (sim/tests/opensc-fidelity.sh runs its own private pcscd).
+#[test]
+fn opensc_itacns_accepts_every_virtual_tscns_variant() {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("sim/tests/opensc-fidelity.sh");
+    for variant in ["stincard", "stincard-1024"] {
+        let output = Command::new("bash")
+            .arg(&script)
+            .arg(common::harness::cardsim_path())
+            .arg(variant)
+            .output()
+            .expect("run the fidelity script");
+        eprintln!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(output.status.success(), "OpenSC rejects the virtual {variant}");
+    }
+}
