@@ -534,3 +534,34 @@ fn new_reader_is_an_event_and_shutdown_unblocks_a_wait() {
     instance.shut_down();
     assert_eq!(waiter.join().unwrap(), Err(Rv::NOT_INITIALIZED));
 }
+
+#[test]
+fn unreadable_cards_are_not_bound_again_on_every_query() {
+    let world = world_with_card();
+    {
+        let mut w = world.lock();
+        w.readers.push("R1".into());
+        w.cards.insert("R1".into(), true);
+        w.unsupported.push("R0".into());
+        w.failing.push("R1".into());
+    }
+    let instance = Instance::new(backend_for(world.clone()));
+    assert_eq!(instance.slot_list(true, true), Vec::<CK_SLOT_ID>::new());
+    assert_eq!(world.lock().binds, 2);
+    for _ in 0..3 {
+        assert_eq!(instance.token_info(0).err(), Some(Rv::TOKEN_NOT_PRESENT));
+        assert_eq!(instance.token_info(1).err(), Some(Rv::TOKEN_NOT_PRESENT));
+    }
+    assert_eq!(
+        world.lock().binds,
+        2,
+        "neither card is read again while it stays in"
+    );
+
+    // Another card in R0 (here: the reader emptied, then a supported card).
+    world.lock().cards.insert("R0".into(), false);
+    assert_eq!(instance.token_info(0).err(), Some(Rv::TOKEN_NOT_PRESENT));
+    world.lock().cards.insert("R0".into(), true);
+    world.lock().unsupported.clear();
+    assert!(instance.token_info(0).is_ok());
+}

@@ -13,6 +13,10 @@ use parking_lot::{Mutex, MutexGuard, RwLock};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Wait before binding again a card whose binding failed.
+const BIND_RETRY: Duration = Duration::from_secs(5);
 
 pub struct Slot {
     pub id: CK_SLOT_ID,
@@ -27,9 +31,20 @@ pub struct SlotState {
     pub token: Option<BoundToken>,
     /// ATR of a card `Token::bind` did not recognise: not probed again while it stays in.
     unrecognized_atr: Option<Vec<u8>>,
+    /// ATR and time of a failed binding: retried only after `BIND_RETRY`, so that a card
+    /// that cannot be read does not cost a round of APDUs on every query.
+    failed_bind: Option<(Vec<u8>, Instant)>,
     /// The slot was probed before: from then on a token appearing is an event. A card
     /// already in the reader when the application first looks is not one.
     observed: bool,
+}
+
+impl SlotState {
+    /// The reader is empty or holds a (possibly other) card: nothing known about it stays.
+    fn forget_card(&mut self) {
+        self.unrecognized_atr = None;
+        self.failed_bind = None;
+    }
 }
 
 impl Slot {
@@ -172,7 +187,7 @@ impl Instance {
             self.sessions.remove_binding(token.binding);
             self.slots.push_event(slot.id);
         }
-        state.unrecognized_atr = None;
+        state.forget_card();
     }
 
     fn bind(&self, slot: &Slot, state: &mut SlotState) {
@@ -182,18 +197,23 @@ impl Instance {
         let transport = match system.connect(&slot.reader) {
             Ok(Some(transport)) => transport,
             Ok(None) => {
-                state.unrecognized_atr = None;
+                state.forget_card();
                 return;
             }
             Err(e) => {
                 log::debug!("slot {}: connect: {e}", slot.id);
                 self.system_failed(&e);
-                state.unrecognized_atr = None;
+                state.forget_card();
                 return;
             }
         };
         if state.unrecognized_atr.as_deref() == Some(transport.atr()) {
             return;
+        }
+        if let Some((atr, at)) = &state.failed_bind {
+            if atr.as_slice() == transport.atr() && at.elapsed() < BIND_RETRY {
+                return;
+            }
         }
         let atr = transport.atr().to_vec();
         match (self.backend.bind)(transport) {
@@ -202,7 +222,7 @@ impl Instance {
                 let binding = self.fresh_handles(0);
                 log::debug!("slot {}: token {:?} bound", slot.id, device.info().label);
                 state.token = Some(BoundToken::new(device, binding, first));
-                state.unrecognized_atr = None;
+                state.forget_card();
                 if state.observed {
                     self.slots.push_event(slot.id);
                 }
@@ -211,7 +231,10 @@ impl Instance {
                 log::info!("slot {}: unsupported card, ATR {}", slot.id, hex(&atr));
                 state.unrecognized_atr = Some(atr);
             }
-            Err(e) => log::warn!("slot {}: binding the card failed: {e:?}", slot.id),
+            Err(e) => {
+                log::warn!("slot {}: binding the card failed: {e:?}", slot.id);
+                state.failed_bind = Some((atr, Instant::now()));
+            }
         }
     }
 }

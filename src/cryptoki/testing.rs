@@ -22,6 +22,10 @@ pub struct World {
     pub cards: HashMap<String, bool>,
     pub signed: Vec<SignRequest>,
     pub logouts: usize,
+    /// Readers whose card `bind` does not recognise / fails to read.
+    pub unsupported: Vec<String>,
+    pub failing: Vec<String>,
+    pub binds: usize,
 }
 
 pub type Shared = Arc<Mutex<World>>;
@@ -209,6 +213,16 @@ pub fn backend_for(world: Shared) -> Backend {
         }),
         bind: Arc::new(move |transport| {
             let reader = String::from_utf8_lossy(transport.atr()).into_owned();
+            {
+                let mut w = world.lock();
+                w.binds += 1;
+                if w.unsupported.contains(&reader) {
+                    return Ok(None);
+                }
+                if w.failing.contains(&reader) {
+                    return Err(TokenError::DeviceError);
+                }
+            }
             Ok(Some(
                 Box::new(FakeDevice::new(world.clone(), reader)) as Box<dyn Device>
             ))
