@@ -7,7 +7,9 @@ use crate::card::PinKind;
 use cryptoki_sys::*;
 
 pub const MANUFACTURER: &str = "cie-cns-pkcs11";
-pub const DESCRIPTION: &str = "CIE 3.0 and TS-CNS PKCS#11 module";
+/// At most 32 bytes (CK_INFO.libraryDescription).
+pub const DESCRIPTION: &str = "CIE 3.0 and TS-CNS smart cards";
+const _: () = assert!(DESCRIPTION.len() <= 32 && MANUFACTURER.len() <= 32);
 
 /// The PKCS#11 version this module implements (the 2.40 function list says 2.40).
 pub const CRYPTOKI_VERSION: CK_VERSION = CK_VERSION { major: 3, minor: 0 };

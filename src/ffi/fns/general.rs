@@ -24,7 +24,7 @@ ck_fn! {
     /// C_Finalize (§5.4.2): pReserved must be NULL; wakes C_WaitForSlotEvent.
     fn C_Finalize(p_reserved: *mut c_void) {
         if !p_reserved.is_null() {
-            // §5.4.2 lists CKR_CRYPTOKI_NOT_INITIALIZED before argument checks matter.
+            // Not being initialized is reported first, as by every other function.
             module::instance()?;
             return Err(Rv::ARGUMENTS_BAD);
         }
