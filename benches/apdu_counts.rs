@@ -28,7 +28,12 @@ fn children_cpu_ticks() -> u64 {
         .map(|(_, rest)| rest.split_whitespace().collect())
         .unwrap_or_default();
     // cutime and cstime are fields 16 and 17 (1-based) of the whole line, 14 and 15 here.
-    let field = |i: usize| fields.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    let field = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
     field(13) + field(14)
 }
 

@@ -80,8 +80,18 @@ fn sign_and_verify(module: &Path, env: &[(&str, &Path)], mechanism: &str, dir: &
         pkcs11_tool(
             module,
             &[
-                "--login", "--pin", PIN, "--sign", "--id", &id, "-m", mechanism, "-i",
-                path(&data), "-o", path(&sig),
+                "--login",
+                "--pin",
+                PIN,
+                "--sign",
+                "--id",
+                &id,
+                "-m",
+                mechanism,
+                "-i",
+                path(&data),
+                "-o",
+                path(&sig),
             ],
             env,
         ),
@@ -91,7 +101,13 @@ fn sign_and_verify(module: &Path, env: &[(&str, &Path)], mechanism: &str, dir: &
         pkcs11_tool(
             module,
             &[
-                "--read-object", "--type", "cert", "--id", &id, "-o", path(&cert),
+                "--read-object",
+                "--type",
+                "cert",
+                "--id",
+                &id,
+                "-o",
+                path(&cert),
             ],
             env,
         ),
@@ -108,7 +124,12 @@ fn sign_and_verify(module: &Path, env: &[(&str, &Path)], mechanism: &str, dir: &
     let mut verify = Command::new("openssl");
     verify.args(["dgst", "-sha256", "-verify"]).arg(&pubkey);
     if mechanism.ends_with("PSS") {
-        verify.args(["-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:-1"]);
+        verify.args([
+            "-sigopt",
+            "rsa_padding_mode:pss",
+            "-sigopt",
+            "rsa_pss_saltlen:-1",
+        ]);
     }
     let verified = verify
         .arg("-signature")
@@ -125,7 +146,12 @@ fn sign_and_verify(module: &Path, env: &[(&str, &Path)], mechanism: &str, dir: &
     let mut tampered = Command::new("openssl");
     tampered.args(["dgst", "-sha256", "-verify"]).arg(&pubkey);
     if mechanism.ends_with("PSS") {
-        tampered.args(["-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:-1"]);
+        tampered.args([
+            "-sigopt",
+            "rsa_padding_mode:pss",
+            "-sigopt",
+            "rsa_pss_saltlen:-1",
+        ]);
     }
     let rejected = tampered
         .arg("-signature")
@@ -146,10 +172,16 @@ fn pkcs11_tool_lists_the_token() {
     card();
     let module = module_path();
     let slots = succeed(pkcs11_tool(&module, &["-L"], &[]), "-L");
-    assert!(slots.contains("TS-CNS ROSSI MARIO"), "token label in:\n{slots}");
+    assert!(
+        slots.contains("TS-CNS ROSSI MARIO"),
+        "token label in:\n{slots}"
+    );
     assert!(slots.contains("Virtual PCD 00 00"));
     // OpenSC reports every TS-CNS PIN as locked (cns-opensc.md); we must not.
-    assert!(!slots.contains("locked"), "PIN wrongly shown as locked:\n{slots}");
+    assert!(
+        !slots.contains("locked"),
+        "PIN wrongly shown as locked:\n{slots}"
+    );
     let objects = succeed(pkcs11_tool(&module, &["-O"], &[]), "-O");
     assert!(objects.contains("Certificate Object"));
     assert!(objects.contains("Public Key Object"));
@@ -198,6 +230,9 @@ fn opensc_itacns_accepts_every_virtual_tscns_variant() {
             String::from_utf8_lossy(&output.stdout),
             String::from_utf8_lossy(&output.stderr)
         );
-        assert!(output.status.success(), "OpenSC rejects the virtual {variant}");
+        assert!(
+            output.status.success(),
+            "OpenSC rejects the virtual {variant}"
+        );
     }
 }
