@@ -236,3 +236,57 @@ fn opensc_itacns_accepts_every_virtual_tscns_variant() {
         );
     }
 }
+
+/// A full trace (every PKCS#11 call and APDU) of a login and a signature holds no PIN,
+/// neither as text nor as the hex of the VERIFY data; and the log goes to the file
+/// named by CIE_CNS_PKCS11_LOG_FILE, since browsers swallow stderr.
+#[test]
+fn the_trace_log_never_contains_the_pin() {
+    let _guard = serial();
+    card();
+    let dir = scratch_dir("log");
+    let log = dir.join("module.log");
+    let data = dir.join("data");
+    std::fs::write(&data, b"x").expect("data");
+    let module = module_path();
+    let output = Command::new("pkcs11-tool")
+        .arg("--module")
+        .arg(&module)
+        .args([
+            "--login",
+            "--pin",
+            PIN,
+            "--sign",
+            "-m",
+            "SHA256-RSA-PKCS",
+            "-i",
+        ])
+        .arg(&data)
+        .arg("-o")
+        .arg(dir.join("sig"))
+        .env("PCSCLITE_CSOCK_NAME", &PcscDaemon::shared().socket)
+        .env("CIE_CNS_PKCS11_LOG", "trace")
+        .env("CIE_CNS_PKCS11_LOG_FILE", &log)
+        .output()
+        .expect("pkcs11-tool");
+    assert!(output.status.success(), "{output:?}");
+    let text = std::fs::read_to_string(&log).expect("the log file was written");
+    assert!(
+        text.contains("C_Login"),
+        "the trace shows the calls:\n{text}"
+    );
+    assert!(
+        text.to_ascii_uppercase().contains("00 20 00 90")
+            || text.to_ascii_uppercase().contains("00200090"),
+        "the trace shows the VERIFY APDU header:\n{text}"
+    );
+    let hex_spaced = "31 32 33 34 35 36 37 38";
+    for secret in [PIN, "3132333435363738", hex_spaced] {
+        assert!(
+            !text
+                .to_ascii_uppercase()
+                .contains(&secret.to_ascii_uppercase()),
+            "the PIN ({secret}) leaked into the log"
+        );
+    }
+}
