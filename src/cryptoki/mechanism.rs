@@ -49,6 +49,26 @@ pub struct MechanismRequest {
     pub params: MechanismParams,
 }
 
+/// The specification's name of a mechanism this module may be asked for, for the log (a
+/// problem report shows which mechanism a browser chose); unknown ones as hex.
+pub fn mechanism_name(mechanism: CK_MECHANISM_TYPE) -> String {
+    let name = match mechanism {
+        CKM_RSA_PKCS => "CKM_RSA_PKCS",
+        CKM_RSA_X_509 => "CKM_RSA_X_509",
+        CKM_RSA_PKCS_PSS => "CKM_RSA_PKCS_PSS",
+        CKM_SHA1_RSA_PKCS => "CKM_SHA1_RSA_PKCS",
+        CKM_SHA256_RSA_PKCS => "CKM_SHA256_RSA_PKCS",
+        CKM_SHA384_RSA_PKCS => "CKM_SHA384_RSA_PKCS",
+        CKM_SHA512_RSA_PKCS => "CKM_SHA512_RSA_PKCS",
+        CKM_SHA1_RSA_PKCS_PSS => "CKM_SHA1_RSA_PKCS_PSS",
+        CKM_SHA256_RSA_PKCS_PSS => "CKM_SHA256_RSA_PKCS_PSS",
+        CKM_SHA384_RSA_PKCS_PSS => "CKM_SHA384_RSA_PKCS_PSS",
+        CKM_SHA512_RSA_PKCS_PSS => "CKM_SHA512_RSA_PKCS_PSS",
+        other => return format!("0x{other:08x}"),
+    };
+    name.to_string()
+}
+
 pub fn is_pss(mechanism: CK_MECHANISM_TYPE) -> bool {
     matches!(
         mechanism,

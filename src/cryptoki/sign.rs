@@ -7,7 +7,7 @@
 
 use super::bound::{BoundToken, Login};
 use super::instance::Instance;
-use super::mechanism::{MechanismParams, MechanismRequest};
+use super::mechanism::{mechanism_name, MechanismParams, MechanismRequest};
 use super::output::{Delivery, Output, Room};
 use super::Rv;
 use crate::token::AttributeValue;
@@ -309,6 +309,12 @@ impl Instance {
         mechanism: &MechanismRequest,
         key: CK_OBJECT_HANDLE,
     ) -> Result<(), Rv> {
+        // Which mechanism a client (a browser's TLS stack) picked is the first question of
+        // any login problem report.
+        log::debug!(
+            "C_SignInit mechanism {}",
+            mechanism_name(mechanism.mechanism)
+        );
         self.with_token(handle, |_, ops, token| {
             if ops.sign.is_some() {
                 return Err(Rv::OPERATION_ACTIVE);
