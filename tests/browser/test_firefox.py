@@ -1,0 +1,141 @@
+"""Firefox ESR (headless, driven through Marionette) logs in to the local HTTPS server with the
+virtual card: the module is registered in a fresh profile with modutil, the PIN goes into
+Firefox's own "Password Required" dialog (shared/BROWSER.md). While that dialog is open, a
+handshake holds the socket thread Marionette also needs, so a chrome-context observer installed
+beforehand answers it inside the browser: the PIN the first time, Cancel any later time."""
+
+import subprocess
+import time
+
+import pytest
+from marionette_driver.marionette import Marionette
+
+from harness import CNS_CA, CNS_TOKEN, HOLDER_SUBJECT, PIN, WRONG_PIN, free_port, make_nssdb, wait_for
+
+# Runs in the browser window's chrome scope. Each PIN prompt is recorded in
+# window.__pinPrompts; the first gets `pins[0]`, the second `pins[1]`, …; past the list: Cancel.
+OBSERVER = """
+const [pins] = arguments;
+window.__pinPrompts = [];
+const observer = {
+  observe(dialog) {
+    const doc = dialog.document;
+    const info = doc.getElementById("infoBody").textContent;
+    const n = window.__pinPrompts.push(info);
+    const box = doc.getElementById("commonDialog");
+    if (n <= pins.length) {
+      doc.getElementById("password1Textbox").value = pins[n - 1];
+      box.acceptDialog();
+    } else {
+      box.cancelDialog();
+    }
+  },
+};
+if (window.__pinObserver) Services.obs.removeObserver(window.__pinObserver, "common-dialog-loaded");
+window.__pinObserver = observer;
+Services.obs.addObserver(observer, "common-dialog-loaded");
+"""
+
+# Loads a URL from chrome: Marionette's navigate() abandons a load that raises a prompt.
+LOAD = """
+gBrowser.selectedBrowser.fixupAndLoadURIString(arguments[0], {
+  triggeringPrincipal: Services.scriptSecurityManager.getSystemPrincipal(),
+});
+"""
+
+USER_JS = """
+user_pref("marionette.port", {port});
+user_pref("security.default_personal_cert", "Select Automatically");
+user_pref("browser.shell.checkDefaultBrowser", false);
+user_pref("browser.startup.homepage_override.mstone", "ignore");
+user_pref("datareporting.policy.dataSubmissionEnabled", false);
+user_pref("toolkit.telemetry.reportingpolicy.firstRun", false);
+user_pref("app.update.disabledForTesting", true);
+user_pref("browser.safebrowsing.update.enabled", false);
+user_pref("services.settings.server", "http://127.0.0.1:1/");
+user_pref("network.connectivity-service.enabled", false);
+user_pref("network.captive-portal-service.enabled", false);
+user_pref("extensions.update.enabled", false);
+user_pref("security.OCSP.enabled", 0);
+"""
+
+
+class Firefox:
+    def __init__(self, workdir, env):
+        self.profile = workdir / "profile"
+        make_nssdb(self.profile, trust_ca=CNS_CA)
+        port = free_port()
+        (self.profile / "user.js").write_text(USER_JS.format(port=port))
+        home = workdir / "home"
+        home.mkdir()
+        self.proc = subprocess.Popen(
+            ["firefox-esr", "-marionette", "-remote-allow-system-access", "-headless", "-no-remote",
+             "-profile", str(self.profile), "about:blank"],
+            env={**env, "HOME": str(home), "MOZ_HEADLESS": "1"},
+            stdout=open(workdir / "firefox.log", "wb"), stderr=subprocess.STDOUT,
+        )
+        self.client = Marionette(host="127.0.0.1", port=port)
+        self.client.start_session(timeout=60)
+
+    def login(self, url, pins, timeout=30):
+        """Loads `url` with the PIN dialog answered by `pins`; returns (page text, prompts)."""
+        m = self.client
+        with m.using_context(m.CONTEXT_CHROME):
+            m.execute_script(OBSERVER, script_args=[pins])
+            m.execute_script(LOAD, script_args=[url])
+
+        def finished():
+            # The server's page, or Firefox's error page once the handshake failed.
+            text = m.execute_script("return document.body ? document.body.innerText : ''")
+            loc = m.execute_script("return document.documentURI") or ""
+            if loc.startswith(url) and "Protocol" in text or loc.startswith("about:neterror"):
+                return text, loc
+            return None
+
+        text, loc = wait_for("the page", finished, timeout=timeout, step=0.1)
+        with m.using_context(m.CONTEXT_CHROME):
+            prompts = m.execute_script("return window.__pinPrompts")
+        return text, loc, prompts
+
+    def quit(self):
+        try:
+            self.client.delete_session()
+        except Exception:
+            pass
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+@pytest.fixture
+def firefox(tmp_path, trace):
+    import os
+
+    browser = Firefox(tmp_path, {**os.environ, **trace.env, "XDG_CACHE_HOME": str(tmp_path / "cache")})
+    yield browser
+    browser.quit()
+
+
+@pytest.mark.parametrize("server", ["server13", "server12"])
+def test_firefox_logs_in_with_the_ts_cns(cns_card, firefox, trace, server, request):
+    srv = request.getfixturevalue(server)
+    start = time.monotonic()
+    text, loc, prompts = firefox.login(srv.url, [PIN])
+    assert HOLDER_SUBJECT.search(text), f"{loc}\n{text}"
+    assert len(prompts) == 1 and CNS_TOKEN in prompts[0], prompts
+    expected = "TLSv1.2" if server == "server12" else "TLSv1.3"
+    assert f"Protocol  : {expected}" in text
+    print(f"\nfirefox {expected}: {time.monotonic() - start:.1f} s, mechanisms {trace.mechanisms()}, "
+          f"{cns_card.stats()['apdus']} APDUs since insertion")
+
+
+def test_firefox_wrong_pin_asks_again_and_costs_one_try(cns_card, firefox, server13):
+    assert cns_card.stats().get("pin_tries", 3) == 3
+    text, loc, prompts = firefox.login(server13.url, [WRONG_PIN])
+    # Firefox asked again after the wrong PIN; the observer cancelled that second prompt.
+    assert len(prompts) == 2, prompts
+    assert loc.startswith("about:neterror"), loc
+    assert not HOLDER_SUBJECT.search(text)
+    assert cns_card.stats()["pin_tries"] == 2
