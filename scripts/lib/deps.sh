@@ -8,6 +8,15 @@ DEPS_PACKAGES=(
   openssl util-linux                                 # verification, unshare
 )
 
+# The end-to-end stage (tests/browser, scripts/test-browser): real browsers and TLS clients.
+BROWSER_PACKAGES=(
+  firefox-esr chromium chromium-driver               # the browsers and chromedriver
+  xvfb xauth xdotool                                 # a display for Chromium, its PIN window
+  libnss3-tools                                      # certutil / modutil (NSS databases)
+  libengine-pkcs11-openssl curl gnutls-bin p11-kit   # command-line TLS clients via p11-kit
+  python3-venv                                       # pytest, marionette-driver, selenium
+)
+
 ensure_packages() {
   local missing=()
   local pkg
