@@ -14,7 +14,11 @@ mod pin_state;
 pub mod variant;
 
 #[cfg(test)]
+mod test_support;
+#[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod variant_tests;
 
 use crate::apdu;
 use crate::card::{CardOptions, VirtualCard};
