@@ -285,8 +285,12 @@ pub const VARIANTS: &[Variant] = &[
     // - key reference 01, PIN 10 / PUK 11 without the 0x80 bit, RSA-2048, extended APDUs accepted
     //   (the natural reading of §2.1/§4/§5 for a 2025 card; the module makes the same assumption).
     // - Files only inside the CNS application; SELECT P1=08 refused (6A86): the trace shows only
-    //   P1=09 relative to the current DF after the AID select (§2.4, §3). P1=00 (FID, 3F00 = the
-    //   application root) and P1=09 work.
+    //   P1=09 relative to the current DF after the AID select (§2.4, §3) — exactly what OpenSC's
+    //   iso7816_select_file sends for a path carrying an AID (SELECT AID `00 A4 04 00 0C …`, then
+    //   the path as P1=09), so every file select there starts from the application root and P1=08
+    //   was never exercised. P1=09 is strict ISO: relative to the CURRENT DF (after EF 1100/1102,
+    //   `09 DA01 C001` is 6A82: re-select the AID or 3F00 first). P1=00 (FID; 3F00 = the
+    //   application root), 01, 02, 03 work as on the classic cards.
     // - READ BINARY Le=00 returns 256 bytes (§3, #3804).
     Variant {
         name: "ace-2025",
