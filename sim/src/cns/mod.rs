@@ -2,6 +2,7 @@
 //! §4, raw RSA through PSO DECIPHER per §5.1, and the variant quirks of §6 from the `variant` table.
 
 mod application;
+mod chaining;
 mod crypto_cmds;
 mod fci;
 mod files;
@@ -54,6 +55,7 @@ mod ins {
 #[derive(Default)]
 pub(crate) struct VolatileState {
     pub application: application::Current,
+    pub chain: chaining::Chain,
     pub cursor: Cursor,
     pub pin_verified: bool,
     pub puk_verified: bool,
@@ -89,12 +91,13 @@ impl CnsCard {
         let [cla, ins, ..] = raw else {
             return status(Sw::WRONG_LENGTH);
         };
-        // CLA first, as the chips do: chaining is refused by the ST 2021 (OpenSC #2370), and no
-        // proprietary, secure-messaging or logical-channel class is simulated.
-        if *cla & CLA_CHAINING != 0 && self.variant.refuses_chaining {
+        // CLA first, as the chips do: chaining only where the variant accepts it (the ST 2021
+        // refuses it, OpenSC #2370); no proprietary, secure-messaging or logical-channel class.
+        let chained = *cla == CLA_ISO | CLA_CHAINING;
+        if chained && self.variant.refuses_chaining {
             return status(Sw::CLA_NOT_SUPPORTED);
         }
-        if *cla != CLA_ISO {
+        if *cla != CLA_ISO && !chained {
             return status(Sw::CLA_NOT_SUPPORTED);
         }
         let known = matches!(
@@ -119,26 +122,42 @@ impl CnsCard {
         if cmd.extended && !self.variant.extended_apdus {
             return status(Sw::WRONG_LENGTH);
         }
+        if self.variant.refuses_chaining {
+            return self.execute(&cmd);
+        }
+        match self.state.chain.feed(&cmd, chained) {
+            chaining::Step::Stored => status(Sw::OK),
+            chaining::Step::TooLong => status(Sw::WRONG_LENGTH),
+            chaining::Step::Execute(data, le) => self.execute(&apdu::Command {
+                data: &data,
+                le,
+                ..cmd
+            }),
+        }
+    }
+
+    /// One whole command (after chaining).
+    fn execute(&mut self, cmd: &apdu::Command) -> Vec<u8> {
         if cmd.ins == ins::SELECT && cmd.p1 == 0x04 {
             return application::select(
                 self.variant,
                 &mut self.state.application,
                 &mut self.state.cursor,
-                &cmd,
+                cmd,
             );
         }
         if !application::cns_reachable(self.variant, self.state.application) {
-            return outside_cns_application(&cmd, self.variant.max_challenge);
+            return outside_cns_application(cmd, self.variant.max_challenge);
         }
         match cmd.ins {
-            ins::SELECT => files::select(&self.fs, &mut self.state.cursor, &cmd, self.variant),
-            ins::READ_BINARY => files::read_binary(&self.fs, &self.state.cursor, &cmd),
-            ins::VERIFY => pin_cmds::verify(self, &cmd),
-            ins::CHANGE_REFERENCE_DATA => pin_cmds::change_reference_data(self, &cmd),
-            ins::RESET_RETRY_COUNTER => pin_cmds::reset_retry_counter(self, &cmd),
-            ins::MSE => crypto_cmds::manage_security_env(self, &cmd),
-            ins::PSO => crypto_cmds::perform_security_operation(self, &cmd),
-            ins::GET_CHALLENGE => crypto_cmds::get_challenge(&cmd, self.variant.max_challenge),
+            ins::SELECT => files::select(&self.fs, &mut self.state.cursor, cmd, self.variant),
+            ins::READ_BINARY => files::read_binary(&self.fs, &self.state.cursor, cmd),
+            ins::VERIFY => pin_cmds::verify(self, cmd),
+            ins::CHANGE_REFERENCE_DATA => pin_cmds::change_reference_data(self, cmd),
+            ins::RESET_RETRY_COUNTER => pin_cmds::reset_retry_counter(self, cmd),
+            ins::MSE => crypto_cmds::manage_security_env(self, cmd),
+            ins::PSO => crypto_cmds::perform_security_operation(self, cmd),
+            ins::GET_CHALLENGE => crypto_cmds::get_challenge(cmd, self.variant.max_challenge),
             // No data objects: OpenSC's other drivers probe GET DATA (CPLC, serials); they must fail.
             ins::GET_DATA => status(Sw::REF_NOT_FOUND),
             _ => status(Sw::INS_NOT_SUPPORTED),

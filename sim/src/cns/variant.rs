@@ -60,6 +60,8 @@ pub struct Variant {
     /// Extended-length APDUs accepted (§1.2, §5.1). Without them an extended APDU is answered 6700.
     pub extended_apdus: bool,
     /// Command chaining (CLA bit 0x10) refused with 6E00, as the ST 2021 does (OpenSC #2370, §6.1).
+    /// Where the sheet says nothing the card refuses it too; IDEMIA 2021 accepts it (§5.1: its own
+    /// middleware chains), see chaining.rs.
     pub refuses_chaining: bool,
     /// PIN P2 may carry bit 0x80 ("search with backtracking", STIncard mask 09, §4); without it
     /// only `10` / `11` name the PIN / PUK and `90` / `91` are 6A88.
@@ -227,7 +229,8 @@ pub const VARIANTS: &[Variant] = &[
     },
     // §6.4 IDEMIA 2021 ("ACe 2021" lot): IC 05, mask 05, OS 20 00 → IDEMIA_2021 (§1.2). The same
     // ATR as a Spanish IDEMIA card (#2782): a module must probe the files. RSA-2048 although the
-    // version byte says 10 (§5.3), extended APDUs accepted (a4eed9597), chaining not simulated.
+    // version byte says 10 (§5.3), extended APDUs accepted (a4eed9597), and command chaining too
+    // (§5.1: the official IDEMIA middleware chains).
     Variant {
         name: "idemia-2021",
         description: "TS-CNS IDEMIA 2021 (Infineon, mask 05, OS 20 00): cert 1400/9001/2002, key DF 1400/9002 \
@@ -241,7 +244,7 @@ pub const VARIANTS: &[Variant] = &[
         applications: &[],
         path_from_mf: true,
         extended_apdus: true,
-        refuses_chaining: true,
+        refuses_chaining: false,
         pin_backtracking_bit: false,
         key_ref: 0x02,
         key_path: Some(&[MF, 0x1400, 0x9002]),

@@ -167,7 +167,7 @@ fn every_variant_follows_the_facts_sheet() {
 }
 
 /// 2048-bit variants take the 257-byte PSO as one extended APDU; 1024-bit ones refuse extended
-/// APDUs (6700); none accepts chaining (6E00).
+/// APDUs (6700); only IDEMIA 2021 accepts chaining (§5.1), the others answer 6E00.
 #[test]
 fn apdu_length_capability() {
     for v in VARIANTS {
@@ -178,7 +178,13 @@ fn apdu_length_capability() {
         let extended = sw(&mut c, "00 B0 00 00 00 00 10");
         assert_eq!(extended == 0x9000, v.extended_apdus, "{}", v.name);
         assert_eq!(v.extended_apdus, c.key.size() == 256, "{}", v.name);
-        assert_eq!(sw(&mut c, "10 2A 80 86 02 00 00"), 0x6E00, "{}", v.name);
+        let chained = sw(&mut c, "10 2A 80 86 02 00 00");
+        let expected = if v.name == "idemia-2021" {
+            0x9000
+        } else {
+            0x6E00
+        };
+        assert_eq!(chained, expected, "{}", v.name);
     }
 }
 
@@ -245,6 +251,27 @@ fn idemia_2021_layout_and_refusals() {
     // Key reference 01 (the classic one) does not exist here.
     assert_eq!(sw(&mut c, "00 22 F1 B8 03 83 01 01"), 0x6A88);
     assert_eq!(sign(&mut c, 0x02), 0x9000);
+
+    // The same PSO as the official middleware sends it: chained (§5.1), 255 + 2 bytes.
+    assert_eq!(sw(&mut c, "00 A4 08 0C 04 14 00 90 02"), 0x9000);
+    assert_eq!(sw(&mut c, "00 22 F3 03 00"), 0x9000);
+    assert_eq!(sw(&mut c, "00 22 F1 B8 03 83 01 02"), 0x9000);
+    let block = padded_block(256);
+    let mut body = vec![0x00];
+    body.extend_from_slice(&block);
+    let mut first = vec![0x10, 0x2A, 0x80, 0x86, 0xFF];
+    first.extend_from_slice(&body[..255]);
+    assert_eq!(run(&mut c, &first).1, 0x9000);
+    let mut last = vec![0x00, 0x2A, 0x80, 0x86, 0x02];
+    last.extend_from_slice(&body[255..]);
+    last.push(0x00);
+    let (sig, s) = run(&mut c, &last);
+    assert_eq!((sig.len(), s), (256, 0x9000));
+    assert_eq!(c.key.raw_public(&sig), block);
+    // A different command in between drops the chain: the tail alone is a wrong length.
+    assert_eq!(run(&mut c, &first).1, 0x9000);
+    assert_eq!(sw(&mut c, "00 84 00 00 08"), 0x9000);
+    assert_eq!(run(&mut c, &last).1, 0x6700);
 
     // GET CHALLENGE: at most 32 bytes (3365f3a09).
     let (chal, s) = run(&mut c, &hex("00 84 00 00 20"));
