@@ -142,6 +142,8 @@ pub fn select(fs: &FileSystem, cursor: &mut Cursor, cmd: &Command, variant: &Var
 ///
 /// Le larger than what remains: the remaining bytes with 9000 (no 6282). OpenSC's itacns loops until
 /// a short read and accepts this; offset at or past the end: 6B00 (as the ACe 2025 does, #3804).
+/// Le=`00` (short) means 256 bytes on every variant: the ACe 2025 does so (#3804); for the others
+/// it is an open question (cns.md §9 q10) and chosen the same, since OpenSC never sends it (≤ FF).
 pub fn read_binary(fs: &FileSystem, cursor: &Cursor, cmd: &Command) -> Vec<u8> {
     if cmd.p1 & 0x80 != 0 {
         // Short-EF-identifier addressing: not offered by these cards.
