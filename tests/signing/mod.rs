@@ -518,8 +518,10 @@ fn document(dir: &Path) -> PathBuf {
 /// The two standard CMS signers, as README shows them.
 #[derive(Clone, Copy, Debug)]
 pub enum CmsTool {
-    /// `openssl cms -sign` through libp11's engine, which loads the module named by
-    /// PKCS11_MODULE_PATH (without it, the engine goes through p11-kit-proxy).
+    /// `openssl cms -sign -cades` through libp11's engine, which loads the module named by
+    /// PKCS11_MODULE_PATH (without it, the engine goes through p11-kit-proxy). `-cades` adds
+    /// the ESS signingCertificateV2 attribute: a CAdES-BES `.p7m`, the form Italian
+    /// verifiers expect.
     OpenSsl,
     /// GnuTLS `certtool --p7-sign` (enveloping) / `--p7-detached-sign`. It takes the key from
     /// the token but the certificate only from a file. `--provider` names the module: p11-kit
@@ -534,9 +536,8 @@ impl CmsTool {
             CmsTool::OpenSsl => {
                 let mut cmd = holder.command("openssl");
                 cmd.env("PKCS11_MODULE_PATH", module_path())
-                    .args([
-                        "cms", "-sign", "-binary", "-engine", "pkcs11", "-keyform", "engine",
-                    ])
+                    .args(["cms", "-sign", "-cades", "-binary"])
+                    .args(["-engine", "pkcs11", "-keyform", "engine"])
                     .arg("-inkey")
                     .arg(format!("{};pin-value={pin}", holder.url("private")))
                     .arg("-signer")
@@ -581,6 +582,11 @@ impl CmsTool {
         }
     }
 
+    /// Whether the signature carries signingCertificateV2 (`openssl cms -verify -cades`).
+    fn cades(self) -> bool {
+        matches!(self, CmsTool::OpenSsl)
+    }
+
     /// What the tool says to a wrong PIN.
     fn wrong_pin_message(self) -> &'static str {
         match self {
@@ -594,7 +600,7 @@ impl CmsTool {
 /// (`-signer` writes it out; it is the token's), it chains to the test CA, and the content it
 /// vouches for is the document. The default S/MIME purpose refuses the authentication
 /// certificate; `-purpose any` is what makes it verify (README).
-fn openssl_verifies_p7m(holder: &Holder, dir: &Path, p7m: &Path, detached: bool) {
+fn openssl_verifies_p7m(holder: &Holder, dir: &Path, p7m: &Path, detached: bool, cades: bool) {
     let name = p7m.file_stem().and_then(|s| s.to_str()).expect("name");
     let signer = dir.join(format!("{name}.signer.pem"));
     let content = dir.join(format!("{name}.content"));
@@ -633,6 +639,22 @@ fn openssl_verifies_p7m(holder: &Holder, dir: &Path, p7m: &Path, detached: bool)
     let any = verify(true, data);
     assert!(any.status.success(), "openssl cms -verify -purpose any");
     assert!(text(&any).contains("Verification successful"));
+    if cades {
+        let mut cmd = Command::new("openssl");
+        cmd.args([
+            "cms", "-verify", "-cades", "-purpose", "any", "-binary", "-inform", "DER",
+        ])
+        .arg("-in")
+        .arg(p7m)
+        .arg("-CAfile")
+        .arg(&holder.ca)
+        .args(["-out", "/dev/null"]);
+        if let Some(data) = data {
+            cmd.arg("-content").arg(data);
+        }
+        let checked = run(&mut cmd, "openssl cms -verify -cades");
+        assert!(text(&checked).contains("CAdES Verification successful"));
+    }
     assert_eq!(
         std::fs::read(&content).expect("verified content"),
         std::fs::read(&original).expect("document"),
@@ -656,7 +678,7 @@ pub fn cms_both_forms(holder: &Holder, tool: CmsTool, dir: &Path) {
             &mut tool.sign(holder, dir, &out, PIN, enveloping),
             tool.name(),
         );
-        openssl_verifies_p7m(holder, dir, &out, !enveloping);
+        openssl_verifies_p7m(holder, dir, &out, !enveloping, tool.cades());
     }
     assert_eq!(holder.pin_tries(), PIN_TRIES);
 }
