@@ -114,8 +114,36 @@ fn bind_reads_public_data_in_one_transaction_and_seven_apdus() {
     assert_eq!(info.model, "ST 2021");
     assert_eq!(info.manufacturer, "STIncard");
     assert_eq!(info.user_retries, RetryState::Left { left: 3, max: 3 });
-    assert_eq!(token.objects().len(), 3);
+    // Certificate, public key, private key, then the holder data objects (private).
+    assert_eq!(token.objects().len(), 6);
     assert_eq!(token.key_bits(), 2048);
+    let data: Vec<_> = token
+        .objects()
+        .iter()
+        .filter(|o| o.class == ObjectClass::Data)
+        .collect();
+    assert_eq!(data.len(), 3);
+    assert!(data.iter().all(|o| o.private));
+    let value = |label: &[u8]| {
+        data.iter()
+            .find(|o| {
+                o.attribute(cryptoki_sys::CKA_LABEL) == Some(&AttributeValue::Bytes(label.to_vec()))
+            })
+            .and_then(|o| o.attribute(cryptoki_sys::CKA_VALUE))
+            .cloned()
+    };
+    assert_eq!(
+        value(b"codice_fiscale"),
+        Some(AttributeValue::Bytes(b"RSSMRA70C02H501X".to_vec()))
+    );
+    assert_eq!(
+        value(b"cognome"),
+        Some(AttributeValue::Bytes(b"ROSSI".to_vec()))
+    );
+    assert_eq!(
+        value(b"nome"),
+        Some(AttributeValue::Bytes(b"MARIO".to_vec()))
+    );
     assert_eq!(
         token.objects()[0].attribute(cryptoki_sys::CKA_LABEL),
         Some(&AttributeValue::Bytes(b"CNS0 authentication".to_vec()))
@@ -144,7 +172,8 @@ fn unsupported_cards_are_not_bound() {
     not_cns[18] = b'X';
     let (token, card, _) = setup_with(MockCns::new(), &not_cns);
     assert!(token.is_none());
-    assert_eq!(sent(&card), 0);
+    // The last-resort probe for a TS-CNS application (ACe 2025): one SELECT AID.
+    assert_eq!(sent(&card), 1);
 
     let mut no_layout = MockCns::new();
     no_layout.files.remove(0);
