@@ -12,7 +12,7 @@ pub(crate) const ST_2021_ATR: [u8; 25] = [
     0x11, 0x01, 0x43, 0x4E, 0x53, 0x11, 0x31, 0x80, 0x8D,
 ];
 /// cns.md §1.4, "CNS InfoCamere" (CNS 1.0).
-const STINCARD_10_ATR: [u8; 25] = [
+pub(crate) const STINCARD_10_ATR: [u8; 25] = [
     0x3B, 0xFF, 0x18, 0x00, 0xFF, 0x81, 0x31, 0xFE, 0x55, 0x00, 0x6B, 0x02, 0x09, 0x02, 0x00, 0x01,
     0x01, 0x01, 0x43, 0x4E, 0x53, 0x10, 0x31, 0x80, 0x9F,
 ];
@@ -173,7 +173,7 @@ impl MockCns {
     }
 
     /// The card `cardsim --variant name` plays, per the facts sheet.
-    fn variant(name: &str) -> MockCns {
+    pub fn variant(name: &str) -> MockCns {
         match name {
             "stincard" => MockCns::new(),
             "stincard-1024" => {
