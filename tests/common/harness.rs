@@ -65,6 +65,8 @@ fn unique() -> u64 {
 /// and a test that panics must not leave a daemon behind.
 fn reap_with_this_process(child: u32) {
     let script = "while kill -0 \"$0\" 2>/dev/null; do sleep 0.3; done; kill \"$1\" 2>/dev/null";
+    // Detached on purpose: the watchdog must outlive every wait this process could do.
+    #[allow(clippy::zombie_processes)]
     Command::new("sh")
         .args(["-c", script, &std::process::id().to_string(), &child.to_string()])
         .stdin(Stdio::null())
