@@ -20,8 +20,8 @@ pub fn detect(
     // The CIE 3.0 driver (cie.md) plugs in here: ATR hint, then SELECT of the IAS-ECC
     // application before claiming the card.
 
-    // Last resort, after every ATR-based driver: a TS-CNS application on a card whose
-    // contact ATR lacks the CNS marker (ACe 2025, cns.md §2.4). One SELECT AID.
+    // Last resort, after every ATR-based driver: a TS-CNS application behind an ATR
+    // without the CNS marker (ACe 2025 over NFC, cns.md §2.4, §8). One SELECT AID.
     if let Some(card) = cns::detect_by_application(atr, channel)? {
         return Ok(Some(Box::new(card)));
     }

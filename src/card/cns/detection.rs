@@ -17,36 +17,27 @@ use crate::card::CardError;
 use crate::iso7816::apdu::hex;
 use crate::iso7816::CardChannel;
 
-/// A TS-CNS recognised by the CNS marker in its ATR or, for ATRs that carry nothing useful
-/// (contactless, no historical bytes: cns.md §1.4), by its application. `Ok(None)` for any
-/// other ATR (without an APDU) and for a candidate whose files do not answer.
+/// A TS-CNS recognised by the CNS marker in its ATR (cns.md §1.1–1.2). `Ok(None)` for any
+/// other ATR (without an APDU) and for a card whose files answer no candidate.
 pub fn detect(atr: &[u8], channel: &mut CardChannel<'_>) -> Result<Option<CnsCard>, CardError> {
-    let cns_atr = CnsAtr::decode(atr);
-    if cns_atr.is_none() && !carries_nothing_useful(atr) {
-        return Ok(None);
+    match CnsAtr::decode(atr) {
+        Some(cns_atr) => probe(atr, Some(cns_atr), channel),
+        None => Ok(None),
     }
-    probe(atr, cns_atr, channel)
 }
 
-/// The last resort after every driver passed on the card: the AID probe for an ATR that
-/// `detect` did not probe (a contact ATR without the CNS marker). One SELECT AID.
+/// A TS-CNS application behind an ATR without the CNS marker — contactless ATRs carry
+/// nothing useful (cns.md §1.4, §8 step 1) and a new lot may drop the marker. Meant as the
+/// last resort after every ATR-based driver passed, so that a CIE (far more common, and
+/// also behind `3B 80 80 01 01`, cie.md §1.1) pays nothing for it: one SELECT AID.
 pub fn detect_by_application(
     atr: &[u8],
     channel: &mut CardChannel<'_>,
 ) -> Result<Option<CnsCard>, CardError> {
-    if CnsAtr::decode(atr).is_some() || carries_nothing_useful(atr) {
+    if CnsAtr::decode(atr).is_some() {
         return Ok(None);
     }
     probe(atr, None, channel)
-}
-
-/// No historical bytes, or the PC/SC contactless form `3B 8x 80 01 …` (PC/SC part 3):
-/// nothing in it tells a TS-CNS apart (cns.md §1.4, contactless table).
-fn carries_nothing_useful(atr: &[u8]) -> bool {
-    let no_historical_bytes =
-        crate::iso7816::atr::historical_bytes(atr).is_ok_and(|hist| hist.is_empty());
-    let contactless = matches!(atr, [0x3B, t0, 0x80, 0x01, ..] if t0 & 0xF0 == 0x80);
-    no_historical_bytes || contactless
 }
 
 fn probe(
