@@ -951,3 +951,80 @@ fn other_cards_cost_one_aid_probe() {
     assert!(detect::detect(&NFC_ATR, &mut ch).unwrap().is_none());
     assert_eq!(ch.apdus_sent(), 2);
 }
+
+// ---- card data is untrusted input -------------------------------------------------------
+
+/// A variant whose answers are corrupted at random (truncated, bytes flipped, replaced by
+/// noise, 61xx / 6Cxx thrown in): detection, binding, login and signing must end in a
+/// value or an error, never a panic (DESIGN.md "card data is untrusted input").
+struct Flaky {
+    card: MockCns,
+    state: u64,
+}
+
+impl Flaky {
+    fn next(&mut self) -> u64 {
+        // xorshift64*: deterministic, so a failure replays.
+        self.state ^= self.state >> 12;
+        self.state ^= self.state << 25;
+        self.state ^= self.state >> 27;
+        self.state.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+}
+
+impl Channel for Flaky {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        let mut answer = self.card.transmit(command)?;
+        let roll = self.next();
+        match roll % 8 {
+            0 => answer.truncate((roll >> 8) as usize % (answer.len() + 1)),
+            1 if !answer.is_empty() => {
+                let i = (roll >> 8) as usize % answer.len();
+                answer[i] ^= (roll >> 16) as u8 | 1;
+            }
+            2 => {
+                let len = (roll >> 8) as usize % 300;
+                answer = (0..len).map(|_| self.next() as u8).collect();
+            }
+            3 => answer = vec![0x61, (roll >> 8) as u8],
+            4 => answer = vec![0x6C, (roll >> 8) as u8],
+            _ => {}
+        }
+        Ok(answer)
+    }
+}
+
+#[test]
+fn corrupted_answers_never_panic() {
+    let cases: [(&str, &[u8]); 8] = [
+        ("stincard", &ST_2021_ATR),
+        ("stincard-1024", &STINCARD_10_ATR),
+        ("cardos", &CARDOS_ATR),
+        ("athena", &ATHENA_ATR),
+        ("oberthur", &OBERTHUR_ATR),
+        ("idemia-2021", &IDEMIA_2021_ATR),
+        ("infocamere-1204", &STINCARD_10_ATR),
+        ("ace-2025", &NFC_ATR),
+    ];
+    for seed in 1..=2000u64 {
+        for (name, atr) in cases {
+            let mut flaky = Flaky {
+                card: MockCns::variant(name),
+                state: seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1,
+            };
+            for caps in [EXT, SHORT] {
+                let mut ch = CardChannel::new(&mut flaky, caps);
+                let Ok(Some(mut card)) = detect::detect(atr, &mut ch) else {
+                    continue;
+                };
+                let _ = card.read_public_data(&mut ch);
+                let _ = card.holder_data();
+                let _ = card.retries_left(&mut ch, PinKind::User);
+                let pin = Pin::new(&card.pin_policy(PinKind::User), PIN).unwrap();
+                let _ = card.verify_pin(&mut ch, PinKind::User, &pin);
+                let _ = card.sign(&mut ch, &[0x42; 256]);
+                let _ = card.sign(&mut ch, &[0x42; 128]);
+            }
+        }
+    }
+}
