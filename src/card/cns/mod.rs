@@ -4,14 +4,16 @@
 //! PSO DECIPHER on a host-padded block, as OpenSC does (cns.md §5.1). What differs between
 //! batches — references, paths, APDU sizes — is read from `profile::PROFILES`.
 //!
-//! APDUs per operation (extended APDUs; OpenSC needs 63 to list and 68 to log in and sign,
+//! APDUs to bind (= `pkcs11-tool -L`; OpenSC needs 63 to list and 68 to log in and sign,
 //! cns-opensc.md). `detection` reads the serial and the certificate, `read_public_data`
 //! EF_DatiPersonali, the token one empty VERIFY:
-//! - classic layout (ST 2021, CardOS, Athena, Oberthur, IDEMIA 2021): 7 — SELECT 1003
-//!   (P2 0C) + READ 16; SELECT certificate with FCI + one READ with an extended Le;
-//!   SELECT 1102 with FCI + one READ; empty VERIFY. Short reads cost one READ per 256
-//!   (255) bytes, stopping at the DER length.
-//! - InfoCamere 1204: 8 (the classic certificate SELECT fails first: the ATR cannot tell).
+//! - classic layout with extended APDUs (ST 2021, IDEMIA 2021): 7 — SELECT 1003 (P2 0C) +
+//!   READ 16; SELECT certificate with FCI + one READ with an extended Le; SELECT 1102 with
+//!   FCI + one READ; empty VERIFY.
+//! - CNS 1.0 cards read with short APDUs, one READ per 256 (255) bytes up to the DER length:
+//!   10 for the virtual STIncard 1.0, CardOS, Athena and Oberthur (≈ 800-byte certificates).
+//! - InfoCamere 1204: one more, the classic certificate SELECT that fails first (the ATR
+//!   cannot tell the layouts apart); 11 on the virtual CNS 1.0 card.
 //! - ACe 2025: 11 (SELECT AID before every path and before VERIFY, see `files`).
 //! - login 1 (+1 SELECT AID); sign 3 (MSE RESTORE, MSE SET, PSO DECIPHER), +1 for a key
 //!   DF (IDEMIA 2021, InfoCamere 1204) or the AID (ACe 2025). MSE RESTORE stays: the facts
