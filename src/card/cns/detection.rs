@@ -17,35 +17,39 @@ use crate::card::CardError;
 use crate::iso7816::apdu::hex;
 use crate::iso7816::CardChannel;
 
-/// A TS-CNS recognised by the CNS marker in its ATR (cns.md §1.1–1.2). `Ok(None)` for any
-/// other ATR (without an APDU) and for a card whose files answer no candidate.
+/// A TS-CNS an ATR hint points to: the CNS marker (cns.md §1.1–1.2) or a known contactless
+/// ATR (IDEMIA over NFC, §1.2 step 1). `Ok(None)` for any other ATR (without an APDU) and
+/// for a card whose files answer no candidate.
 pub fn detect(atr: &[u8], channel: &mut CardChannel<'_>) -> Result<Option<CnsCard>, CardError> {
-    match CnsAtr::decode(atr) {
-        Some(cns_atr) => probe(atr, Some(cns_atr), channel),
-        None => Ok(None),
+    let cns_atr = CnsAtr::decode(atr);
+    let candidates = profile::candidates(atr, cns_atr.as_ref());
+    if cns_atr.is_none() && candidates.is_empty() {
+        return Ok(None);
     }
+    probe(atr, cns_atr, candidates, channel)
 }
 
-/// A TS-CNS application behind an ATR without the CNS marker — contactless ATRs carry
-/// nothing useful (cns.md §1.4, §8 step 1) and a new lot may drop the marker. Meant as the
-/// last resort after every ATR-based driver passed, so that a CIE (far more common, and
-/// also behind `3B 80 80 01 01`, cie.md §1.1) pays nothing for it: one SELECT AID.
+/// A TS-CNS application behind an ATR no hint points to — contactless ATRs carry nothing
+/// useful (cns.md §1.4, §8 step 1) and a new lot may drop the marker. Meant as the last
+/// resort after every ATR-based driver passed, so that a CIE (far more common, and also
+/// behind `3B 80 80 01 01`, cie.md §1.1) pays nothing for it: one SELECT AID.
 pub fn detect_by_application(
     atr: &[u8],
     channel: &mut CardChannel<'_>,
 ) -> Result<Option<CnsCard>, CardError> {
-    if CnsAtr::decode(atr).is_some() {
+    let cns_atr = CnsAtr::decode(atr);
+    if cns_atr.is_some() || !profile::candidates(atr, None).is_empty() {
         return Ok(None);
     }
-    probe(atr, None, channel)
+    probe(atr, None, profile::by_application(), channel)
 }
 
 fn probe(
     atr: &[u8],
     cns_atr: Option<CnsAtr>,
+    candidates: Vec<&'static Profile>,
     channel: &mut CardChannel<'_>,
 ) -> Result<Option<CnsCard>, CardError> {
-    let candidates = profile::candidates(cns_atr.as_ref());
     if let (Some(a), true) = (&cns_atr, candidates.is_empty()) {
         log::warn!(
             "TS-CNS without a known profile (IC {:02X}, mask {:02X} {}, OS {:02X}{:02X}), ATR {}: ignored",

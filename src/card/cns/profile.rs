@@ -138,8 +138,8 @@ pub enum ReadChunk {
 pub struct Profile {
     /// The variant's name (as `cardsim --variant` calls it), for logs.
     pub name: &'static str,
-    /// The ATR hint: this profile is probed when the decoded ATR matches.
-    hint: AtrHint,
+    /// ATR hints: this profile is probed when one of them matches.
+    hints: &'static [AtrHint],
     /// cns.md §4: STIncard wants b8 of the PIN P2 set ("search the BSO with backtracking").
     pub pin_p2_backtracking: bool,
     /// PIN BSO reference and PUK, before the backtracking bit (cns.md §4).
@@ -162,30 +162,34 @@ pub struct Profile {
 /// Which ATRs point to a profile.
 #[derive(Debug, PartialEq, Eq)]
 enum AtrHint {
-    /// Mask maker, with OS major versions from..=to.
+    /// A CNS ATR (cns.md §1.1) with this mask maker, OS major version in from..=to.
     Mask {
         mask: u8,
         os_major: (u8, u8),
         /// IC maker required, when the lot is told apart by it.
         ic: Option<u8>,
     },
+    /// An ATR starting with these bytes (contactless ATRs carry no CNS marker).
+    Prefix(&'static [u8]),
 }
 
 impl AtrHint {
-    fn matches(&self, atr: &CnsAtr) -> bool {
+    fn matches(&self, atr: &[u8], cns_atr: Option<&CnsAtr>) -> bool {
         match self {
-            AtrHint::Mask { mask, os_major, ic } => {
-                atr.mask_maker == *mask
-                    && (os_major.0..=os_major.1).contains(&atr.os_version.0)
-                    && ic.is_none_or(|ic| atr.ic_maker == ic)
-            }
+            AtrHint::Mask { mask, os_major, ic } => cns_atr.is_some_and(|a| {
+                a.mask_maker == *mask
+                    && (os_major.0..=os_major.1).contains(&a.os_version.0)
+                    && ic.is_none_or(|ic| a.ic_maker == ic)
+            }),
+            AtrHint::Prefix(prefix) => atr.starts_with(prefix),
         }
     }
 }
 
 impl Profile {
-    pub fn matches(&self, atr: &CnsAtr) -> bool {
-        self.hint.matches(atr)
+    /// Whether an ATR hint of this profile matches (`cns_atr`: the ATR's CNS decode).
+    pub fn hinted_by(&self, atr: &[u8], cns_atr: Option<&CnsAtr>) -> bool {
+        self.hints.iter().any(|h| h.matches(atr, cns_atr))
     }
 
     /// Extended APDUs on this card (the reader must carry them too).
@@ -225,7 +229,7 @@ pub static PROFILES: &[Profile] = &[
     // layout, PIN P2 with b8 (cns.md §1.2, §6.1).
     Profile {
         name: "stincard",
-        hint: any_os(mask::STINCARD),
+        hints: &[any_os(mask::STINCARD)],
         pin_p2_backtracking: true,
         pin_reference: PIN,
         puk_reference: PUK,
@@ -244,7 +248,7 @@ pub static PROFILES: &[Profile] = &[
     // layout: it is probed after it (one failed SELECT of 1100/1101).
     Profile {
         name: "infocamere-1204",
-        hint: any_os(mask::STINCARD),
+        hints: &[any_os(mask::STINCARD)],
         pin_p2_backtracking: true,
         pin_reference: PIN,
         puk_reference: PUK,
@@ -264,7 +268,7 @@ pub static PROFILES: &[Profile] = &[
     // sets the PIN b8 for STIncard only (cns.md §1.2, §6.2). Le=00 unproven (§9 q10).
     Profile {
         name: "cardos",
-        hint: any_os(mask::SIEMENS),
+        hints: &[any_os(mask::SIEMENS)],
         pin_p2_backtracking: false,
         pin_reference: PIN,
         puk_reference: PUK,
@@ -283,11 +287,16 @@ pub static PROFILES: &[Profile] = &[
     // the card wants backtracking is §9 q4). Extended APDUs whatever the ATR says.
     Profile {
         name: "idemia-2021",
-        hint: AtrHint::Mask {
-            mask: mask::OBERTHUR,
-            os_major: (IDEMIA_2021_MIN_OS_MAJOR, 0xFF),
-            ic: Some(IC_INFINEON),
-        },
+        hints: &[
+            AtrHint::Mask {
+                mask: mask::OBERTHUR,
+                os_major: (IDEMIA_2021_MIN_OS_MAJOR, 0xFF),
+                ic: Some(IC_INFINEON),
+            },
+            // Over NFC: the PC/SC-synthesised ATR OpenSC matches with a mask on its first
+            // eight bytes (cns.md §1.2 step 1, §1.4 contactless table, §6.4).
+            AtrHint::Prefix(&[0x3B, 0x8B, 0x80, 0x01, 0x00, 0x31, 0xC1, 0x64]),
+        ],
         pin_p2_backtracking: false,
         pin_reference: PIN,
         puk_reference: PUK,
@@ -304,7 +313,7 @@ pub static PROFILES: &[Profile] = &[
     // classic layout (cns.md §6.4). Listed after IDEMIA 2021, whose hint is narrower.
     Profile {
         name: "oberthur",
-        hint: any_os(mask::OBERTHUR),
+        hints: &[any_os(mask::OBERTHUR)],
         pin_p2_backtracking: false,
         pin_reference: PIN,
         puk_reference: PUK,
@@ -322,11 +331,11 @@ pub static PROFILES: &[Profile] = &[
     // matches no classic hint and fails the ACe 2025 probe, so it is ignored.
     Profile {
         name: "athena",
-        hint: AtrHint::Mask {
+        hints: &[AtrHint::Mask {
             mask: mask::ATHENA,
             os_major: (0x01, 0x01),
             ic: None,
-        },
+        }],
         pin_p2_backtracking: false,
         pin_reference: PIN,
         puk_reference: PUK,
@@ -350,7 +359,7 @@ pub static PROFILES: &[Profile] = &[
     // to chaining if the card refuses them).
     Profile {
         name: "ace-2025",
-        hint: any_os(mask::ATHENA),
+        hints: &[any_os(mask::ATHENA)],
         pin_p2_backtracking: false,
         pin_reference: PIN,
         puk_reference: PUK,
@@ -365,16 +374,22 @@ pub static PROFILES: &[Profile] = &[
     },
 ];
 
-/// Profiles to probe for a card with this ATR, best guess first. With a CNS marker, the
-/// profiles whose hint matches; without one, the AID-selected profiles (cns.md §8 step 1).
-pub fn candidates(atr: Option<&CnsAtr>) -> Vec<&'static Profile> {
-    match atr {
-        Some(atr) => PROFILES.iter().filter(|p| p.matches(atr)).collect(),
-        None => PROFILES
-            .iter()
-            .filter(|p| matches!(p.addressing, Addressing::Application(_)))
-            .collect(),
-    }
+/// Profiles to probe for a card with this ATR, best guess first: those an ATR hint points
+/// to, in table order.
+pub fn candidates(atr: &[u8], cns_atr: Option<&CnsAtr>) -> Vec<&'static Profile> {
+    PROFILES
+        .iter()
+        .filter(|p| p.hinted_by(atr, cns_atr))
+        .collect()
+}
+
+/// The profiles found by their application (SELECT AID), for ATRs no hint points to
+/// (cns.md §8 step 1).
+pub fn by_application() -> Vec<&'static Profile> {
+    PROFILES
+        .iter()
+        .filter(|p| matches!(p.addressing, Addressing::Application(_)))
+        .collect()
 }
 
 /// The profile called `name` (as in `cardsim --variant`).
@@ -475,14 +490,19 @@ mod tests {
         0x3B, 0xFF, 0x18, 0x00, 0x00, 0x81, 0x31, 0xFE, 0x45, 0x00, 0x6B, 0x15, 0x0C, 0x03, 0x02,
         0x01, 0x01, 0x01, 0x43, 0x4E, 0x53, 0x10, 0x31, 0x80, 0x61,
     ];
+    /// cns.md §1.4 contactless table, "TS-CNS (Idemia)".
+    const IDEMIA_NFC: [u8; 16] = [
+        0x3B, 0x8B, 0x80, 0x01, 0x00, 0x31, 0xC1, 0x64, 0x08, 0x92, 0x33, 0x54, 0x00, 0x90, 0x00,
+        0xF3,
+    ];
     const GIESECKE: [u8; 25] = [
         0x3B, 0xFF, 0x18, 0x00, 0xFF, 0x81, 0x31, 0xFE, 0x4D, 0x00, 0x6B, 0x04, 0x04, 0xB8, 0x5B,
         0x01, 0xF1, 0x01, 0x43, 0x4E, 0x53, 0x10, 0x31, 0x80, 0x9D,
     ];
 
     fn names(atr: &[u8]) -> Vec<&'static str> {
-        let a = CnsAtr::decode(atr).expect("CNS ATR");
-        candidates(Some(&a)).iter().map(|p| p.name).collect()
+        let a = CnsAtr::decode(atr);
+        candidates(atr, a.as_ref()).iter().map(|p| p.name).collect()
     }
 
     #[test]
@@ -524,8 +544,10 @@ mod tests {
         assert_eq!(names(&ATHENA), ["athena", "ace-2025"]);
         assert_eq!(names(&BIT4ID_CHIPDOC), ["ace-2025"]);
         assert!(names(&GIESECKE).is_empty());
-        let no_marker: Vec<_> = candidates(None).iter().map(|p| p.name).collect();
-        assert_eq!(no_marker, ["ace-2025"]);
+        assert_eq!(names(&IDEMIA_NFC), ["idemia-2021"]);
+        assert!(names(&[0x3B, 0x80, 0x80, 0x01, 0x01]).is_empty());
+        let by_aid: Vec<_> = by_application().iter().map(|p| p.name).collect();
+        assert_eq!(by_aid, ["ace-2025"]);
     }
 
     #[test]

@@ -43,6 +43,10 @@ const GIESECKE_ATR: [u8; 25] = [
 ];
 /// cns.md §1.4 contactless table: ST2022 over NFC, no historical bytes.
 const NFC_ATR: [u8; 5] = [0x3B, 0x80, 0x80, 0x01, 0x01];
+/// cns.md §1.4 contactless table: "TS-CNS (Idemia)", matched by OpenSC's masked entry.
+const IDEMIA_NFC_ATR: [u8; 16] = [
+    0x3B, 0x8B, 0x80, 0x01, 0x00, 0x31, 0xC1, 0x64, 0x08, 0x92, 0x33, 0x54, 0x00, 0x90, 0x00, 0xF3,
+];
 /// A contact ATR without the CNS marker (the CIE v1 ATR of cns.md §1.2).
 const OTHER_CONTACT_ATR: [u8; 14] = [
     0x3B, 0xF4, 0x18, 0x00, 0xFF, 0x81, 0x31, 0x80, 0x55, 0x00, 0x31, 0x80, 0x00, 0xC7,
@@ -822,6 +826,17 @@ fn idemia_get_challenge_asks_32_bytes_at_a_time() {
     assert_eq!(ch.apdus_sent(), 3);
     assert_eq!(mock.sent[0], [0, 0x84, 0, 0, 0x20]);
     assert_eq!(mock.sent[2], [0, 0x84, 0, 0, 0x10]);
+}
+
+#[test]
+fn idemia_2021_over_nfc() {
+    let mut mock = MockCns::variant("idemia-2021");
+    let b = bind(&IDEMIA_NFC_ATR, &mut mock, EXT);
+    assert_holder(&b);
+    assert_eq!(b.data.model, "IDEMIA 2021");
+    assert_eq!(b.data.manufacturer, "IDEMIA");
+    // No CNS ATR, yet extended APDUs: the profile says so whatever the ATR (cns.md §6.4).
+    assert_eq!(b.apdus, 7);
 }
 
 #[test]
