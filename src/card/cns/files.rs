@@ -22,7 +22,10 @@ const INS_READ_BINARY: u8 = 0xB0;
 
 /// Makes the profile's application current (nothing to do for MF-addressed cards).
 /// Needed at the start of every transaction: another application may have selected
-/// something else in between (DESIGN.md "the card is shared").
+/// something else in between — another AID on the same card, e.g. "ESIGN" (cns.md §2.4),
+/// would own a PIN 10 and a key 01 of its own (DESIGN.md "the card is shared").
+/// Selecting the application again is assumed to keep its verified PIN (it does not
+/// leave the application); unverified on a real ACe 2025, part of cns.md §9 q7.
 pub fn enter(channel: &mut CardChannel<'_>, addressing: Addressing) -> Result<(), CardError> {
     match addressing {
         Addressing::FromMf => Ok(()),
