@@ -252,9 +252,9 @@ pub fn pdfsig_nickname(holder: &Holder, db: &Path) -> String {
 }
 
 /// `pdfsig IN OUT -add-signature …` as README shows it. pdfsig 22.12 hands the card PIN to
-/// NSS through `-nss-pwd` (its password callback answers once per run, then gives up), so the
-/// database itself must have an empty password; `-kpw` only matters if the token logged out
-/// before the signature.
+/// NSS through `-nss-pwd` (its password callback answers the first request of the run, then
+/// gives up), so the database itself must have an empty password. `-kpw` is left out: pdfsig
+/// logs in before it signs, so it is never used.
 pub fn pdfsig_sign(
     holder: &Holder,
     db: &Path,
@@ -267,7 +267,7 @@ pub fn pdfsig_sign(
     cmd.arg(input)
         .arg(out)
         .args(["-add-signature", "-nssdir", &sql(db)])
-        .args(["-nss-pwd", pin, "-kpw", pin, "-nick", nickname])
+        .args(["-nss-pwd", pin, "-nick", nickname])
         .args([
             "-new-signature-field-name",
             "Firma1",
