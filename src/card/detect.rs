@@ -4,6 +4,7 @@
 //! (cns.md §1.4, OpenSC #2782): a driver claims a card only after its files answer.
 //! An unsupported card is logged with its ATR and ignored (`Ok(None)`), never an error.
 
+use super::cie::CieCard;
 use super::cns::{profile, CnsCard};
 use super::{Card, CardError};
 use crate::iso7816::apdu::hex;
@@ -17,8 +18,13 @@ pub fn detect(
     if let Some(card) = detect_cns(atr, channel)? {
         return Ok(Some(card));
     }
-    // The CIE 3.0 driver (cie.md) plugs in here: ATR hint, then SELECT of the IAS-ECC
-    // application before claiming the card.
+    // CIE 3.0 (cie.md §1): claimed by its SELECT answers, the ATR only orders the tries.
+    // A TS-CNS ATR never reaches here when its probe succeeded, and the CNS probe sends
+    // nothing to a card without a CNS ATR, so neither disturbs the other.
+    if let Some(card) = CieCard::probe(atr, channel)? {
+        log::debug!("CIE NIS {}", card.nis());
+        return Ok(Some(Box::new(card)));
+    }
     log::info!("card not supported, ATR {}", hex(atr));
     Ok(None)
 }
