@@ -11,3 +11,6 @@ pub mod iso7816;
 pub mod logging;
 pub mod token;
 pub mod transport;
+
+/// The three entry points a C caller starts from (also exported as C symbols, like every C_*).
+pub use ffi::{C_GetFunctionList, C_GetInterface, C_GetInterfaceList};

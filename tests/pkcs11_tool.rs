@@ -80,8 +80,18 @@ fn sign_and_verify(module: &Path, env: &[(&str, &Path)], mechanism: &str, dir: &
         pkcs11_tool(
             module,
             &[
-                "--login", "--pin", PIN, "--sign", "--id", &id, "-m", mechanism, "-i",
-                path(&data), "-o", path(&sig),
+                "--login",
+                "--pin",
+                PIN,
+                "--sign",
+                "--id",
+                &id,
+                "-m",
+                mechanism,
+                "-i",
+                path(&data),
+                "-o",
+                path(&sig),
             ],
             env,
         ),
@@ -91,7 +101,13 @@ fn sign_and_verify(module: &Path, env: &[(&str, &Path)], mechanism: &str, dir: &
         pkcs11_tool(
             module,
             &[
-                "--read-object", "--type", "cert", "--id", &id, "-o", path(&cert),
+                "--read-object",
+                "--type",
+                "cert",
+                "--id",
+                &id,
+                "-o",
+                path(&cert),
             ],
             env,
         ),
@@ -108,7 +124,12 @@ fn sign_and_verify(module: &Path, env: &[(&str, &Path)], mechanism: &str, dir: &
     let mut verify = Command::new("openssl");
     verify.args(["dgst", "-sha256", "-verify"]).arg(&pubkey);
     if mechanism.ends_with("PSS") {
-        verify.args(["-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:-1"]);
+        verify.args([
+            "-sigopt",
+            "rsa_padding_mode:pss",
+            "-sigopt",
+            "rsa_pss_saltlen:-1",
+        ]);
     }
     let verified = verify
         .arg("-signature")
@@ -125,7 +146,12 @@ fn sign_and_verify(module: &Path, env: &[(&str, &Path)], mechanism: &str, dir: &
     let mut tampered = Command::new("openssl");
     tampered.args(["dgst", "-sha256", "-verify"]).arg(&pubkey);
     if mechanism.ends_with("PSS") {
-        tampered.args(["-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:-1"]);
+        tampered.args([
+            "-sigopt",
+            "rsa_padding_mode:pss",
+            "-sigopt",
+            "rsa_pss_saltlen:-1",
+        ]);
     }
     let rejected = tampered
         .arg("-signature")
@@ -146,10 +172,16 @@ fn pkcs11_tool_lists_the_token() {
     card();
     let module = module_path();
     let slots = succeed(pkcs11_tool(&module, &["-L"], &[]), "-L");
-    assert!(slots.contains("TS-CNS ROSSI MARIO"), "token label in:\n{slots}");
+    assert!(
+        slots.contains("TS-CNS ROSSI MARIO"),
+        "token label in:\n{slots}"
+    );
     assert!(slots.contains("Virtual PCD 00 00"));
     // OpenSC reports every TS-CNS PIN as locked (cns-opensc.md); we must not.
-    assert!(!slots.contains("locked"), "PIN wrongly shown as locked:\n{slots}");
+    assert!(
+        !slots.contains("locked"),
+        "PIN wrongly shown as locked:\n{slots}"
+    );
     let objects = succeed(pkcs11_tool(&module, &["-O"], &[]), "-O");
     assert!(objects.contains("Certificate Object"));
     assert!(objects.contains("Public Key Object"));
@@ -198,6 +230,63 @@ fn opensc_itacns_accepts_every_virtual_tscns_variant() {
             String::from_utf8_lossy(&output.stdout),
             String::from_utf8_lossy(&output.stderr)
         );
-        assert!(output.status.success(), "OpenSC rejects the virtual {variant}");
+        assert!(
+            output.status.success(),
+            "OpenSC rejects the virtual {variant}"
+        );
+    }
+}
+
+/// A full trace (every PKCS#11 call and APDU) of a login and a signature holds no PIN,
+/// neither as text nor as the hex of the VERIFY data; and the log goes to the file
+/// named by CIE_CNS_PKCS11_LOG_FILE, since browsers swallow stderr.
+#[test]
+fn the_trace_log_never_contains_the_pin() {
+    let _guard = serial();
+    card();
+    let dir = scratch_dir("log");
+    let log = dir.join("module.log");
+    let data = dir.join("data");
+    std::fs::write(&data, b"x").expect("data");
+    let module = module_path();
+    let output = Command::new("pkcs11-tool")
+        .arg("--module")
+        .arg(&module)
+        .args([
+            "--login",
+            "--pin",
+            PIN,
+            "--sign",
+            "-m",
+            "SHA256-RSA-PKCS",
+            "-i",
+        ])
+        .arg(&data)
+        .arg("-o")
+        .arg(dir.join("sig"))
+        .env("PCSCLITE_CSOCK_NAME", &PcscDaemon::shared().socket)
+        .env("CIE_CNS_PKCS11_LOG", "trace")
+        .env("CIE_CNS_PKCS11_LOG_FILE", &log)
+        .output()
+        .expect("pkcs11-tool");
+    assert!(output.status.success(), "{output:?}");
+    let text = std::fs::read_to_string(&log).expect("the log file was written");
+    assert!(
+        text.contains("C_Login"),
+        "the trace shows the calls:\n{text}"
+    );
+    assert!(
+        text.to_ascii_uppercase().contains("00 20 00 90")
+            || text.to_ascii_uppercase().contains("00200090"),
+        "the trace shows the VERIFY APDU header:\n{text}"
+    );
+    let hex_spaced = "31 32 33 34 35 36 37 38";
+    for secret in [PIN, "3132333435363738", hex_spaced] {
+        assert!(
+            !text
+                .to_ascii_uppercase()
+                .contains(&secret.to_ascii_uppercase()),
+            "the PIN ({secret}) leaked into the log"
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! The `VirtualCard` trait every simulated chip implements, and the table of cards and variants the
 //! `cardsim` binary can start.
 
-use crate::cns;
+use crate::{cie, cns};
 
 /// A chip as the reader sees it: an ATR, a reset line and an APDU processor.
 pub trait VirtualCard: Send {
@@ -56,6 +56,17 @@ pub fn variants() -> Vec<VariantInfo> {
             description: v.description,
             default: i == 0,
         })
+        .chain(
+            cie::variants::VARIANTS
+                .iter()
+                .enumerate()
+                .map(|(i, v)| VariantInfo {
+                    card: "cie",
+                    variant: v.name,
+                    description: v.description,
+                    default: i == 0,
+                }),
+        )
         .collect()
 }
 
@@ -88,6 +99,14 @@ pub fn build(
             };
             Ok(Box::new(cns::CnsCard::new(v, opts)?))
         }
-        other => Err(format!("unknown card {other:?} (known: cns)")),
+        "cie" => {
+            let v = match variant {
+                None => &cie::variants::VARIANTS[0],
+                Some(name) => cie::variants::find(name)
+                    .ok_or_else(|| format!("unknown cie variant {name:?} (see --list-variants)"))?,
+            };
+            Ok(Box::new(cie::CieCard::new(v, opts)?))
+        }
+        other => Err(format!("unknown card {other:?} (known: cns, cie)")),
     }
 }

@@ -3,15 +3,16 @@
 use std::path::PathBuf;
 
 pub const USAGE: &str = "usage:
-  cardsim --card cns [--variant NAME] [--pin PIN] [--puk PUK] [--vpcd HOST:PORT] [--stats FILE] [--trace]
+  cardsim --card cns|cie [--variant NAME] [--pin PIN] [--puk PUK] [--vpcd HOST:PORT] [--stats FILE] [--trace]
   cardsim --list-variants
 
-  --card cns        card family (only cns so far)
+  --card cns|cie    card family: TS-CNS or CIE 3.0 (CIE PIN and PUK: exactly 8 digits)
   --variant NAME    variant of the family (default: the first listed by --list-variants)
   --pin PIN         user PIN, 5-8 digits (default 12345678)
   --puk PUK         PUK, 5-8 digits (default 87654321)
   --vpcd HOST:PORT  where vsmartcard-vpcd listens (default 127.0.0.1:35963)
   --stats FILE      rewrite FILE after every APDU with 'apdus=N bytes_in=N bytes_out=N'
+                    (CIE: plus ' pin_tries=N puk_tries=M')
   --trace           print every APDU to stderr (PIN data masked)";
 
 pub const DEFAULT_VPCD: &str = "127.0.0.1:35963";

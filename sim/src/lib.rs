@@ -4,6 +4,7 @@
 
 pub mod apdu;
 pub mod card;
+pub mod cie;
 pub mod cli;
 pub mod cns;
 pub mod stats;

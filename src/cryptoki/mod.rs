@@ -1,1 +1,34 @@
-//! The PKCS#11 state machine in safe Rust (DESIGN.md "cryptoki"). TODO.
+//! The PKCS#11 state machine in safe Rust (DESIGN.md "cryptoki").
+//!
+//! Module lifecycle and fork (`module`), slots and presence (`slots`), sessions and login
+//! (`session`), objects and search (`object`), signing (`sign`), digests (`digest`),
+//! slot events (`event`). It knows nothing about APDUs: it talks to a `Token` through
+//! `device::Device`. Every fallible function returns `Result<_, Rv>`; the C layer does
+//! the rest.
+
+pub mod bound;
+pub mod device;
+pub mod digest;
+pub mod event;
+pub mod info;
+pub mod instance;
+pub mod mechanism;
+pub mod module;
+pub mod object;
+pub mod output;
+pub mod rv;
+pub mod session;
+pub mod sign;
+pub mod slots;
+
+#[cfg(test)]
+mod scenarios;
+#[cfg(test)]
+mod testing;
+
+pub use instance::Instance;
+pub use mechanism::{MechanismParams, MechanismRequest, PssParams};
+pub use module::{InitArgs, MutexCallbacks};
+pub use object::AttributeLookup;
+pub use output::{Delivery, Output, Room};
+pub use rv::Rv;

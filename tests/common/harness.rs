@@ -48,9 +48,11 @@ pub fn cardsim_path() -> PathBuf {
 
 /// A fresh scratch directory under target/, removed by nobody (small, and useful after a failure).
 pub fn scratch_dir(name: &str) -> PathBuf {
-    let dir = target_dir()
-        .join("test-scratch")
-        .join(format!("{name}-{}-{}", std::process::id(), unique()));
+    let dir = target_dir().join("test-scratch").join(format!(
+        "{name}-{}-{}",
+        std::process::id(),
+        unique()
+    ));
     std::fs::create_dir_all(&dir).expect("scratch dir");
     dir
 }
@@ -63,10 +65,17 @@ fn unique() -> u64 {
 
 /// Kills `child` when this test process ends, however it ends: statics are never dropped,
 /// and a test that panics must not leave a daemon behind.
+// The watchdog outlives every handle on purpose: it exits only after this process has.
+#[allow(clippy::zombie_processes)]
 fn reap_with_this_process(child: u32) {
     let script = "while kill -0 \"$0\" 2>/dev/null; do sleep 0.3; done; kill \"$1\" 2>/dev/null";
     Command::new("sh")
-        .args(["-c", script, &std::process::id().to_string(), &child.to_string()])
+        .args([
+            "-c",
+            script,
+            &std::process::id().to_string(),
+            &child.to_string(),
+        ])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -130,7 +139,8 @@ impl PcscDaemon {
         .expect("reader config");
         // pcscd ignores PCSCLITE_CSOCK_NAME and always binds /run/pcscd/pcscd.comm, so it
         // runs in a private mount namespace where that directory is ours (HARNESS.md).
-        let script = "mount --bind \"$0/run\" /run/pcscd && exec pcscd --foreground --config \"$0/conf\"";
+        let script =
+            "mount --bind \"$0/run\" /run/pcscd && exec pcscd --foreground --config \"$0/conf\"";
         let log = std::fs::File::create(dir.join("pcscd.log")).expect("pcscd log");
         let child = Command::new("unshare")
             .args(["--mount", "--propagation", "private", "sh", "-c", script])
@@ -152,10 +162,8 @@ impl PcscDaemon {
             _pid: child.id(),
         };
         // The vpcd readers appear a moment after the socket.
-        wait_until(Duration::from_secs(10), || {
-            daemon.readers().len() == 2
-        })
-        .unwrap_or_else(|| panic!("vpcd readers did not appear: {:?}", daemon.readers()));
+        wait_until(Duration::from_secs(10), || daemon.readers().len() == 2)
+            .unwrap_or_else(|| panic!("vpcd readers did not appear: {:?}", daemon.readers()));
         std::mem::forget(child);
         daemon
     }

@@ -87,9 +87,15 @@ impl CertKey {
         assert!(ok.status.success(), "openssl x509 failed");
         std::fs::write(&pubkey, &ok.stdout).expect("write pubkey");
         let mut cmd = Command::new("openssl");
-        cmd.args(["dgst", &format!("-{hash}"), "-verify"]).arg(&pubkey);
+        cmd.args(["dgst", &format!("-{hash}"), "-verify"])
+            .arg(&pubkey);
         if pss {
-            cmd.args(["-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:-1"]);
+            cmd.args([
+                "-sigopt",
+                "rsa_padding_mode:pss",
+                "-sigopt",
+                "rsa_pss_saltlen:-1",
+            ]);
         }
         cmd.arg("-signature").arg(&sigf).arg(&msg);
         cmd.output().expect("openssl dgst").status.success()

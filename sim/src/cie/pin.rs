@@ -1,0 +1,100 @@
+//! PIN (reference 81) and PUK (reference 82) objects (cie.md §6): 8 ASCII digits, retry counters
+//! 3 (PIN, from PAGO's SW mapping) and 10 (PUK: not in the sources, §11 Q4; 10 is common).
+
+use crate::sw::Sw;
+
+pub const PIN_LEN: usize = 8;
+pub const PIN_TRIES: u8 = 3;
+pub const PUK_TRIES: u8 = 10;
+
+pub struct PinObject {
+    value: [u8; PIN_LEN],
+    max: u8,
+    tries_left: u8,
+}
+
+/// 8 ASCII digits, or `None`.
+pub fn parse(candidate: &[u8]) -> Option<[u8; PIN_LEN]> {
+    if candidate.len() == PIN_LEN && candidate.iter().all(u8::is_ascii_digit) {
+        candidate.try_into().ok()
+    } else {
+        None
+    }
+}
+
+impl PinObject {
+    pub fn new(value: [u8; PIN_LEN], max: u8) -> Self {
+        PinObject {
+            value,
+            max,
+            tries_left: max,
+        }
+    }
+
+    pub fn tries_left(&self) -> u8 {
+        self.tries_left
+    }
+
+    pub fn blocked(&self) -> bool {
+        self.tries_left == 0
+    }
+
+    /// Compare and count. Any candidate that is not the reference value spends a try, whatever its
+    /// length (C11: a 12-digit VERIFY spends a try). Wrong → `63Cx`, or `6983` when that was the
+    /// last try; blocked → `6983` without comparing.
+    pub fn verify(&mut self, candidate: &[u8]) -> Sw {
+        if self.blocked() {
+            return Sw::AUTH_BLOCKED;
+        }
+        if candidate == self.value {
+            self.tries_left = self.max;
+            return Sw::OK;
+        }
+        self.tries_left -= 1;
+        if self.blocked() {
+            Sw::AUTH_BLOCKED
+        } else {
+            Sw::tries_left(self.tries_left)
+        }
+    }
+
+    /// Status without spending a try (ISO VERIFY with no data): `63Cx`, or `6983` when blocked.
+    pub fn status(&self) -> Sw {
+        if self.blocked() {
+            Sw::AUTH_BLOCKED
+        } else {
+            Sw::tries_left(self.tries_left)
+        }
+    }
+
+    /// New value, counter back to its maximum (CHANGE REFERENCE DATA, RESET RETRY COUNTER 02).
+    pub fn set(&mut self, value: [u8; PIN_LEN]) {
+        self.value = value;
+        self.tries_left = self.max;
+    }
+
+    /// Unblock only (RESET RETRY COUNTER 03).
+    pub fn reset_counter(&mut self) {
+        self.tries_left = self.max;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_down_and_blocks() {
+        let mut pin = PinObject::new(*b"12345678", PIN_TRIES);
+        assert_eq!(pin.verify(b"00000000"), Sw(0x63C2));
+        assert_eq!(pin.verify(b"000000001234"), Sw(0x63C1));
+        assert_eq!(pin.verify(b"12345678"), Sw::OK);
+        assert_eq!(pin.tries_left(), 3);
+        for sw in [0x63C2, 0x63C1, 0x6983, 0x6983] {
+            assert_eq!(pin.verify(b"99999999"), Sw(sw));
+        }
+        assert_eq!(pin.verify(b"12345678"), Sw::AUTH_BLOCKED);
+        pin.reset_counter();
+        assert_eq!(pin.verify(b"12345678"), Sw::OK);
+    }
+}

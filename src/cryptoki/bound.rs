@@ -1,0 +1,66 @@
+//! A token bound in a slot: the device, who is logged in, and its object handles.
+//!
+//! Login state belongs to the token, not to a session: PKCS#11 3.0 §5.6 ("all sessions
+//! of an application with a token share the login state"). Object handles are fresh for
+//! each binding, so a handle from a removed card never names an object of the next one.
+
+use super::device::Device;
+use crate::token::{ObjectIndex, TokenObject};
+use cryptoki_sys::{CK_OBJECT_HANDLE, CK_ULONG};
+
+/// Who is logged in to the token (§5.6: the user or the SO, never both).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Login {
+    Public,
+    User,
+    So,
+}
+
+pub struct BoundToken {
+    pub device: Box<dyn Device>,
+    /// Identifies this binding: sessions opened on it die with it.
+    pub binding: CK_ULONG,
+    pub login: Login,
+    first_handle: CK_OBJECT_HANDLE,
+}
+
+impl BoundToken {
+    pub fn new(device: Box<dyn Device>, binding: CK_ULONG, first_handle: CK_OBJECT_HANDLE) -> Self {
+        BoundToken {
+            device,
+            binding,
+            login: Login::Public,
+            first_handle,
+        }
+    }
+
+    /// Private objects are visible only to the logged-in user (PKCS#11 3.0 §4.4.1 CKA_PRIVATE).
+    pub fn is_visible(&self, object: &TokenObject) -> bool {
+        !object.private || self.login == Login::User
+    }
+
+    pub fn handle_of(&self, index: ObjectIndex) -> CK_OBJECT_HANDLE {
+        self.first_handle + index as CK_OBJECT_HANDLE
+    }
+
+    /// The object behind `handle`, visible or not.
+    pub fn object(&self, handle: CK_OBJECT_HANDLE) -> Option<(ObjectIndex, &TokenObject)> {
+        let index = usize::try_from(handle.checked_sub(self.first_handle)?).ok()?;
+        self.device.objects().get(index).map(|o| (index, o))
+    }
+
+    /// The object behind `handle` if this session may see it (else CKR_OBJECT_HANDLE_INVALID).
+    pub fn visible_object(&self, handle: CK_OBJECT_HANDLE) -> Option<(ObjectIndex, &TokenObject)> {
+        self.object(handle).filter(|(_, o)| self.is_visible(o))
+    }
+
+    /// Handles of the visible objects, in token order.
+    pub fn visible_handles(&self) -> impl Iterator<Item = (CK_OBJECT_HANDLE, &TokenObject)> {
+        self.device
+            .objects()
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| self.is_visible(o))
+            .map(|(i, o)| (self.handle_of(i), o))
+    }
+}

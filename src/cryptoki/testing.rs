@@ -1,0 +1,247 @@
+//! Fakes for the state machine's unit tests: readers, cards and a token, no PC/SC.
+
+use super::device::{Backend, Device};
+use crate::card::{PinKind, PinPolicy};
+use crate::token::info::RetryState;
+use crate::token::{
+    AttributeValue, MechanismInfo, ObjectClass, ObjectIndex, SignRequest, TokenError, TokenInfo,
+    TokenObject,
+};
+use crate::transport::{Channel, ReaderCapabilities, ReaderSystem, Transport, TransportError};
+use cryptoki_sys::*;
+use parking_lot::Mutex;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Readers and the cards in them, shared by the fake system and the test.
+#[derive(Default)]
+pub struct World {
+    pub readers: Vec<String>,
+    /// reader → present; a card is removed by setting it false or deleting it.
+    pub cards: HashMap<String, bool>,
+    pub signed: Vec<SignRequest>,
+    pub logouts: usize,
+    /// Readers whose card `bind` does not recognise / fails to read.
+    pub unsupported: Vec<String>,
+    pub failing: Vec<String>,
+    pub binds: usize,
+}
+
+pub type Shared = Arc<Mutex<World>>;
+
+struct FakeSystem(Shared);
+
+impl ReaderSystem for FakeSystem {
+    fn readers(&self) -> Result<Vec<String>, TransportError> {
+        Ok(self.0.lock().readers.clone())
+    }
+    fn connect(&self, reader: &str) -> Result<Option<Box<dyn Transport>>, TransportError> {
+        let world = self.0.lock();
+        Ok(match world.cards.get(reader) {
+            Some(true) => Some(Box::new(FakeTransport {
+                atr: reader.as_bytes().to_vec(),
+            })),
+            _ => None,
+        })
+    }
+    fn wait_for_change(&self, timeout: Duration) -> Result<bool, TransportError> {
+        std::thread::sleep(timeout.min(Duration::from_millis(20)));
+        Ok(false)
+    }
+    fn cancel(&self) {}
+}
+
+/// Its "ATR" is the reader name, so that the fake binder knows the card's reader.
+struct FakeTransport {
+    atr: Vec<u8>,
+}
+
+impl Transport for FakeTransport {
+    fn atr(&self) -> &[u8] {
+        &self.atr
+    }
+    fn capabilities(&self) -> ReaderCapabilities {
+        ReaderCapabilities {
+            extended_apdu: true,
+        }
+    }
+    fn transaction(&mut self) -> Result<Box<dyn Channel + '_>, TransportError> {
+        Err(TransportError::NoCard)
+    }
+    fn reconnect(&mut self) -> Result<(), TransportError> {
+        Ok(())
+    }
+    fn check_present(&mut self) -> Result<(), TransportError> {
+        Ok(())
+    }
+}
+
+pub const PIN: &[u8] = b"12345678";
+pub const MODULUS_BITS: CK_ULONG = 2048;
+
+pub const SIGN_MECHANISMS: &[MechanismInfo] = &[
+    mech(CKM_RSA_PKCS),
+    mech(CKM_RSA_X_509),
+    mech(CKM_SHA256_RSA_PKCS),
+    mech(CKM_RSA_PKCS_PSS),
+    mech(CKM_SHA256_RSA_PKCS_PSS),
+];
+
+const fn mech(mechanism: CK_MECHANISM_TYPE) -> MechanismInfo {
+    MechanismInfo {
+        mechanism,
+        min_key_bits: 1024,
+        max_key_bits: 2048,
+        flags: CKF_HW | CKF_SIGN,
+    }
+}
+
+pub struct FakeDevice {
+    world: Shared,
+    reader: String,
+    info: TokenInfo,
+    objects: Vec<TokenObject>,
+}
+
+fn object(
+    class: ObjectClass,
+    private: bool,
+    id: u8,
+    extra: Vec<(CK_ATTRIBUTE_TYPE, AttributeValue)>,
+) -> TokenObject {
+    let mut attributes = vec![
+        (CKA_CLASS, AttributeValue::Ulong(class.ck_value())),
+        (CKA_PRIVATE, AttributeValue::Bool(private)),
+        (CKA_TOKEN, AttributeValue::Bool(true)),
+        (CKA_ID, AttributeValue::Bytes(vec![id])),
+    ];
+    attributes.extend(extra);
+    TokenObject::new(class, private, attributes)
+}
+
+impl FakeDevice {
+    fn new(world: Shared, reader: String) -> FakeDevice {
+        FakeDevice {
+            world,
+            reader,
+            info: TokenInfo {
+                label: "TS-CNS ROSSI MARIO".into(),
+                manufacturer: "STIncard".into(),
+                model: "ST 2021".into(),
+                serial: "80380001234567890123".into(),
+                user_pin: PinPolicy {
+                    min_len: 5,
+                    max_len: 8,
+                    max_tries: 3,
+                },
+                user_retries: RetryState::Left { left: 3, max: 3 },
+                so_retries: RetryState::Unknown,
+            },
+            objects: vec![
+                object(
+                    ObjectClass::Certificate,
+                    false,
+                    1,
+                    vec![(CKA_VALUE, AttributeValue::Bytes(vec![0x30, 0x82]))],
+                ),
+                object(
+                    ObjectClass::PublicKey,
+                    false,
+                    1,
+                    vec![(CKA_MODULUS_BITS, AttributeValue::Ulong(MODULUS_BITS))],
+                ),
+                object(
+                    ObjectClass::PrivateKey,
+                    true,
+                    1,
+                    vec![
+                        (CKA_SIGN, AttributeValue::Bool(true)),
+                        (CKA_MODULUS_BITS, AttributeValue::Ulong(MODULUS_BITS)),
+                        (CKA_PRIVATE_EXPONENT, AttributeValue::Sensitive),
+                    ],
+                ),
+            ],
+        }
+    }
+}
+
+impl Device for FakeDevice {
+    fn info(&self) -> &TokenInfo {
+        &self.info
+    }
+    fn flags(&self) -> CK_FLAGS {
+        self.info.flags()
+    }
+    fn objects(&self) -> &[TokenObject] {
+        &self.objects
+    }
+    fn mechanisms(&self) -> &[MechanismInfo] {
+        SIGN_MECHANISMS
+    }
+    fn pin_policy(&self, _kind: PinKind) -> PinPolicy {
+        self.info.user_pin
+    }
+    fn login(&mut self, _kind: PinKind, pin: &[u8]) -> Result<(), TokenError> {
+        if pin.len() < 5 || pin.len() > 8 {
+            Err(TokenError::PinLenRange)
+        } else if pin == PIN {
+            Ok(())
+        } else {
+            Err(TokenError::PinIncorrect)
+        }
+    }
+    fn logout(&mut self) -> Result<(), TokenError> {
+        self.world.lock().logouts += 1;
+        Ok(())
+    }
+    fn sign(&mut self, _key: ObjectIndex, request: &SignRequest) -> Result<Vec<u8>, TokenError> {
+        self.world.lock().signed.push(request.clone());
+        Ok(vec![0xA5; (MODULUS_BITS / 8) as usize])
+    }
+    fn is_present(&mut self) -> bool {
+        self.world.lock().cards.get(&self.reader) == Some(&true)
+    }
+}
+
+/// A backend over `world`.
+pub fn backend_for(world: Shared) -> Backend {
+    let for_system = world.clone();
+    Backend {
+        establish: Arc::new(move || {
+            Ok(Box::new(FakeSystem(for_system.clone())) as Box<dyn ReaderSystem>)
+        }),
+        bind: Arc::new(move |transport| {
+            let reader = String::from_utf8_lossy(transport.atr()).into_owned();
+            {
+                let mut w = world.lock();
+                w.binds += 1;
+                if w.unsupported.contains(&reader) {
+                    return Ok(None);
+                }
+                if w.failing.contains(&reader) {
+                    return Err(TokenError::DeviceError);
+                }
+            }
+            Ok(Some(
+                Box::new(FakeDevice::new(world.clone(), reader)) as Box<dyn Device>
+            ))
+        }),
+    }
+}
+
+/// A backend with no readers at all.
+pub fn fake_backend() -> Backend {
+    backend_for(Shared::default())
+}
+
+/// A world with one reader "R0" holding a card.
+pub fn world_with_card() -> Shared {
+    let world = Shared::default();
+    {
+        let mut w = world.lock();
+        w.readers = vec!["R0".into()];
+        w.cards.insert("R0".into(), true);
+    }
+    world
+}

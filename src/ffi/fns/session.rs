@@ -1,0 +1,70 @@
+//! Session management (PKCS#11 3.0 §5.6).
+
+use crate::cryptoki::module;
+use crate::cryptoki::Rv;
+use crate::ffi::marshal;
+use crate::ffi::ptr::write;
+use cryptoki_sys::*;
+use std::ffi::c_void;
+
+ck_fn! {
+    /// C_OpenSession (§5.6.1): CKF_SERIAL_SESSION required (else
+    /// CKR_SESSION_PARALLEL_NOT_SUPPORTED); read-only and read-write sessions. Notify
+    /// callbacks are never called (the module makes no surrender calls).
+    fn C_OpenSession(
+        slot_id: CK_SLOT_ID,
+        flags: CK_FLAGS,
+        _p_application: *mut c_void,
+        _notify: CK_NOTIFY,
+        ph_session: *mut CK_SESSION_HANDLE,
+    ) {
+        let instance = module::instance()?;
+        if ph_session.is_null() {
+            return Err(Rv::ARGUMENTS_BAD);
+        }
+        write(ph_session, instance.open_session(slot_id, flags)?)
+    }
+}
+
+ck_fn! {
+    /// C_CloseSession (§5.6.2): the token's last session logs it out.
+    fn C_CloseSession(h_session: CK_SESSION_HANDLE) {
+        module::instance()?.close_session(h_session)
+    }
+}
+
+ck_fn! {
+    /// C_CloseAllSessions (§5.6.3).
+    fn C_CloseAllSessions(slot_id: CK_SLOT_ID) {
+        module::instance()?.close_all_sessions(slot_id)
+    }
+}
+
+ck_fn! {
+    /// C_GetSessionInfo (§5.6.4): state from RO/RW and the token's login.
+    fn C_GetSessionInfo(h_session: CK_SESSION_HANDLE, p_info: *mut CK_SESSION_INFO) {
+        let instance = module::instance()?;
+        if p_info.is_null() {
+            return Err(Rv::ARGUMENTS_BAD);
+        }
+        write(p_info, instance.session_info(h_session)?)
+    }
+}
+
+ck_fn! {
+    /// C_Login (§5.6.8): CKU_USER with the PIN (copied into zeroized memory only, never
+    /// logged); CKU_SO is not available yet (CKR_USER_TYPE_INVALID, or
+    /// CKR_SESSION_READ_ONLY_EXISTS); CKU_CONTEXT_SPECIFIC re-verifies for an active signature.
+    fn C_Login(h_session: CK_SESSION_HANDLE, user_type: CK_USER_TYPE, p_pin: *mut CK_UTF8CHAR, ul_pin_len: CK_ULONG) {
+        let instance = module::instance()?;
+        let pin = marshal::pin(p_pin, ul_pin_len)?;
+        instance.login(h_session, user_type, &pin)
+    }
+}
+
+ck_fn! {
+    /// C_Logout (§5.6.10).
+    fn C_Logout(h_session: CK_SESSION_HANDLE) {
+        module::instance()?.logout(h_session)
+    }
+}
