@@ -131,10 +131,20 @@ fn login_shows_the_key_pair_and_names_the_holder() {
             .get_token_info(slot_of_reader(READER))
             .expect("C_GetTokenInfo");
         let label = token.label().trim_end().to_string();
-        assert!(label.starts_with("CIE ") && !label[4..].bytes().all(|b| b.is_ascii_digit()), "{label}");
+        assert!(
+            label.starts_with("CIE ") && !label[4..].bytes().all(|b| b.is_ascii_digit()),
+            "{label}"
+        );
         let private = find(session, ObjectClass::PRIVATE_KEY)[0];
         let attrs = session
-            .get_attributes(private, &[AttributeType::Private, AttributeType::Sensitive, AttributeType::Id])
+            .get_attributes(
+                private,
+                &[
+                    AttributeType::Private,
+                    AttributeType::Sensitive,
+                    AttributeType::Id,
+                ],
+            )
             .expect("C_GetAttributeValue");
         assert_eq!(attrs[0], Attribute::Private(true));
         assert_eq!(attrs[1], Attribute::Sensitive(true));
@@ -180,7 +190,9 @@ fn sign_everything(session: &Session) {
 fn advertises_only_what_the_chip_can_and_every_signature_verifies() {
     with_card("bit4id-2023", |_card, session| {
         let slot = slot_of_reader(READER);
-        let mut advertised = module().get_mechanism_list(slot).expect("C_GetMechanismList");
+        let mut advertised = module()
+            .get_mechanism_list(slot)
+            .expect("C_GetMechanismList");
         advertised.retain(|m| {
             module()
                 .get_mechanism_info(slot, *m)
@@ -198,7 +210,10 @@ fn advertises_only_what_the_chip_can_and_every_signature_verifies() {
         expected.sort_by_key(|m| u64::from(*m));
         assert_eq!(advertised, expected, "no RSA_X_509, no PSS");
         for m in &advertised {
-            assert!(module().get_mechanism_info(slot, *m).expect("info").hardware());
+            assert!(module()
+                .get_mechanism_info(slot, *m)
+                .expect("info")
+                .hardware());
         }
         session
             .login(UserType::User, Some(&pin(PIN)))
@@ -223,11 +238,15 @@ fn a_second_signature_costs_no_new_handshake() {
         let cert = certificate(session);
         let message = b"prima firma";
         let before = card.stats().apdus;
-        let sig = session.sign(&Mechanism::Sha256RsaPkcs, key, message).expect("C_Sign");
+        let sig = session
+            .sign(&Mechanism::Sha256RsaPkcs, key, message)
+            .expect("C_Sign");
         let first = card.stats().apdus - before;
         assert!(cert.verify_pkcs1("sha256", message, &sig));
         let before = card.stats().apdus;
-        let sig = session.sign(&Mechanism::Sha256RsaPkcs, key, b"seconda firma").expect("C_Sign");
+        let sig = session
+            .sign(&Mechanism::Sha256RsaPkcs, key, b"seconda firma")
+            .expect("C_Sign");
         let second = card.stats().apdus - before;
         assert!(cert.verify_pkcs1("sha256", b"seconda firma", &sig));
         eprintln!("APDUs: first signature {first}, second {second}");
@@ -258,7 +277,9 @@ fn a_reset_between_two_signatures_is_recovered_once() {
             .expect("C_Login");
         let key = find(session, ObjectClass::PRIVATE_KEY)[0];
         let cert = certificate(session);
-        let sig = session.sign(&Mechanism::Sha256RsaPkcs, key, b"uno").expect("C_Sign");
+        let sig = session
+            .sign(&Mechanism::Sha256RsaPkcs, key, b"uno")
+            .expect("C_Sign");
         assert!(cert.verify_pkcs1("sha256", b"uno", &sig));
         reset_by_another_application();
         let tries = pin_tries(card);
@@ -266,12 +287,17 @@ fn a_reset_between_two_signatures_is_recovered_once() {
         let sig = session
             .sign(&Mechanism::Sha256RsaPkcs, key, b"due")
             .expect("C_Sign after a reset");
-        eprintln!("APDUs: signature after a reset {}", card.stats().apdus - before);
+        eprintln!(
+            "APDUs: signature after a reset {}",
+            card.stats().apdus - before
+        );
         assert!(cert.verify_pkcs1("sha256", b"due", &sig));
         assert_eq!(pin_tries(card), tries, "the rebuild verified the right PIN");
         // And the session stays usable without another handshake.
         let before = card.stats().apdus;
-        session.sign(&Mechanism::Sha256RsaPkcs, key, b"tre").expect("C_Sign");
+        session
+            .sign(&Mechanism::Sha256RsaPkcs, key, b"tre")
+            .expect("C_Sign");
         assert!(card.stats().apdus - before <= 3);
         session.logout().expect("C_Logout");
     });
@@ -288,7 +314,10 @@ fn the_second_insertion_shows_the_cached_certificate_before_login() {
         let session = module()
             .open_ro_session(slot_of_reader(READER))
             .expect("C_OpenSession");
-        assert!(find(&session, ObjectClass::CERTIFICATE).is_empty(), "cold: no certificate");
+        assert!(
+            find(&session, ObjectClass::CERTIFICATE).is_empty(),
+            "cold: no certificate"
+        );
         session
             .login(UserType::User, Some(&pin(PIN)))
             .expect("C_Login");
@@ -299,13 +328,20 @@ fn the_second_insertion_shows_the_cached_certificate_before_login() {
     }
     // The cache holds the certificate, privately.
     let dir = cache.join("cie-cns-pkcs11");
-    let files: Vec<_> = std::fs::read_dir(&dir).expect("cache dir").flatten().collect();
+    let files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("cache dir")
+        .flatten()
+        .collect();
     assert_eq!(files.len(), 1, "{files:?}");
     use std::os::unix::fs::PermissionsExt;
     let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&dir), 0o700);
     assert_eq!(mode(&files[0].path()), 0o600);
-    assert_eq!(std::fs::read(files[0].path()).unwrap(), first_cert, "only the certificate");
+    assert_eq!(
+        std::fs::read(files[0].path()).unwrap(),
+        first_cert,
+        "only the certificate"
+    );
 
     with_card("bit4id-2023", |card, session| {
         let before = card.stats().apdus;
@@ -319,8 +355,15 @@ fn the_second_insertion_shows_the_cached_certificate_before_login() {
             .label()
             .trim_end()
             .to_string();
-        assert!(!label[4..].bytes().all(|b| b.is_ascii_digit()), "holder named: {label}");
-        assert_eq!(card.stats().apdus, before, "listing from the cache costs no APDU");
+        assert!(
+            !label[4..].bytes().all(|b| b.is_ascii_digit()),
+            "holder named: {label}"
+        );
+        assert_eq!(
+            card.stats().apdus,
+            before,
+            "listing from the cache costs no APDU"
+        );
         session
             .login(UserType::User, Some(&pin(PIN)))
             .expect("C_Login");
@@ -338,7 +381,11 @@ fn the_second_insertion_shows_the_cached_certificate_before_login() {
         assert_eq!(find(session, ObjectClass::CERTIFICATE).len(), 1);
         session.logout().expect("C_Logout");
     });
-    assert_eq!(std::fs::read(files[0].path()).unwrap(), first_cert, "cache repaired");
+    assert_eq!(
+        std::fs::read(files[0].path()).unwrap(),
+        first_cert,
+        "cache repaired"
+    );
 }
 
 #[test]

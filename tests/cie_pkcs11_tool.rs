@@ -1,0 +1,129 @@
+//! OpenSC's `pkcs11-tool` drives the module against the virtual CIE (`cardsim --card cie`):
+//! list, log in, sign with SHA256-RSA-PKCS; `openssl` verifies the signature against the
+//! certificate read back through the module. Each run gets its own XDG cache directory.
+
+mod common;
+
+use common::harness::{module_path, scratch_dir, PcscDaemon, VirtualCard};
+use std::path::Path;
+use std::process::{Command, Output};
+
+const PIN: &str = "12345678";
+
+fn pkcs11_tool(args: &[&str], cache: &Path) -> Output {
+    let daemon = PcscDaemon::shared();
+    let output = Command::new("pkcs11-tool")
+        .arg("--module")
+        .arg(module_path())
+        .args(args)
+        .env("PCSCLITE_CSOCK_NAME", &daemon.socket)
+        .env("XDG_CACHE_HOME", cache)
+        .output()
+        .expect("pkcs11-tool (Debian package opensc)");
+    eprintln!(
+        "pkcs11-tool {}\n--- stdout\n{}--- stderr\n{}",
+        args.join(" "),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+fn succeed(output: Output, what: &str) -> String {
+    assert!(output.status.success(), "{what} failed: {output:?}");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+#[test]
+fn pkcs11_tool_lists_logs_in_signs_and_openssl_verifies() {
+    let card = VirtualCard::insert(0, "cie", &["--variant", "actalis-2026", "--pin", PIN]);
+    let dir = scratch_dir("cie-pkcs11-tool");
+    let cache = dir.join("cache");
+
+    let slots = succeed(pkcs11_tool(&["-L"], &cache), "-L");
+    assert!(slots.contains("token label        : CIE "), "{slots}");
+
+    let mechanisms = succeed(pkcs11_tool(&["-M"], &cache), "-M");
+    assert!(mechanisms.contains("SHA256-RSA-PKCS"), "{mechanisms}");
+    assert!(!mechanisms.contains("RSA-X-509"), "{mechanisms}");
+    assert!(!mechanisms.contains("PSS"), "{mechanisms}");
+
+    // Cold: no certificate before login.
+    let public = succeed(pkcs11_tool(&["-O"], &cache), "-O");
+    assert!(!public.contains("Certificate Object"), "{public}");
+
+    let listing = succeed(
+        pkcs11_tool(&["--login", "--pin", PIN, "-O"], &cache),
+        "--login -O",
+    );
+    assert!(listing.contains("Private Key Object"), "{listing}");
+    assert!(listing.contains("Certificate Object"), "{listing}");
+
+    let data = dir.join("data.txt");
+    let sig = dir.join("sig.bin");
+    let cert = dir.join("cert.der");
+    let pubkey = dir.join("pub.pem");
+    std::fs::write(&data, b"documento da firmare con la CIE\n").expect("write data");
+    succeed(
+        pkcs11_tool(
+            &[
+                "--login",
+                "--pin",
+                PIN,
+                "--sign",
+                "-m",
+                "SHA256-RSA-PKCS",
+                "-i",
+                path(&data),
+                "-o",
+                path(&sig),
+            ],
+            &cache,
+        ),
+        "--sign",
+    );
+    // The certificate is cached now: readable without logging in.
+    succeed(
+        pkcs11_tool(
+            &[
+                "--read-object",
+                "--type",
+                "cert",
+                "--label",
+                "CIE authentication",
+                "-o",
+                path(&cert),
+            ],
+            &cache,
+        ),
+        "--read-object",
+    );
+    let x509 = Command::new("openssl")
+        .args(["x509", "-inform", "DER", "-pubkey", "-noout", "-in"])
+        .arg(&cert)
+        .output()
+        .expect("openssl x509");
+    assert!(x509.status.success(), "certificate read back must parse");
+    std::fs::write(&pubkey, &x509.stdout).expect("write pubkey");
+    let verify = |file: &Path| {
+        Command::new("openssl")
+            .args(["dgst", "-sha256", "-verify"])
+            .arg(&pubkey)
+            .arg("-signature")
+            .arg(&sig)
+            .arg(file)
+            .output()
+            .expect("openssl dgst")
+            .status
+            .success()
+    };
+    assert!(verify(&data), "openssl rejects the signature");
+    let other = dir.join("other.txt");
+    std::fs::write(&other, b"altro documento\n").expect("write other");
+    assert!(!verify(&other), "the check can fail");
+    card.remove();
+}
