@@ -8,7 +8,8 @@ use common::harness::{module_path, scratch_dir, PcscDaemon, VirtualCard};
 use std::path::Path;
 use std::process::{Command, Output};
 
-const PIN: &str = "12345678";
+/// Not a substring of the virtual card's NIS (123456789012), so the log check means something.
+const PIN: &str = "24681357";
 
 fn pkcs11_tool(args: &[&str], cache: &Path) -> Output {
     let daemon = PcscDaemon::shared();
@@ -125,5 +126,43 @@ fn pkcs11_tool_lists_logs_in_signs_and_openssl_verifies() {
     let other = dir.join("other.txt");
     std::fs::write(&other, b"altro documento\n").expect("write other");
     assert!(!verify(&other), "the check can fail");
+
+    // A full trace of login + sign: every APDU is there, the PIN and the SM payloads not.
+    let log = dir.join("trace.log");
+    let traced = Command::new("pkcs11-tool")
+        .arg("--module")
+        .arg(module_path())
+        .args([
+            "--login",
+            "--pin",
+            PIN,
+            "--sign",
+            "-m",
+            "SHA256-RSA-PKCS",
+            "-i",
+        ])
+        .arg(&data)
+        .arg("-o")
+        .arg(dir.join("sig2.bin"))
+        .env("PCSCLITE_CSOCK_NAME", &PcscDaemon::shared().socket)
+        .env("XDG_CACHE_HOME", &cache)
+        .env("CIE_CNS_PKCS11_LOG", "trace")
+        .env("CIE_CNS_PKCS11_LOG_FILE", &log)
+        .output()
+        .expect("pkcs11-tool");
+    assert!(traced.status.success(), "{traced:?}");
+    let text = std::fs::read_to_string(&log).expect("trace log");
+    assert!(
+        text.contains("> 0C 20 00 81"),
+        "the protected VERIFY is traced"
+    );
+    assert!(!text.contains(PIN), "PIN in the log");
+    assert!(!text.contains("3234363831333537"), "PIN (hex) in the log");
+    for line in text
+        .lines()
+        .filter(|l| l.contains("> 0C ") || l.contains("> 1C "))
+    {
+        assert!(line.contains("***"), "SM payload traced: {line}");
+    }
     card.remove();
 }

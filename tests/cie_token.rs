@@ -304,6 +304,37 @@ fn a_reset_between_two_signatures_is_recovered_once() {
 }
 
 #[test]
+fn another_application_between_two_signatures_costs_one_rebuild() {
+    with_card("gemalto", |card, session| {
+        session
+            .login(UserType::User, Some(&pin(PIN)))
+            .expect("C_Login");
+        let key = find(session, ObjectClass::PRIVATE_KEY)[0];
+        let cert = certificate(session);
+        session
+            .sign(&Mechanism::Sha256RsaPkcs, key, b"uno")
+            .expect("C_Sign");
+        // pkcs11-tool in another process binds the card: plain SELECTs end our SM session.
+        let other = std::process::Command::new("pkcs11-tool")
+            .arg("--module")
+            .arg(common::harness::module_path())
+            .arg("-L")
+            .env("PCSCLITE_CSOCK_NAME", &PcscDaemon::shared().socket)
+            .env("XDG_CACHE_HOME", scratch_dir("cie-other-app"))
+            .output()
+            .expect("pkcs11-tool");
+        assert!(other.status.success(), "{other:?}");
+        let tries = pin_tries(card);
+        let sig = session
+            .sign(&Mechanism::Sha256RsaPkcs, key, b"due")
+            .expect("C_Sign after another application");
+        assert!(cert.verify_pkcs1("sha256", b"due", &sig));
+        assert_eq!(pin_tries(card), tries);
+        session.logout().expect("C_Logout");
+    });
+}
+
+#[test]
 fn the_second_insertion_shows_the_cached_certificate_before_login() {
     let cache = fresh_cache();
     let first_cert;
