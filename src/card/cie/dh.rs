@@ -36,7 +36,7 @@ fn strip(bytes: &[u8]) -> &[u8] {
     &bytes[start..]
 }
 
-/// §4.3 step 1: x random of |q| bytes, below q, odd; Y_ifd = g^x mod p (full |p| bytes).
+/// §4.3 step 1: x random of |q| bytes (and bits), below q, odd; Y_ifd = g^x mod p (full |p| bytes).
 fn host_key(params: &DhParams, rng: &dyn SecureRandom) -> Result<HostKey, CardError> {
     let q = strip(&params.q);
     if q.is_empty() {
@@ -46,6 +46,10 @@ fn host_key(params: &DhParams, rng: &dyn SecureRandom) -> Result<HostKey, CardEr
     for _ in 0..MAX_DRAWS {
         rng.fill(&mut x)
             .map_err(|_| CardError::Malformed("system random generator"))?;
+        // As many bits as q, so that a draw is below q at least half of the time.
+        if let (Some(first), Some(q0)) = (x.first_mut(), q.first()) {
+            *first &= u8::MAX >> q0.leading_zeros();
+        }
         if let Some(last) = x.last_mut() {
             *last |= 1;
         }

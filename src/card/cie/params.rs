@@ -292,4 +292,44 @@ mod tests {
             let _ = parse_ca_key(&answer[..i]);
         }
     }
+
+    /// A Gemalto-2021-like card: refuses the per-value queries, answers the single one.
+    struct SingleFormOnly {
+        answer: Vec<u8>,
+        sent: Vec<Vec<u8>>,
+    }
+
+    impl crate::transport::Channel for SingleFormOnly {
+        fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, crate::transport::TransportError> {
+            self.sent.push(apdu.to_vec());
+            if apdu.ends_with(&[0xA3, 0x80]) {
+                let mut r = self.answer.clone();
+                r.extend([0x90, 0x00]);
+                Ok(r)
+            } else {
+                Ok(vec![0x6A, 0x88])
+            }
+        }
+    }
+
+    #[test]
+    fn the_other_dh_form_is_tried_when_the_card_refuses_the_hinted_one() {
+        let mut inner = wrap(&[0x97], &[2]);
+        inner.extend(wrap(&[0x98], &[0xC3; 64]));
+        inner.extend(wrap(&[0x99], &[0x81; 20]));
+        let answer = wrap(&[0x70], &wrap(&[0xBF, 0xA1, 0x01], &wrap(&[0xA3], &inner)));
+        let mut card = SingleFormOnly {
+            answer,
+            sent: Vec::new(),
+        };
+        let capabilities = crate::transport::ReaderCapabilities {
+            extended_apdu: false,
+        };
+        let mut channel = CardChannel::new(&mut card, capabilities);
+        let (params, form) = read_dh_params_any(&mut channel, DhQueryForm::ThreeQueries).unwrap();
+        assert_eq!(form, DhQueryForm::SingleQuery);
+        assert_eq!(params.g, [2]);
+        // One refused query, then the single one: no more.
+        assert_eq!(card.sent.len(), 2);
+    }
 }
