@@ -253,6 +253,15 @@ fn a_second_signature_costs_no_new_handshake() {
         assert!(first <= 3, "first signature after login: {first} APDUs");
         assert!(second <= 3, "second signature: {second} APDUs");
         session.logout().expect("C_Logout");
+        // A later login of the same binding reuses the card parameters read the first time.
+        let before = card.stats().apdus;
+        session
+            .login(UserType::User, Some(&pin(PIN)))
+            .expect("C_Login");
+        let relogin = card.stats().apdus - before;
+        eprintln!("APDUs: second login {relogin}");
+        assert!(relogin <= 25, "second login: {relogin} APDUs");
+        session.logout().expect("C_Logout");
     });
 }
 
