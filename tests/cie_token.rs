@@ -83,6 +83,11 @@ fn certificate(session: &Session) -> CertKey {
 /// One card in the reader for the duration of `test`, with a fresh module view of it.
 fn with_card(variant: &str, test: impl FnOnce(&VirtualCard, &Session)) {
     let _guard = serial();
+    with_card_locked(variant, test);
+}
+
+/// `with_card` for a caller that already holds the `serial()` lock.
+fn with_card_locked(variant: &str, test: impl FnOnce(&VirtualCard, &Session)) {
     module();
     let card = VirtualCard::insert(READER, "cie", &["--variant", variant, "--pin", PIN]);
     let session = module()
@@ -93,14 +98,20 @@ fn with_card(variant: &str, test: impl FnOnce(&VirtualCard, &Session)) {
     card.remove();
 }
 
+/// `with_card` with an empty cache directory of its own.
+fn with_card_and_fresh_cache(variant: &str, test: impl FnOnce(&VirtualCard, &Session)) {
+    let _guard = serial();
+    fresh_cache();
+    with_card_locked(variant, test);
+}
+
 fn pin_tries(card: &VirtualCard) -> u64 {
     card.stat("pin_tries").expect("pin_tries stat")
 }
 
 #[test]
 fn lists_a_token_with_the_nis_as_serial_and_no_private_data_before_login() {
-    fresh_cache();
-    with_card("bit4id-2023", |_card, session| {
+    with_card_and_fresh_cache("bit4id-2023", |_card, session| {
         let token = module()
             .get_token_info(slot_of_reader(READER))
             .expect("C_GetTokenInfo");
@@ -119,8 +130,7 @@ fn lists_a_token_with_the_nis_as_serial_and_no_private_data_before_login() {
 
 #[test]
 fn login_shows_the_key_pair_and_names_the_holder() {
-    fresh_cache();
-    with_card("bit4id-2023", |_card, session| {
+    with_card_and_fresh_cache("bit4id-2023", |_card, session| {
         session
             .login(UserType::User, Some(&pin(PIN)))
             .expect("C_Login");
@@ -345,10 +355,10 @@ fn another_application_between_two_signatures_costs_one_rebuild() {
 
 #[test]
 fn the_second_insertion_shows_the_cached_certificate_before_login() {
+    let _guard = serial();
     let cache = fresh_cache();
     let first_cert;
     {
-        let _guard = serial();
         module();
         let card = VirtualCard::insert(READER, "cie", &["--pin", PIN]);
         let session = module()
@@ -383,7 +393,7 @@ fn the_second_insertion_shows_the_cached_certificate_before_login() {
         "only the certificate"
     );
 
-    with_card("bit4id-2023", |card, session| {
+    with_card_locked("bit4id-2023", |card, session| {
         let before = card.stats().apdus;
         assert_eq!(find(session, ObjectClass::CERTIFICATE).len(), 1);
         assert_eq!(find(session, ObjectClass::PUBLIC_KEY).len(), 1);
@@ -413,7 +423,7 @@ fn the_second_insertion_shows_the_cached_certificate_before_login() {
 
     // A corrupt cache file is ignored: cold listing again, no failure.
     std::fs::write(files[0].path(), b"\x30\x82\xFF\xFFgarbage").unwrap();
-    with_card("bit4id-2023", |_card, session| {
+    with_card_locked("bit4id-2023", |_card, session| {
         assert!(find(session, ObjectClass::CERTIFICATE).is_empty());
         session
             .login(UserType::User, Some(&pin(PIN)))

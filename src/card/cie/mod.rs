@@ -7,14 +7,18 @@
 //! in, only so that a channel the chip dropped (another application, a reset) can be
 //! rebuilt once without asking the user (DESIGN.md "PINs").
 //!
-//! APDUs per operation (2048-bit group and keys; from the code paths below):
+//! APDUs per operation (2048-bit group and keys; measured on the virtual CIE, tests/cie_token.rs):
 //! - bind: 3 — SELECT IAS AID or MF (the ATR hints which), SELECT CIE DF, READ BINARY of
-//!   the NIS by SFI; one more SELECT when the hint is wrong.
-//! - first login of the process: 2 SELECTs; DH parameters and CA key, 4 GET DATA (+ their
-//!   GET RESPONSEs); EF 1004, SELECT + 2 READ BINARY; key agreement 3 (+1); mutual
-//!   authentication 10 (+1); VERIFY 1; EF 1003 SELECT + ⌈size/231⌉ READ BINARY.
-//!   Later logins skip the parameters (read once per process).
-//! - signature: 2 (+1 GET RESPONSE for a 2048-bit signature).
+//!   the NIS by SFI; one more SELECT when the hint is wrong. The retry counter costs none
+//!   (no known way to read it without a try, §6).
+//! - first login of a binding: 34 (32 on a Gemalto answering the single DH GET DATA):
+//!   2 SELECTs; DH parameters and CA key, 4 GET DATA + 3 GET RESPONSE; EF 1004, SELECT + 2
+//!   READ BINARY; key agreement 4 (chained MSE SET, GET DATA + GET RESPONSE); mutual
+//!   authentication 11 (chained PSO and EXTERNAL AUTHENTICATE, one GET RESPONSE); VERIFY 1;
+//!   EF 1003 under SM, SELECT + ⌈size/231⌉ READ BINARY.
+//! - later logins of the same binding: 23 (the card parameters are kept).
+//! - signature: 3 — MSE SET, INTERNAL AUTHENTICATE, one GET RESPONSE (2048-bit signature).
+//! - signature after the chip dropped the session or a reset: one rebuild, about 20.
 
 pub mod bignum;
 pub mod detect;
@@ -51,7 +55,7 @@ pub fn status_error(ins: u8, sw: StatusWord) -> CardError {
     }
 }
 
-/// Card data the handshake needs, read in plain once per process (§4.1, §4.2, EF 1004).
+/// Card data the handshake needs, read in plain once per binding (§4.1, §4.2, EF 1004).
 struct CardParameters {
     dh: DhParams,
     ca: CaKey,

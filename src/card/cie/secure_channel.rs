@@ -105,3 +105,119 @@ impl std::fmt::Debug for SecureChannel {
         f.write_str("SecureChannel(***)")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::card::cie::sm::{cipher, mac};
+    use crate::transport::{Channel, ReaderCapabilities, TransportError};
+
+    const KEYS: ([u8; 16], [u8; 16]) = ([0x11; 16], [0x22; 16]);
+
+    /// A card side of §5: checks each command's MAC with the SSC it expects, answers either
+    /// a protected 9000 echoing the plain data length, or (when told) a plain status.
+    struct FakeChip {
+        ssc: u64,
+        plain_answer: Option<[u8; 2]>,
+        wire: Vec<Vec<u8>>,
+    }
+
+    impl Channel for FakeChip {
+        fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+            self.wire.push(apdu.to_vec());
+            self.ssc += 1;
+            let body = &apdu[5..apdu.len() - 1];
+            let (dos, mac_do) = body.split_at(body.len() - 10);
+            let mut input =
+                cipher::pad(&[&self.ssc.to_be_bytes()[..], &apdu[..4]].concat()).to_vec();
+            input.extend_from_slice(dos);
+            assert!(
+                mac::verify(&KEYS.1, &input, &mac_do[2..]),
+                "command MAC at SSC {}",
+                self.ssc
+            );
+            if let Some(sw) = self.plain_answer.take() {
+                return Ok(sw.to_vec());
+            }
+            self.ssc += 1;
+            let mut answer = vec![0x99, 0x02, 0x90, 0x00];
+            let mut input = self.ssc.to_be_bytes().to_vec();
+            input.extend_from_slice(&answer);
+            let m = mac::retail_mac(&KEYS.1, &input);
+            answer.extend([0x8E, 0x08]);
+            answer.extend(m);
+            answer.extend([0x90, 0x00]);
+            Ok(answer)
+        }
+    }
+
+    fn channel_at(ssc: u64) -> SecureChannel {
+        PendingChannel::new(SessionKeys::new(KEYS.0, KEYS.1)).authenticated(Ssc(ssc.to_be_bytes()))
+    }
+
+    const SHORT: ReaderCapabilities = ReaderCapabilities {
+        extended_apdu: false,
+    };
+
+    #[test]
+    fn chained_pieces_each_step_the_ssc_twice() {
+        let mut chip = FakeChip {
+            ssc: 100,
+            plain_answer: None,
+            wire: Vec::new(),
+        };
+        let mut sc = channel_at(100);
+        let command = Command::new(0x00, 0x2A, 0x00, 0xAE).with_data(vec![7; 354]);
+        let r = sc
+            .transmit(&mut CardChannel::new(&mut chip, SHORT), &command)
+            .unwrap();
+        assert_eq!(r.sw, StatusWord::SUCCESS);
+        assert_eq!(chip.wire.len(), 2);
+        assert_eq!((chip.wire[0][0], chip.wire[1][0]), (0x1C, 0x0C));
+        assert_eq!(chip.ssc, 104);
+    }
+
+    #[test]
+    fn a_plain_error_does_not_step_the_ssc_for_the_answer() {
+        let mut chip = FakeChip {
+            ssc: 7,
+            plain_answer: Some([0x63, 0xC2]),
+            wire: Vec::new(),
+        };
+        let mut sc = channel_at(7);
+        let verify = Command::new(0x00, 0x20, 0x00, 0x81)
+            .with_secret_data(zeroize::Zeroizing::new(b"00000000".to_vec()));
+        let r = sc
+            .transmit(&mut CardChannel::new(&mut chip, SHORT), &verify)
+            .unwrap();
+        assert_eq!(r.sw, StatusWord(0x63C2));
+        assert!(r.data.is_empty());
+        // The next command is protected with SSC 9: the fake checks it.
+        let r = sc
+            .transmit(
+                &mut CardChannel::new(&mut chip, SHORT),
+                &Command::new(0x00, 0x22, 0x41, 0xA4).with_data(vec![1]),
+            )
+            .unwrap();
+        assert_eq!(r.sw, StatusWord::SUCCESS);
+        assert_eq!(chip.ssc, 10);
+    }
+
+    #[test]
+    fn a_response_with_a_bad_mac_means_the_channel_is_lost() {
+        struct Liar;
+        impl Channel for Liar {
+            fn transmit(&mut self, _: &[u8]) -> Result<Vec<u8>, TransportError> {
+                Ok(vec![
+                    0x99, 0x02, 0x90, 0x00, 0x8E, 0x08, 0, 0, 0, 0, 0, 0, 0, 0, 0x90, 0x00,
+                ])
+            }
+        }
+        let mut sc = channel_at(1);
+        let r = sc.transmit(
+            &mut CardChannel::new(&mut Liar, SHORT),
+            &Command::new(0x00, 0x22, 0x41, 0xA4).with_data(vec![1]),
+        );
+        assert_eq!(r, Err(CardError::ChannelLost));
+    }
+}
