@@ -46,6 +46,8 @@ fn module() -> &'static Pkcs11 {
 
 /// A fresh, empty cache for one test (tests of this binary run one at a time).
 fn fresh_cache() -> PathBuf {
+    // Initialized first, so that its own setting does not override this one.
+    module();
     let dir = scratch_dir("cie-cache-fresh");
     std::env::set_var("XDG_CACHE_HOME", &dir);
     dir
@@ -435,6 +437,31 @@ fn the_second_insertion_shows_the_cached_certificate_before_login() {
         std::fs::read(files[0].path()).unwrap(),
         first_cert,
         "cache repaired"
+    );
+
+    // A valid but different certificate in the cache (a renewed card, say) is shown until
+    // login, then replaced — objects and cache — by what the card says.
+    let stale = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/cns-auth.der"
+    ))
+    .expect("fixture");
+    assert_ne!(stale, first_cert);
+    std::fs::write(files[0].path(), &stale).unwrap();
+    with_card_locked("bit4id-2023", |_card, session| {
+        assert_eq!(certificate(session).der, stale);
+        session
+            .login(UserType::User, Some(&pin(PIN)))
+            .expect("C_Login");
+        assert_eq!(find(session, ObjectClass::CERTIFICATE).len(), 1);
+        assert_eq!(certificate(session).der, first_cert);
+        assert_eq!(find(session, ObjectClass::PRIVATE_KEY).len(), 1);
+        session.logout().expect("C_Logout");
+    });
+    assert_eq!(
+        std::fs::read(files[0].path()).unwrap(),
+        first_cert,
+        "cache refreshed"
     );
 }
 
