@@ -16,7 +16,8 @@ pub enum BignumError {
     Base,
 }
 
-fn strip(bytes: &[u8]) -> &[u8] {
+/// `bytes` without its leading zero bytes.
+pub fn strip(bytes: &[u8]) -> &[u8] {
     let start = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
     &bytes[start..]
 }

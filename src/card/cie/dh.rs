@@ -4,7 +4,7 @@
 use ring::rand::SecureRandom;
 use zeroize::Zeroizing;
 
-use super::bignum::{self, less_than};
+use super::bignum::{self, less_than, strip};
 use super::params::DhParams;
 use super::plain;
 use super::secure_channel::PendingChannel;
@@ -29,11 +29,6 @@ pub struct KeyAgreement {
 struct HostKey {
     x: Zeroizing<Vec<u8>>,
     public: Vec<u8>,
-}
-
-fn strip(bytes: &[u8]) -> &[u8] {
-    let start = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
-    &bytes[start..]
 }
 
 /// §4.3 step 1: x random of |q| bytes (and bits), below q, odd; Y_ifd = g^x mod p (full |p| bytes).

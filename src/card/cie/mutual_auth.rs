@@ -6,7 +6,7 @@
 use ring::rand::SecureRandom;
 use zeroize::Zeroizing;
 
-use super::bignum;
+use super::bignum::{self, strip};
 use super::dh::KeyAgreement;
 use super::files::ChipKey;
 use super::iso9796;
@@ -84,11 +84,6 @@ pub fn terminal_certificate(ca: &CaKey) -> Result<Vec<u8>, CardError> {
     content.extend(tlv(&[0x5F, 0x38], &remainder));
     content.extend(tlv(&[0x42], &ca.car));
     Ok(tlv(&[0x7F, 0x21], &content))
-}
-
-fn strip(bytes: &[u8]) -> &[u8] {
-    let start = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
-    &bytes[start..]
 }
 
 /// What the authentication hashes besides the random parts (§4.4 steps 6, 8).
