@@ -196,13 +196,14 @@ impl Token {
             .clone()
             .or_else(|| certificate.as_ref().and_then(holder_from_certificate));
         let label = token_label(public.family, &public.serial, holder.as_deref());
-        let (objects, modulus_bits) = match &certificate {
+        let (mut objects, modulus_bits) = match &certificate {
             Some(c) => (
                 objects::key_pair_objects(c, &key_label(public.family), card.mechanisms()),
                 c.modulus_bits(),
             ),
             None => (Vec::new(), 0),
         };
+        objects.extend(card.holder_data().iter().map(objects::holder_data_object));
         let info = TokenInfo {
             label,
             manufacturer: public.manufacturer,
@@ -327,11 +328,18 @@ impl Token {
             self.family,
             self.info.serial
         );
-        self.objects = objects::key_pair_objects(
+        let mut objects = objects::key_pair_objects(
             &certificate,
             &key_label(self.family),
             self.card.mechanisms(),
         );
+        objects.extend(
+            self.card
+                .holder_data()
+                .iter()
+                .map(objects::holder_data_object),
+        );
+        self.objects = objects;
         self.modulus_bits = certificate.modulus_bits();
         let holder = holder_from_certificate(&certificate);
         self.info.label = token_label(self.family, &self.info.serial, holder.as_deref());

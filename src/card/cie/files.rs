@@ -118,7 +118,7 @@ pub fn parse_chip_key(der: &[u8]) -> Result<ChipKey, CardError> {
 /// Reads EF 1004 in plain, stopping at its DER length.
 pub fn read_chip_key(channel: &mut CardChannel<'_>) -> Result<ChipKey, CardError> {
     plain::expect_success(INS_SELECT, channel.execute(&select_ef(&EF_CHIP_KEY))?)?;
-    let der = iso_file::read_binary(channel, MAX_KEY_FILE_LEN, ReadSize::Short, |read| {
+    let der = iso_file::read_binary(channel, MAX_KEY_FILE_LEN, ReadSize::Short(256), |read| {
         tlv::encoded_length(read).ok()
     })?;
     parse_chip_key(&der)
