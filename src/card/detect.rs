@@ -19,11 +19,14 @@ pub fn detect(
         return Ok(Some(Box::new(card)));
     }
     // CIE 3.0 (cie.md §1): claimed by its SELECT answers, the ATR only orders the tries.
-    // A TS-CNS ATR never reaches here when its probe succeeded, and the CNS probe sends
-    // nothing to a card without a CNS ATR, so neither disturbs the other.
-    if let Some(card) = CieCard::probe(atr, channel)? {
-        log::debug!("CIE NIS {}", card.nis());
-        return Ok(Some(Box::new(card)));
+    // The CNS probes send nothing to an ATR no CNS hint points to, and an ATR a CNS hint
+    // points to (CNS marker, known TS-CNS ATR) is not probed as a CIE: neither driver
+    // disturbs the other's cards. Before the TS-CNS last resort, so a CIE pays nothing for it.
+    if !cns::hinted_by_atr(atr) {
+        if let Some(card) = CieCard::probe(atr, channel)? {
+            log::debug!("CIE NIS {}", card.nis());
+            return Ok(Some(Box::new(card)));
+        }
     }
 
     // Last resort, after every ATR-based driver: a TS-CNS application behind an ATR
