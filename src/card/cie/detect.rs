@@ -176,4 +176,20 @@ mod tests {
         permuted.swap(8, 9);
         assert_eq!(hint(&permuted).model, "CIE 3.0");
     }
+
+    /// The TS-CNS hints leave every CIE ATR of §1.1 to the CIE probe (detect.rs).
+    #[test]
+    fn no_cie_atr_is_taken_for_a_ts_cns() {
+        let stm2 = [0x3B, 0x80, 0x80, 0x01, 0x01];
+        let nxp = [
+            0x3B, 0x8E, 0x80, 0x01, 0x80, 0x31, 0x80, 0x65, 0x49, 0x54, 0x4E, 0x58, 0x50, 0x12,
+            0x0F, 0xFF, 0x82, 0x90, 0xF0,
+        ];
+        for atr in [&GEMALTO[..], &BIT4ID_2023, &ACTALIS_2026, &stm2, &nxp] {
+            assert!(
+                !crate::card::cns::detection::hinted_by_atr(atr),
+                "{atr:02X?}"
+            );
+        }
+    }
 }
