@@ -14,6 +14,8 @@ pub enum BignumError {
     Modulus,
     /// The base is not below the modulus.
     Base,
+    /// An exponent over 8192 bits.
+    Exponent,
 }
 
 /// `bytes` without its leading zero bytes.
@@ -47,9 +49,14 @@ pub fn mod_pow(
     let modulus: Option<Odd<BoxedUint>> = Odd::new(modulus).into_option();
     let modulus = modulus.ok_or(BignumError::Modulus)?;
     let mut base = BoxedUint::from_be_slice(strip(base), bits).map_err(|_| BignumError::Base)?;
-    let e = strip(exponent);
+    // The exponent keeps its length, leading zeros included: its precision (and so the
+    // ladder's length) must not depend on the value of a secret x.
+    let e: &[u8] = if exponent.is_empty() { &[0] } else { exponent };
+    if e.len() > MAX_MODULUS_BYTES {
+        return Err(BignumError::Exponent);
+    }
     let mut exponent =
-        BoxedUint::from_be_slice(e, (e.len().max(1) * 8) as u32).map_err(|_| BignumError::Base)?;
+        BoxedUint::from_be_slice(e, (e.len() * 8) as u32).map_err(|_| BignumError::Exponent)?;
     let mut result = base.pow_mod(&exponent, &modulus);
     base.zeroize();
     exponent.zeroize();
@@ -103,6 +110,12 @@ mod tests {
             mod_pow(&[1], &[1], &vec![0xFF; 1025]),
             Err(BignumError::Modulus)
         );
+        assert_eq!(
+            mod_pow(&[1], &vec![1; 1025], &[0x11]),
+            Err(BignumError::Exponent)
+        );
+        // An empty exponent is zero.
+        assert_eq!(&mod_pow(&[5], &[], &[0x11]).unwrap()[..], &[1]);
     }
 
     #[test]
