@@ -142,6 +142,11 @@ pub trait Card: Send {
     /// session and verified PIN.
     fn card_reset(&mut self) {}
 
+    /// Forgets, without talking to the card, whatever the driver keeps for a login (CIE:
+    /// the secure channel and the held PIN). The token calls it whenever it is not logged in
+    /// any more, whatever the card answered.
+    fn forget_login(&mut self) {}
+
     /// Whether the driver can rebuild a lost session by itself (CIE: it holds the PIN while
     /// logged in). The token then retries a failed operation once.
     fn can_resume_session(&self) -> bool {

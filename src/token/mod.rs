@@ -265,7 +265,11 @@ impl Token {
             }
             match card.read_certificate_after_login(channel) {
                 Ok(der) => Ok(der),
-                Err(CardError::Transport(e)) => Err(CardError::Transport(e)),
+                // The login fails as a whole: nothing of it may stay with the driver.
+                Err(CardError::Transport(e)) => {
+                    card.forget_login();
+                    Err(CardError::Transport(e))
+                }
                 // Logged in all the same; only the objects stay as they were.
                 Err(e) => {
                     log::warn!("certificate not readable after login: {e:?}");
@@ -359,7 +363,11 @@ impl Token {
     /// tool log the browser out (seen with concurrent pkcs11-tool runs). `Transport::reset`
     /// stays available should a stricter policy be wanted.
     pub fn logout(&mut self) -> Result<(), TokenError> {
-        match self.in_transaction(|card, channel| card.logout(channel)) {
+        let result = self.in_transaction(|card, channel| card.logout(channel));
+        // Whatever the card said (or if it could not be reached), no secret of the login
+        // stays with the driver (DESIGN.md "PINs").
+        self.card.forget_login();
+        match result {
             // A reset dropped the state anyway.
             Ok(()) | Err(CardError::Transport(TransportError::CardReset)) => Ok(()),
             Err(e) => Err(card_error(e)),
@@ -387,6 +395,18 @@ impl Token {
                 self.info.serial
             );
             result = self.in_transaction(|card, channel| card.sign(channel, &input));
+        }
+        // A PIN refused while rebuilding (changed by someone else?): the flags follow the card.
+        let max = self.card.pin_policy(PinKind::User).max_tries;
+        match &result {
+            Err(CardError::PinIncorrect { tries_left }) => {
+                self.info.user_retries = RetryState::Left {
+                    left: *tries_left,
+                    max,
+                }
+            }
+            Err(CardError::PinLocked) => self.info.user_retries = RetryState::Locked,
+            _ => {}
         }
         result.map_err(|e| match e {
             // A PIN refused while rebuilding: the card no longer counts us as logged in.

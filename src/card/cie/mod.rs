@@ -303,11 +303,15 @@ impl Card for CieCard {
         self.held_pin.is_some()
     }
 
+    fn forget_login(&mut self) {
+        self.session = None;
+        self.held_pin = None;
+    }
+
     fn logout(&mut self, _channel: &mut CardChannel<'_>) -> Result<(), CardError> {
         // Dropping the session keys ends the session for us: nobody else has them, and
         // another host's handshake resets the chip's security state.
-        self.session = None;
-        self.held_pin = None;
+        self.forget_login();
         Ok(())
     }
 
