@@ -598,4 +598,6 @@ fn card_error(e: CardError) -> TokenError {
 }
 
 #[cfg(test)]
+mod session_tests;
+#[cfg(test)]
 mod tests;
