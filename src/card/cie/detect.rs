@@ -192,4 +192,93 @@ mod tests {
             );
         }
     }
+
+    /// A CIE behind one of the two selection paths; EF 1001 readable by SFI or not.
+    struct ProbeCard {
+        family: Family,
+        sfi: bool,
+        sent: Vec<Vec<u8>>,
+    }
+
+    impl crate::transport::Channel for ProbeCard {
+        fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, crate::transport::TransportError> {
+            self.sent.push(apdu.to_vec());
+            let ok = vec![0x90, 0x00];
+            let nis = [&b"123456789012"[..], &ok].concat();
+            Ok(match apdu {
+                [0, 0xA4, 4, 0x0C, 0x0D, ..] if self.family == Family::IasAid => ok,
+                [0, 0xA4, 0, 0] if self.family == Family::MasterFile => ok,
+                [0, 0xA4, 4, 0x0C, 6, ..] => ok,
+                [0, 0xB0, 0x81, 0, 0x0C] if self.sfi => nis,
+                [0, 0xA4, 2, 4, 2, 0x10, 0x01] => ok,
+                [0, 0xB0, 0, 0, 0x0C] => nis,
+                _ => vec![0x6A, 0x82],
+            })
+        }
+    }
+
+    fn run(card: &mut ProbeCard, atr: &[u8]) -> Option<Probed> {
+        let caps = crate::transport::ReaderCapabilities {
+            extended_apdu: false,
+        };
+        let mut ch = CardChannel::new(card, caps);
+        probe(&mut ch, &hint(atr)).expect("no transport error")
+    }
+
+    #[test]
+    fn probe_costs_three_apdus_when_the_hint_is_right() {
+        let mut card = ProbeCard {
+            family: Family::MasterFile,
+            sfi: true,
+            sent: Vec::new(),
+        };
+        let probed = run(&mut card, &ACTALIS_2026).unwrap();
+        assert_eq!(
+            (probed.family, probed.nis.as_str()),
+            (Family::MasterFile, "123456789012")
+        );
+        assert_eq!(card.sent.len(), 3);
+        assert_eq!(card.sent[0], [0, 0xA4, 0, 0]);
+    }
+
+    #[test]
+    fn a_wrong_hint_costs_one_select_more() {
+        // A Gemalto ATR on an MF-family chip: the IAS AID is refused, the MF answers.
+        let mut card = ProbeCard {
+            family: Family::MasterFile,
+            sfi: true,
+            sent: Vec::new(),
+        };
+        assert_eq!(run(&mut card, &GEMALTO).unwrap().family, Family::MasterFile);
+        assert_eq!(card.sent.len(), 4);
+    }
+
+    #[test]
+    fn the_nis_is_read_by_fid_when_the_sfi_read_is_refused() {
+        let mut card = ProbeCard {
+            family: Family::IasAid,
+            sfi: false,
+            sent: Vec::new(),
+        };
+        assert_eq!(run(&mut card, &GEMALTO).unwrap().nis, "123456789012");
+        assert_eq!(card.sent.len(), 5);
+    }
+
+    #[test]
+    fn other_cards_are_not_claimed() {
+        struct Refuses(usize);
+        impl crate::transport::Channel for Refuses {
+            fn transmit(&mut self, _: &[u8]) -> Result<Vec<u8>, crate::transport::TransportError> {
+                self.0 += 1;
+                Ok(vec![0x6A, 0x82])
+            }
+        }
+        let mut card = Refuses(0);
+        let caps = crate::transport::ReaderCapabilities {
+            extended_apdu: false,
+        };
+        let mut ch = CardChannel::new(&mut card, caps);
+        assert_eq!(probe(&mut ch, &hint(&[0x3B, 0x00])).unwrap(), None);
+        assert_eq!(card.0, 2);
+    }
 }
