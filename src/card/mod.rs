@@ -3,6 +3,7 @@
 //! A driver speaks APDUs through an `iso7816::CardChannel` that the token opens for
 //! each operation (one PC/SC transaction), so every method takes the channel.
 
+pub mod cie;
 pub mod cns;
 pub mod detect;
 pub mod file;
@@ -32,6 +33,12 @@ pub enum CardError {
     UnexpectedStatus { ins: u8, sw: u16 },
     /// Card data that does not parse (certificate, TLV, personal data).
     Malformed(&'static str),
+    /// The chip no longer accepts our secure-messaging session (SM status 6987 / 6988, a
+    /// response that fails its MAC): the session must be rebuilt (CIE, cie.md §5.3).
+    ChannelLost,
+    /// The chip failed to prove it holds its key, or its terminal-authentication keys do
+    /// not pair (CIE INTERNAL AUTHENTICATE against EF 1004, cie.md §4.4 step 8, C2).
+    ChipAuthentication,
 }
 
 impl From<crate::transport::TransportError> for CardError {
@@ -66,11 +73,29 @@ pub struct PublicData {
     pub certificate: Option<Vec<u8>>,
 }
 
+/// Something the card says about its holder that the token shows as a CKO_DATA object,
+/// private (after login only): personal data is readable without a PIN on the card
+/// (cns.md §2.3), but a token should not hand it to every process that lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HolderDatum {
+    /// CKA_APPLICATION, e.g. "EF_DatiPersonali".
+    pub application: &'static str,
+    /// CKA_LABEL, e.g. "codice_fiscale".
+    pub label: &'static str,
+    /// CKA_VALUE, as the card stores it.
+    pub value: Vec<u8>,
+}
+
 pub trait Card: Send {
     /// Reads serial, holder and certificate (public files, no PIN).
     fn read_public_data(&mut self, channel: &mut CardChannel<'_>) -> Result<PublicData, CardError>;
 
     fn mechanisms(&self) -> &'static [MechanismInfo];
+
+    /// Holder data read with the public data, for private data objects (none by default).
+    fn holder_data(&self) -> Vec<HolderDatum> {
+        Vec::new()
+    }
 
     fn signature_kind(&self) -> SignatureKind;
 
@@ -97,4 +122,34 @@ pub trait Card: Send {
     /// The private-key operation with the authentication key.
     /// `RawRsa`: `input` is a full modulus-length block. `Pkcs1OnChip`: `input` is a DigestInfo.
     fn sign(&mut self, channel: &mut CardChannel<'_>, input: &[u8]) -> Result<Vec<u8>, CardError>;
+
+    /// The authentication certificate as readable only after `verify_pin` succeeded (CIE:
+    /// EF 1003 under secure messaging). `Ok(None)`: the card showed everything before login.
+    fn read_certificate_after_login(
+        &mut self,
+        _channel: &mut CardChannel<'_>,
+    ) -> Result<Option<Vec<u8>>, CardError> {
+        Ok(None)
+    }
+
+    /// The serial under which the token may cache this card's public certificate, for cards
+    /// that show it only after login (CIE: the NIS). `None`: no cache.
+    fn serial_for_cache(&self) -> Option<String> {
+        None
+    }
+
+    /// The transport reconnected after someone else reset the card: the chip forgot every
+    /// session and verified PIN.
+    fn card_reset(&mut self) {}
+
+    /// Forgets, without talking to the card, whatever the driver keeps for a login (CIE:
+    /// the secure channel and the held PIN). The token calls it whenever it is not logged in
+    /// any more, whatever the card answered.
+    fn forget_login(&mut self) {}
+
+    /// Whether the driver can rebuild a lost session by itself (CIE: it holds the PIN while
+    /// logged in). The token then retries a failed operation once.
+    fn can_resume_session(&self) -> bool {
+        false
+    }
 }
