@@ -53,3 +53,11 @@ def cns_card(pcscd, tmp_path):
 @pytest.fixture
 def trace(tmp_path):
     return TraceLog(tmp_path / "module.log")
+
+
+@pytest.fixture
+def cie_card(pcscd, tmp_path):
+    """The virtual CIE 3.0 (default chip), holder ROSSI MARIO, PIN 12345678, in reader 0."""
+    card = VirtualCard(pcscd, tmp_path, card="cie", index=0)
+    yield card
+    card.remove()

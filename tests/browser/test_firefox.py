@@ -4,13 +4,15 @@ Firefox's own "Password Required" dialog (shared/BROWSER.md). While that dialog 
 handshake holds the socket thread Marionette also needs, so a chrome-context observer installed
 beforehand answers it inside the browser: the PIN the first time, Cancel any later time."""
 
+import os
 import subprocess
 import time
 
 import pytest
 from marionette_driver.marionette import Marionette
 
-from harness import CNS_CA, CNS_TOKEN, HOLDER_SUBJECT, PIN, WRONG_PIN, free_port, make_nssdb, wait_for
+from harness import (CIE_TOKEN, CIE_TOKEN_UNSEEN, CNS_CA, CNS_TOKEN, HOLDER_SUBJECT, PIN, WRONG_PIN,
+                     VirtualCard, free_port, make_nssdb, wait_for)
 
 # Runs in the browser window's chrome scope. Each PIN prompt is recorded in
 # window.__pinPrompts; the first gets `pins[0]`, the second `pins[1]`, …; past the list: Cancel.
@@ -110,12 +112,25 @@ class Firefox:
 
 
 @pytest.fixture
-def firefox(tmp_path, trace):
-    import os
+def firefox_factory(tmp_path, trace):
+    """Starts Firefox with a fresh profile; every one of a test shares the module's cache."""
+    browsers = []
+    env = {**os.environ, **trace.env, "XDG_CACHE_HOME": str(tmp_path / "cache")}
 
-    browser = Firefox(tmp_path, {**os.environ, **trace.env, "XDG_CACHE_HOME": str(tmp_path / "cache")})
-    yield browser
-    browser.quit()
+    def start():
+        workdir = tmp_path / f"firefox-{len(browsers)}"
+        workdir.mkdir()
+        browsers.append(Firefox(workdir, env))
+        return browsers[-1]
+
+    yield start
+    for browser in browsers:
+        browser.quit()
+
+
+@pytest.fixture
+def firefox(firefox_factory):
+    return firefox_factory()
 
 
 @pytest.mark.parametrize("server", ["server13", "server12"])
@@ -139,3 +154,45 @@ def test_firefox_wrong_pin_asks_again_and_costs_one_try(cns_card, firefox, serve
     assert loc.startswith("about:neterror"), loc
     assert not HOLDER_SUBJECT.search(text)
     assert cns_card.stats()["pin_tries"] == 2
+
+
+def test_firefox_cie_first_and_second_time_over_tls12(cie_card, firefox_factory, trace, server12,
+                                                      pcscd, tmp_path):
+    # First time ever: no cached certificate, so nothing is visible before login; Firefox asks
+    # for the PIN of the token (labelled by the NIS) to look for certificates, then signs.
+    firefox = firefox_factory()
+    text, loc, prompts = firefox.login(server12.url, [PIN])
+    assert HOLDER_SUBJECT.search(text), f"{loc}\n{text}"
+    assert len(prompts) == 1 and CIE_TOKEN_UNSEEN in prompts[0], prompts
+    assert set(trace.mechanisms()) == {"CKM_RSA_PKCS"}
+    first = cie_card.stats()["apdus"]
+    assert list((tmp_path / "cache" / "cie-cns-pkcs11").glob("*")), "no certificate cached"
+    firefox.quit()
+    print(f"\nfirefox CIE first time TLS 1.2: mechanisms {trace.mechanisms()}, {first} APDUs")
+
+    # Second insertion of the same card: the certificate comes from the cache before login.
+    cie_card.remove()
+    card = VirtualCard(pcscd, tmp_path, card="cie", index=0)
+    try:
+        signatures = len(trace.mechanisms())
+        text, loc, prompts = firefox_factory().login(server12.url, [PIN])
+        assert HOLDER_SUBJECT.search(text), f"{loc}\n{text}"
+        assert len(prompts) == 1 and CIE_TOKEN in prompts[0], prompts
+        assert set(trace.mechanisms()[signatures:]) == {"CKM_RSA_PKCS"}
+        print(f"firefox CIE second time TLS 1.2: {card.stats()['apdus']} APDUs")
+    finally:
+        card.remove()
+
+
+def test_firefox_cie_over_tls13_fails_cleanly(cie_card, firefox, trace, server13):
+    refused = server13.log.read_text().count("peer did not return a certificate")
+    # TLS 1.3 needs RSA-PSS, which the CIE cannot do (PKCS#1 v1.5 padded on the chip): Firefox
+    # logs in (it needs the key to learn that), finds no usable signature scheme, sends no
+    # certificate; the server refuses the handshake. No signature, no PIN try spent.
+    text, loc, prompts = firefox.login(server13.url, [PIN])
+    assert loc.startswith("about:neterror"), loc
+    assert not HOLDER_SUBJECT.search(text)
+    assert len(prompts) == 1, prompts
+    assert trace.mechanisms() == []
+    assert cie_card.stats()["pin_tries"] == 3
+    assert server13.log.read_text().count("peer did not return a certificate") == refused + 1
