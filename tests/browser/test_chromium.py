@@ -15,7 +15,7 @@ from selenium import webdriver
 from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.chrome.service import Service
 
-from harness import CNS_CA, HOLDER_SUBJECT, PIN, WRONG_PIN, make_nssdb, wait_for
+from harness import CNS_CA, HOLDER_SUBJECT, PIN, WRONG_PIN, VirtualCard, make_nssdb, wait_for
 
 UNLOCK = "^Unlock Security Device$"
 
@@ -66,13 +66,21 @@ class Chromium:
         self.driver.set_script_timeout(2)
 
     def xdotool(self, *args, timeout=20):
-        return subprocess.run(["timeout", str(timeout), "xdotool", *args], env=self.env,
-                              capture_output=True, text=True).stdout.split()
+        result = subprocess.run(["timeout", str(timeout), "xdotool", *args], env=self.env,
+                                capture_output=True, text=True)
+        if result.stderr:
+            print(f"xdotool {args}: {result.stderr.strip()}")
+        return result.stdout.split()
 
     def pin_window(self, timeout=20):
         """The "Unlock Security Device" window, waited for by xdotool (--sync), or None."""
-        found = self.xdotool("search", "--sync", "--name", UNLOCK, timeout=timeout)
-        return found[0] if found else None
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            found = self.xdotool("search", "--sync", "--name", UNLOCK, timeout=max(1, round(left)))
+            if found:
+                return found[0]
+            time.sleep(0.1)  # xdotool failed early (an X error while windows come and go): again
+        return None
 
     def answer(self, window, pin):
         """Types the PIN and Enter, or Escape (Cancel) for pin None; waits until it closes."""
@@ -88,12 +96,13 @@ class Chromium:
         return self.server.log.read_text(errors="replace").count("GN = MARIO")
 
     def page_text(self):
+        """The server's page, or Chromium's error page (its text names the net::ERR_ code)."""
         def text():
             try:
                 body = self.driver.execute_script("return document.body ? document.body.innerText : ''")
             except TimeoutException:
                 return None
-            return body if "Protocol" in body else None
+            return body if "Protocol" in body or "ERR_" in body else None
 
         return wait_for("the server's page", text, timeout=15, step=0.1)
 
@@ -111,7 +120,9 @@ def chromium_factory(tmp_path, trace):
     browsers = []
 
     def start(server):
-        browsers.append(Chromium(tmp_path, env, server))
+        workdir = tmp_path / f"chromium-{len(browsers)}"
+        workdir.mkdir()
+        browsers.append(Chromium(workdir, env, server))
         return browsers[-1]
 
     yield start
@@ -161,3 +172,40 @@ def test_chromium_wrong_pin_asks_again_and_costs_one_try(cns_card, chromium_fact
     assert cns_card.stats()["pin_tries"] == 2
     assert chromium.served() == served
     print(f"\nchromium wrong PIN: {prompts} PIN prompts, all after the first cancelled")
+
+
+def login(chromium, url, pin=PIN):
+    chromium.driver.get(url)
+    window = chromium.pin_window()
+    assert window, "Chromium did not ask for the PIN"
+    chromium.answer(window, pin)
+    return chromium.page_text()
+
+
+def test_chromium_cie_first_and_second_time_over_tls12(cie_card, chromium_factory, trace, server12,
+                                                       pcscd, tmp_path):
+    # First time ever (no cached certificate): Chromium asks for the PIN before it looks for
+    # certificates, so the login finds the certificate the chip shows after VERIFY.
+    text = login(chromium_factory(server12), server12.url)
+    assert HOLDER_SUBJECT.search(text), text
+    assert set(trace.mechanisms()) == {"CKM_RSA_PKCS"}
+    print(f"\nchromium CIE first time TLS 1.2: {trace.mechanisms()}, {cie_card.stats()['apdus']} APDUs")
+    cie_card.remove()
+    # Second insertion: the certificate is cached and listed before login.
+    card = VirtualCard(pcscd, tmp_path, card="cie", index=0)
+    try:
+        signatures = len(trace.mechanisms())
+        text = login(chromium_factory(server12), server12.url)
+        assert HOLDER_SUBJECT.search(text), text
+        assert set(trace.mechanisms()[signatures:]) == {"CKM_RSA_PKCS"}
+        print(f"chromium CIE second time TLS 1.2: {card.stats()['apdus']} APDUs")
+    finally:
+        card.remove()
+
+
+def test_chromium_cie_over_tls13_fails_cleanly(cie_card, chromium_factory, trace, server13):
+    text = login(chromium_factory(server13), server13.url)
+    print(f"\nchromium CIE TLS 1.3: {text[-200:]!r} {trace.mechanisms()} {cie_card.stats()}")
+    assert "ERR_SSL_CLIENT_AUTH_NO_COMMON_ALGORITHMS" in text, text
+    assert trace.mechanisms() == []
+    assert cie_card.stats()["pin_tries"] == 3
