@@ -114,7 +114,8 @@ class Chromium:
 
 
 @pytest.fixture
-def chromium_factory(tmp_path, trace):
+def chromium_factory(pcscd, tmp_path, trace):
+    # pcscd first: it sets PCSCLITE_CSOCK_NAME, which the browsers inherit from this environment.
     xvfb = Xvfb()
     env = {**os.environ, **trace.env, "DISPLAY": xvfb.display, "XDG_CACHE_HOME": str(tmp_path / "cache")}
     browsers = []
@@ -149,10 +150,12 @@ def test_chromium_logs_in_with_the_ts_cns(cns_card, chromium_factory, trace, ser
           f"{cns_card.stats()['apdus']} APDUs since insertion")
 
 
-def test_chromium_wrong_pin_asks_again_and_costs_one_try(cns_card, chromium_factory, server13):
-    chromium = chromium_factory(server13)
+@pytest.mark.parametrize("card", ["cns_card", "cie_card"])
+def test_chromium_wrong_pin_asks_again_and_costs_one_try(card, chromium_factory, server12, request):
+    cns_card = request.getfixturevalue(card)
+    chromium = chromium_factory(server12)
     served = chromium.served()
-    chromium.driver.get(server13.url)
+    chromium.driver.get(server12.url)
     chromium.answer(chromium.pin_window(), WRONG_PIN)
     # Chromium asks again after the wrong PIN; the test cancels and never retries. Having
     # been cancelled, it asks once more when it looks for the key of the pre-selected
