@@ -88,7 +88,7 @@ class Firefox:
 
         def finished():
             # The server's page, or Firefox's error page once the handshake failed.
-            text = m.execute_script("return document.body ? document.body.innerText : ''")
+            text = m.execute_script("return document.body ? document.body.innerText : ''") or ""
             loc = m.execute_script("return document.documentURI") or ""
             if loc.startswith(url) and "Protocol" in text or loc.startswith("about:neterror"):
                 return text, loc
