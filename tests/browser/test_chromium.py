@@ -99,7 +99,7 @@ class Chromium:
         """The server's page, or Chromium's error page (its text names the net::ERR_ code)."""
         def text():
             try:
-                body = self.driver.execute_script("return document.body ? document.body.innerText : ''")
+                body = self.driver.execute_script("return document.body ? document.body.innerText : ''") or ""
             except TimeoutException:
                 return None
             return body if "Protocol" in body or "ERR_" in body else None
