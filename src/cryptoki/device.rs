@@ -21,6 +21,12 @@ pub trait Device: Send {
     fn pin_policy(&self, kind: PinKind) -> PinPolicy;
     fn login(&mut self, kind: PinKind, pin: &[u8]) -> Result<(), TokenError>;
     fn logout(&mut self) -> Result<(), TokenError>;
+    /// C_SetPIN of the logged-in user (`Token::change_pin`).
+    fn change_pin(&mut self, old: &[u8], new: &[u8]) -> Result<(), TokenError>;
+    /// C_SetPIN in a public session: change, or unblock when the PIN is blocked (`Token::set_pin_public`).
+    fn set_pin_public(&mut self, old: &[u8], new: &[u8]) -> Result<(), TokenError>;
+    /// Unblock with the PUK of the SO / context-specific login (`Token::unblock_pin_with_login_puk`).
+    fn unblock_pin_with_login_puk(&mut self, confirm: &[u8], new: &[u8]) -> Result<(), TokenError>;
     fn sign(&mut self, key: ObjectIndex, request: &SignRequest) -> Result<Vec<u8>, TokenError>;
     fn is_present(&mut self) -> bool;
 }
@@ -46,6 +52,15 @@ impl Device for Token {
     }
     fn logout(&mut self) -> Result<(), TokenError> {
         Token::logout(self)
+    }
+    fn change_pin(&mut self, old: &[u8], new: &[u8]) -> Result<(), TokenError> {
+        Token::change_pin(self, old, new)
+    }
+    fn set_pin_public(&mut self, old: &[u8], new: &[u8]) -> Result<(), TokenError> {
+        Token::set_pin_public(self, old, new)
+    }
+    fn unblock_pin_with_login_puk(&mut self, confirm: &[u8], new: &[u8]) -> Result<(), TokenError> {
+        Token::unblock_pin_with_login_puk(self, confirm, new)
     }
     fn sign(&mut self, key: ObjectIndex, request: &SignRequest) -> Result<Vec<u8>, TokenError> {
         Token::sign(self, key, request)
