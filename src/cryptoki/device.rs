@@ -16,6 +16,8 @@ use std::sync::Arc;
 pub trait Device: Send {
     fn info(&self) -> &TokenInfo;
     fn flags(&self) -> cryptoki_sys::CK_FLAGS;
+    /// Re-reads retry counters whose flags warn (`Token::refresh_warning_counters`).
+    fn refresh_warning_counters(&mut self) {}
     fn objects(&self) -> &[TokenObject];
     fn mechanisms(&self) -> &[MechanismInfo];
     fn pin_policy(&self, kind: PinKind) -> PinPolicy;
@@ -37,6 +39,9 @@ impl Device for Token {
     }
     fn flags(&self) -> cryptoki_sys::CK_FLAGS {
         Token::flags(self)
+    }
+    fn refresh_warning_counters(&mut self) {
+        Token::refresh_warning_counters(self)
     }
     fn objects(&self) -> &[TokenObject] {
         Token::objects(self)

@@ -20,6 +20,15 @@ impl RetryState {
     /// "an incorrect PIN has been entered at least once since the last successful
     /// authentication", so it must show even when `max` is only an assumption (the TS-CNS
     /// PUK, cns.md §4): the maximum is at least one more than what is left.
+    /// Whether the flags warn about this counter (COUNT_LOW, FINAL_TRY or LOCKED).
+    pub fn warns(self) -> bool {
+        match self {
+            RetryState::Unknown => false,
+            RetryState::Locked => true,
+            RetryState::Left { left, max } => left < max,
+        }
+    }
+
     pub fn after_wrong_try(left: u8, max: u8) -> RetryState {
         if left == 0 {
             RetryState::Locked

@@ -87,6 +87,42 @@ impl Token {
         }
     }
 
+    /// C_GetTokenInfo: a counter whose flags warn (COUNT_LOW, FINAL_TRY, LOCKED) is read again,
+    /// without spending a try, since another application may have changed it since (a PIN
+    /// unblocked with pkcs11-tool while the browser runs). A full or unknown counter, the usual
+    /// case, costs no APDU; a card that cannot tell (CIE) keeps its last answer.
+    pub fn refresh_warning_counters(&mut self) {
+        let kinds: Vec<PinKind> = [
+            (PinKind::User, self.info.user_retries),
+            (PinKind::Puk, self.info.so_retries),
+        ]
+        .into_iter()
+        .filter(|(_, state)| state.warns())
+        .map(|(kind, _)| kind)
+        .collect();
+        if kinds.is_empty() {
+            return;
+        }
+        let read = self.in_transaction(|card, channel| {
+            kinds
+                .iter()
+                .map(|kind| read_counter(card, channel, *kind))
+                .collect::<Result<Vec<_>, _>>()
+        });
+        match read {
+            Ok(states) => {
+                for (kind, state) in kinds.into_iter().zip(states) {
+                    match (kind, state) {
+                        (_, RetryState::Unknown) => {}
+                        (PinKind::User, state) => self.info.user_retries = state,
+                        (PinKind::Puk, state) => self.info.so_retries = state,
+                    }
+                }
+            }
+            Err(e) => log::debug!("retry counters not refreshed: {e:?}"),
+        }
+    }
+
     /// Records what the card said about `kind`'s retry counter (PKCS#11 3.0 §5.4.5 flags).
     pub(super) fn note_tries<T>(&mut self, kind: PinKind, result: &Result<T, CardError>) {
         let max = self.card.pin_policy(kind).max_tries;
