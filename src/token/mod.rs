@@ -239,6 +239,7 @@ impl Token {
     }
 
     /// Checks the PIN format, then verifies it on the card (one try spent only if the format is right).
+    /// The PUK (SO login) goes to `pin_lifecycle`, which keeps it until logout.
     pub fn login(&mut self, kind: PinKind, pin: &[u8]) -> Result<(), TokenError> {
         if kind == PinKind::Puk {
             return self.login_puk(pin);
