@@ -9,14 +9,16 @@ mod common;
 use common::harness::{module_path, scratch_dir, PcscDaemon, VirtualCard};
 use common::module::{pkcs11, serial, slot_of_reader};
 use common::verify::CertKey;
+use cryptoki::context::Pkcs11;
 use cryptoki::error::{Error, RvError};
 use cryptoki::mechanism::Mechanism;
 use cryptoki::object::{Attribute, AttributeType, ObjectClass};
 use cryptoki::session::{Session, SessionState, UserType};
 use cryptoki::slot::TokenInfo;
 use cryptoki::types::AuthPin;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::OnceLock;
 
 const PIN: &str = "12345678";
 const PUK: &str = "87654321";
@@ -24,6 +26,23 @@ const NEW_PIN: &str = "24680";
 const READER: u16 = 0;
 const README: &str = include_str!("../README.md");
 const README_SECTION: &str = "## PIN: cambio e sblocco / PIN: change and unblock";
+
+/// The module, with a full trace of everything this test process does in a file (checked for
+/// secrets by `the_puk_warns_when_one_try_is_left_and_no_secret_is_logged`).
+fn module() -> &'static Pkcs11 {
+    trace_log();
+    pkcs11()
+}
+
+fn trace_log() -> &'static PathBuf {
+    static LOG: OnceLock<PathBuf> = OnceLock::new();
+    LOG.get_or_init(|| {
+        let log = scratch_dir("pin-in-process").join("module.log");
+        std::env::set_var("CIE_CNS_PKCS11_LOG", "trace");
+        std::env::set_var("CIE_CNS_PKCS11_LOG_FILE", &log);
+        log
+    })
+}
 
 fn pin(text: &str) -> AuthPin {
     AuthPin::from(text)
@@ -42,7 +61,7 @@ fn expect_rv(result: cryptoki::error::Result<()>, expected: RvError) {
 }
 
 fn token_info() -> TokenInfo {
-    pkcs11()
+    module()
         .get_token_info(slot_of_reader(READER))
         .expect("C_GetTokenInfo")
 }
@@ -56,7 +75,7 @@ fn tries(card: &VirtualCard, key: &str) -> u64 {
 fn with_fresh_card(test: impl FnOnce(&VirtualCard, &Session)) {
     let _guard = serial();
     let card = VirtualCard::insert(READER, "cns", &[]);
-    let session = pkcs11()
+    let session = module()
         .open_rw_session(slot_of_reader(READER))
         .expect("C_OpenSession");
     test(&card, &session);
@@ -166,7 +185,7 @@ fn change_the_pin_and_only_the_new_one_logs_in() {
 #[test]
 fn read_only_sessions_and_the_so_pin_change_nothing() {
     with_fresh_card(|card, session| {
-        let ro = pkcs11()
+        let ro = module()
             .open_ro_session(slot_of_reader(READER))
             .expect("C_OpenSession");
         let before = card.stats();
@@ -458,4 +477,34 @@ fn the_readme_commands_change_and_unblock_as_written() {
     });
 
     assert_no_secret_in(&log, &[PIN, PUK, NEW_PIN, "13579", "97531", "11223"]);
+}
+
+#[test]
+fn the_puk_warns_when_one_try_is_left_and_no_secret_is_logged() {
+    with_fresh_card(|card, session| {
+        block_the_pin(card, session);
+        for wrong in 1..=9 {
+            let wrong = format!("{wrong:08}");
+            expect_rv(
+                session.login(UserType::So, Some(&pin(&wrong))),
+                RvError::PinIncorrect,
+            );
+        }
+        assert_eq!(tries(card, "puk_tries"), 1);
+        let info = token_info();
+        assert!(info.so_pin_count_low() && info.so_pin_final_try() && !info.so_pin_locked());
+        let log = std::fs::read_to_string(trace_log()).expect("the trace log");
+        assert!(
+            log.contains("WARN") && log.contains("one PUK try left"),
+            "the log warns before the last PUK try"
+        );
+        // The last try is the user's to spend, explicitly: the right PUK unblocks.
+        session
+            .login(UserType::So, Some(&pin(PUK)))
+            .expect("C_Login CKU_SO");
+        session.init_pin(&pin(NEW_PIN)).expect("C_InitPIN");
+        session.logout().expect("C_Logout");
+        assert_eq!(tries(card, "puk_tries"), 10);
+    });
+    assert_no_secret_in(trace_log(), &[PIN, PUK, NEW_PIN]);
 }
