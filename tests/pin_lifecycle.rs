@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::harness::{module_path, scratch_dir, PcscDaemon, VirtualCard};
+use common::harness::{cardsim_path, module_path, scratch_dir, PcscDaemon, VirtualCard};
 use common::module::{pkcs11, serial, slot_of_reader};
 use common::verify::CertKey;
 use cryptoki::context::Pkcs11;
@@ -73,8 +73,12 @@ fn tries(card: &VirtualCard, key: &str) -> u64 {
 
 /// A fresh card with full counters and a R/W session on it; the card goes afterwards.
 fn with_fresh_card(test: impl FnOnce(&VirtualCard, &Session)) {
+    with_card(&[], test)
+}
+
+fn with_card(cardsim_args: &[&str], test: impl FnOnce(&VirtualCard, &Session)) {
     let _guard = serial();
-    let card = VirtualCard::insert(READER, "cns", &[]);
+    let card = VirtualCard::insert(READER, "cns", cardsim_args);
     let session = module()
         .open_rw_session(slot_of_reader(READER))
         .expect("C_OpenSession");
@@ -507,4 +511,49 @@ fn the_puk_warns_when_one_try_is_left_and_no_secret_is_logged() {
         assert_eq!(tries(card, "puk_tries"), 10);
     });
     assert_no_secret_in(trace_log(), &[PIN, PUK, NEW_PIN]);
+}
+
+/// The CNS variants `cardsim --list-variants` offers ("cns NAME[ (default)]\tdescription").
+fn simulator_variants() -> Vec<String> {
+    let out = Command::new(cardsim_path())
+        .arg("--list-variants")
+        .output()
+        .expect("cardsim --list-variants");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|line| {
+            let mut words = line.split_whitespace();
+            (words.next() == Some("cns"))
+                .then(|| words.next().map(str::to_string))
+                .flatten()
+        })
+        .collect()
+}
+
+/// Every TS-CNS batch of the profile table: its PIN and PUK references, P2 backtracking bit
+/// and application selection hold for CHANGE REFERENCE DATA and RESET RETRY COUNTER too.
+#[test]
+fn every_ts_cns_batch_changes_and_unblocks() {
+    let variants = simulator_variants();
+    assert!(
+        variants.len() > 1,
+        "cardsim offers its variants: {variants:?}"
+    );
+    for variant in &variants {
+        eprintln!("variant {variant}");
+        with_card(&["--variant", variant], |card, session| {
+            session
+                .set_pin(&pin(PIN), &pin(NEW_PIN))
+                .unwrap_or_else(|e| panic!("{variant}: C_SetPIN: {e}"));
+            block_the_pin(card, session);
+            session
+                .login(UserType::So, Some(&pin(PUK)))
+                .unwrap_or_else(|e| panic!("{variant}: C_Login CKU_SO: {e}"));
+            session
+                .init_pin(&pin(PIN))
+                .unwrap_or_else(|e| panic!("{variant}: C_InitPIN: {e}"));
+            session.logout().expect("C_Logout");
+            new_pin_logs_in_and_signs(card, session, PIN, NEW_PIN);
+        });
+    }
 }

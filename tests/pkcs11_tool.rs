@@ -214,11 +214,20 @@ fn pkcs11_tool_thread_and_fork_tests_pass() {
 }
 
 /// Fidelity: Debian's OpenSC (itacns) lists, signs, changes and unblocks the PIN on each
-/// virtual TS-CNS variant (sim/tests/opensc-fidelity.sh runs its own private pcscd).
+/// virtual TS-CNS variant it supports (sim/tests/opensc-fidelity.sh runs its own private
+/// pcscd). OpenSC 0.23 cannot read idemia-2021 (no 1400/9001/2002 key set in that
+/// version) nor ace-2025 (OpenSC #3804), so those two are not asked of it.
 #[test]
 fn opensc_itacns_accepts_every_virtual_tscns_variant() {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("sim/tests/opensc-fidelity.sh");
-    for variant in ["stincard", "stincard-1024"] {
+    for variant in [
+        "stincard",
+        "stincard-1024",
+        "cardos",
+        "athena",
+        "oberthur",
+        "infocamere-1204",
+    ] {
         let output = Command::new("bash")
             .arg(&script)
             .arg(common::harness::cardsim_path())

@@ -1,6 +1,7 @@
 //! The `VirtualCard` trait every simulated chip implements, and the table of cards and variants the
 //! `cardsim` binary can start.
 
+use crate::state::PinState;
 use crate::{cie, cns};
 
 /// A chip as the reader sees it: an ATR, a reset line and an APDU processor.
@@ -16,6 +17,15 @@ pub trait VirtualCard: Send {
     /// must leave exactly one try fewer, and only the chip knows its counter.
     fn counters(&self) -> Vec<(&'static str, u64)> {
         Vec::new()
+    }
+    /// PIN/PUK values and retry counters to keep across restarts (`--state`, state.rs); `None` if
+    /// the card keeps nothing.
+    fn pin_state(&self) -> Option<PinState> {
+        None
+    }
+    /// Put back what `pin_state` saved (at start, before the first APDU).
+    fn restore_pin_state(&mut self, _state: &PinState) -> Result<(), String> {
+        Err("this card does not keep PIN state".into())
     }
 }
 
@@ -68,6 +78,14 @@ pub fn variants() -> Vec<VariantInfo> {
                 }),
         )
         .collect()
+}
+
+/// The variant `build` starts for `card` when `--variant` is absent.
+pub fn default_variant(card: &str) -> Option<&'static str> {
+    variants()
+        .into_iter()
+        .find(|v| v.card == card && v.default)
+        .map(|v| v.variant)
 }
 
 /// Check a PIN/PUK as the cards store it: 5..8 ASCII digits (shared/cards/cns.md §4).

@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 
 pub const USAGE: &str = "usage:
-  cardsim --card cns|cie [--variant NAME] [--pin PIN] [--puk PUK] [--vpcd HOST:PORT] [--stats FILE] [--trace]
+  cardsim --card cns|cie [--variant NAME] [--pin PIN] [--puk PUK] [--vpcd HOST:PORT] [--stats FILE]
+          [--state FILE] [--trace]
   cardsim --list-variants
 
   --card cns|cie    card family: TS-CNS or CIE 3.0 (CIE PIN and PUK: exactly 8 digits)
@@ -13,6 +14,8 @@ pub const USAGE: &str = "usage:
   --vpcd HOST:PORT  where vsmartcard-vpcd listens (default 127.0.0.1:35963)
   --stats FILE      rewrite FILE after every APDU with 'apdus=N bytes_in=N bytes_out=N'
                     (CIE: plus ' pin_tries=N puk_tries=M')
+  --state FILE      keep PIN/PUK values and retry counters in FILE across restarts: read at
+                    start (absent = fresh card; overrides --pin/--puk), rewritten after each change
   --trace           print every APDU to stderr (PIN data masked)";
 
 pub const DEFAULT_VPCD: &str = "127.0.0.1:35963";
@@ -32,6 +35,7 @@ pub struct RunArgs {
     pub puk: String,
     pub vpcd: String,
     pub stats: Option<PathBuf>,
+    pub state: Option<PathBuf>,
     pub trace: bool,
 }
 
@@ -45,6 +49,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Action, String> 
         puk: "87654321".into(),
         vpcd: DEFAULT_VPCD.into(),
         stats: None,
+        state: None,
         trace: false,
     };
     while let Some(arg) = it.next() {
@@ -58,6 +63,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Action, String> 
             "--puk" => run.puk = value("--puk")?,
             "--vpcd" => run.vpcd = value("--vpcd")?,
             "--stats" => run.stats = Some(PathBuf::from(value("--stats")?)),
+            "--state" => run.state = Some(PathBuf::from(value("--state")?)),
             "--trace" => run.trace = true,
             other => return Err(format!("unknown argument {other:?}")),
         }
@@ -78,11 +84,12 @@ mod tests {
     fn parses() {
         assert_eq!(parse(args("--list-variants")), Ok(Action::ListVariants));
         let Ok(Action::Run(r)) = parse(args(
-            "--card cns --variant stincard-1024 --pin 11111 --trace",
+            "--card cns --variant stincard-1024 --pin 11111 --trace --state /tmp/s",
         )) else {
             panic!()
         };
         assert_eq!(r.variant.as_deref(), Some("stincard-1024"));
+        assert_eq!(r.state, Some(PathBuf::from("/tmp/s")));
         assert_eq!(
             (r.pin.as_str(), r.trace, r.vpcd.as_str()),
             ("11111", true, DEFAULT_VPCD)

@@ -1,6 +1,7 @@
 //! `cardsim`: plug a virtual card into pcscd through vsmartcard-vpcd.
 
 use cardsim::card::{self, CardOptions};
+use cardsim::state::StateFile;
 use cardsim::{cli, vpcd};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -38,10 +39,22 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let state = match run
+        .state
+        .map(|path| restore_state(card.as_mut(), &run.card, run.variant, path))
+    {
+        None => None,
+        Some(Ok(f)) => Some(f),
+        Some(Err(e)) => {
+            eprintln!("cardsim: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let vopts = vpcd::Options {
         addr: run.vpcd,
         connect_timeout: CONNECT_TIMEOUT,
         stats: run.stats,
+        state,
         trace: run.trace,
     };
     match vpcd::run(card.as_mut(), &vopts) {
@@ -51,4 +64,25 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `--state FILE`: put back the saved PIN state, if the file exists (state.rs).
+fn restore_state(
+    card: &mut dyn card::VirtualCard,
+    family: &str,
+    variant: Option<String>,
+    path: std::path::PathBuf,
+) -> Result<StateFile, String> {
+    let variant = variant
+        .or_else(|| card::default_variant(family).map(String::from))
+        .ok_or("no variant")?;
+    let file = StateFile {
+        path,
+        card: family.into(),
+        variant,
+    };
+    if let Some(saved) = file.load()? {
+        card.restore_pin_state(&saved)?;
+    }
+    Ok(file)
 }

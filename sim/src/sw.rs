@@ -12,6 +12,8 @@ impl Sw {
     pub const SECURITY_NOT_SATISFIED: Sw = Sw(0x6982);
     /// Authentication method blocked (PIN/PUK counter at 0).
     pub const AUTH_BLOCKED: Sw = Sw(0x6983);
+    /// Reference data not usable (IDEMIA 2021: key DF not selected before MSE, cns.md §6.4).
+    pub const REF_DATA_NOT_USABLE: Sw = Sw(0x6984);
     /// Conditions of use not satisfied (e.g. PSO without MSE SET).
     pub const CONDITIONS_NOT_SATISFIED: Sw = Sw(0x6985);
     /// Command not allowed (no current EF).

@@ -9,6 +9,7 @@
 //! Card removal = closing the connection, which also happens when the process is killed.
 
 use crate::card::VirtualCard;
+use crate::state::StateFile;
 use crate::stats::ApduStats;
 use crate::trace;
 use socket2::SockRef;
@@ -28,6 +29,8 @@ pub struct Options {
     /// How long to keep retrying while vpcd is not listening yet.
     pub connect_timeout: Duration,
     pub stats: Option<PathBuf>,
+    /// `--state`: PIN state rewritten after each change (state.rs).
+    pub state: Option<StateFile>,
     pub trace: bool,
 }
 
@@ -85,6 +88,8 @@ pub fn serve(card: &mut dyn VirtualCard, stream: &mut TcpStream, opts: &Options)
     if let Some(path) = &opts.stats {
         stats.write_to(path, &card.counters())?;
     }
+    let mut saved = None;
+    save_state(card, opts, &mut saved)?;
     while let Some(msg) = read_message(stream)? {
         match msg.as_slice() {
             [] => {}
@@ -106,9 +111,26 @@ pub fn serve(card: &mut dyn VirtualCard, stream: &mut TcpStream, opts: &Options)
                 if let Some(path) = &opts.stats {
                     stats.write_to(path, &card.counters())?;
                 }
+                save_state(card, opts, &mut saved)?;
                 write_message(stream, &resp)?;
             }
         }
+    }
+    Ok(())
+}
+
+/// Rewrite the `--state` file when the card's PIN state differs from what was last written.
+fn save_state(
+    card: &dyn VirtualCard,
+    opts: &Options,
+    saved: &mut Option<crate::state::PinState>,
+) -> io::Result<()> {
+    let (Some(file), Some(now)) = (&opts.state, card.pin_state()) else {
+        return Ok(());
+    };
+    if saved.as_ref() != Some(&now) {
+        file.save(&now)?;
+        *saved = Some(now);
     }
     Ok(())
 }
@@ -150,6 +172,7 @@ mod tests {
             addr,
             connect_timeout: Duration::from_secs(5),
             stats: Some(stats.clone()),
+            state: None,
             trace: false,
         };
         let server = thread::spawn(move || {
@@ -178,5 +201,45 @@ mod tests {
             "apdus=3 bytes_in=19 bytes_out=22 pin_tries=3 puk_tries=10\n"
         );
         let _ = std::fs::remove_file(stats);
+    }
+
+    /// `--state`: a wrong VERIFY is in the file before the host sees its answer, and a card started
+    /// again from the file has the same counter (state.rs).
+    #[test]
+    fn state_survives_restart() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let path = std::env::temp_dir().join(format!("cardsim-state-vpcd-{}", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let file = StateFile {
+            path: path.clone(),
+            card: "cns".into(),
+            variant: "cardos".into(),
+        };
+        let opts = Options {
+            addr: listener.local_addr().unwrap().to_string(),
+            connect_timeout: Duration::from_secs(5),
+            stats: None,
+            state: Some(file.clone()),
+            trace: false,
+        };
+        let server = thread::spawn(move || {
+            let mut card = card::build("cns", Some("cardos"), &CardOptions::default()).unwrap();
+            run(card.as_mut(), &opts)
+        });
+        let (mut s, _) = listener.accept().unwrap();
+        let mut wrong = vec![0x00, 0x20, 0x00, 0x10, 0x08];
+        wrong.extend_from_slice(b"11111\xFF\xFF\xFF");
+        send(&mut s, &wrong);
+        assert_eq!(recv(&mut s), [0x63, 0xC2]);
+        let saved = file.load().unwrap().unwrap();
+        assert_eq!((saved.pin_tries, saved.puk_tries), (2, 10));
+        drop(s);
+        server.join().unwrap().unwrap();
+
+        let mut again = card::build("cns", Some("cardos"), &CardOptions::default()).unwrap();
+        again.restore_pin_state(&saved).unwrap();
+        assert!(again.counters().contains(&("pin_tries", 2)));
+        assert_eq!(again.pin_state(), Some(saved));
+        let _ = std::fs::remove_file(path);
     }
 }

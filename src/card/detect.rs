@@ -4,7 +4,7 @@
 //! (cns.md §1.4, OpenSC #2782): a driver claims a card only after its files answer.
 //! An unsupported card is logged with its ATR and ignored (`Ok(None)`), never an error.
 
-use super::cns::{profile, CnsCard};
+use super::cns::detection as cns;
 use super::{Card, CardError};
 use crate::iso7816::apdu::hex;
 use crate::iso7816::CardChannel;
@@ -14,46 +14,17 @@ pub fn detect(
     atr: &[u8],
     channel: &mut CardChannel<'_>,
 ) -> Result<Option<Box<dyn Card>>, CardError> {
-    if let Some(card) = detect_cns(atr, channel)? {
-        return Ok(Some(card));
+    if let Some(card) = cns::detect(atr, channel)? {
+        return Ok(Some(Box::new(card)));
     }
     // The CIE 3.0 driver (cie.md) plugs in here: ATR hint, then SELECT of the IAS-ECC
     // application before claiming the card.
+
+    // Last resort, after every ATR-based driver: a TS-CNS application behind an ATR
+    // without the CNS marker (ACe 2025 over NFC, cns.md §2.4, §8). One SELECT AID.
+    if let Some(card) = cns::detect_by_application(atr, channel)? {
+        return Ok(Some(Box::new(card)));
+    }
     log::info!("card not supported, ATR {}", hex(atr));
     Ok(None)
-}
-
-fn detect_cns(
-    atr: &[u8],
-    channel: &mut CardChannel<'_>,
-) -> Result<Option<Box<dyn Card>>, CardError> {
-    let Some(cns_atr) = profile::CnsAtr::decode(atr) else {
-        return Ok(None);
-    };
-    let Some(profile) = profile::profile_for(&cns_atr) else {
-        log::warn!(
-            "TS-CNS variant without a known layout (mask {:02X} {}, OS {:02X}{:02X}), ATR {}: ignored",
-            cns_atr.mask_maker,
-            profile::mask_maker_name(cns_atr.mask_maker),
-            cns_atr.os_version.0,
-            cns_atr.os_version.1,
-            hex(atr)
-        );
-        return Ok(None);
-    };
-    let mut card = CnsCard::new(cns_atr, profile);
-    match card.probe(channel)? {
-        Some(serial) => {
-            log::debug!("TS-CNS {} serial {serial}", profile.name);
-            Ok(Some(Box::new(card)))
-        }
-        None => {
-            log::warn!(
-                "CNS marker but no EF_IDCarta ({}), ATR {}: ignored",
-                profile.name,
-                hex(atr)
-            );
-            Ok(None)
-        }
-    }
 }

@@ -21,8 +21,9 @@ const MAX_OFFSET: usize = 0x7FFF;
 /// How much one READ BINARY may ask for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReadSize {
-    /// Short APDUs only: Le = `00` (256), then `FF` if the card refuses `00`.
-    Short,
+    /// Short APDUs only, at most this Le (256 = `00`, falling back to 255 = `FF` if the
+    /// card refuses `00`).
+    Short(usize),
     /// Extended Le up to this many bytes.
     Extended(usize),
 }
@@ -54,6 +55,27 @@ pub fn select_path_fci(
     fcp::parse(&response.data).map_err(|_| CardError::Malformed("FCI"))
 }
 
+/// SELECT an application by AID (`00 A4 04 00 Lc aid`, the form of the ACe 2025 trace,
+/// cns.md §2.4). Any FCI the card returns is not needed.
+pub fn select_application(channel: &mut CardChannel<'_>, aid: &[u8]) -> Result<(), CardError> {
+    let command = Command::new(0x00, INS_SELECT, 0x04, P2_FCI).with_data(aid.to_vec());
+    check(INS_SELECT, channel.execute(&command)?.sw)
+}
+
+/// SELECT by path from the current DF with the FCI (`00 A4 09 00 Lc path 00`, the only
+/// form seen after an application SELECT, cns.md §2.4 and §3).
+pub fn select_relative_fci(
+    channel: &mut CardChannel<'_>,
+    path: &[u8],
+) -> Result<FileControl, CardError> {
+    let command = Command::new(0x00, INS_SELECT, 0x09, P2_FCI)
+        .with_data(path.to_vec())
+        .with_le(256);
+    let response = channel.execute(&command)?;
+    check(INS_SELECT, response.sw)?;
+    fcp::parse(&response.data).map_err(|_| CardError::Malformed("FCI"))
+}
+
 /// READ BINARY of the current EF from offset 0, at most `size` bytes. After every chunk
 /// `known_end(read so far)` may name the real end of the content, which ends the loop early.
 pub fn read_binary(
@@ -65,7 +87,7 @@ pub fn read_binary(
     let mut out = Vec::with_capacity(size.min(65_536));
     let mut target = size;
     let mut chunk = match read_size {
-        ReadSize::Short => 256,
+        ReadSize::Short(max) => max.clamp(1, 256),
         ReadSize::Extended(max) => max.clamp(1, 65_536),
     };
     while out.len() < target {
@@ -207,7 +229,7 @@ pub(crate) mod tests {
             sent: vec![],
         };
         let mut ch = CardChannel::new(&mut card, EXT);
-        let data = read_binary(&mut ch, 2048, ReadSize::Short, der_end).unwrap();
+        let data = read_binary(&mut ch, 2048, ReadSize::Short(256), der_end).unwrap();
         assert_eq!(data, content[..1094]);
         // 1094 = 4 × 256 + 70.
         assert_eq!(ch.apdus_sent(), 5);
@@ -263,7 +285,7 @@ pub(crate) mod tests {
             sent: vec![],
         };
         let mut ch = CardChannel::new(&mut card, EXT);
-        let data = read_binary(&mut ch, 1000, ReadSize::Short, |_| None).unwrap();
+        let data = read_binary(&mut ch, 1000, ReadSize::Short(256), |_| None).unwrap();
         assert_eq!(data.len(), 300);
     }
 
@@ -297,7 +319,7 @@ pub(crate) mod tests {
         let mut denied = Denied;
         let mut ch = CardChannel::new(&mut denied, EXT);
         assert_eq!(
-            read_binary(&mut ch, 10, ReadSize::Short, |_| None),
+            read_binary(&mut ch, 10, ReadSize::Short(256), |_| None),
             Err(CardError::UnexpectedStatus {
                 ins: 0xB0,
                 sw: 0x6982

@@ -66,11 +66,29 @@ pub struct PublicData {
     pub certificate: Option<Vec<u8>>,
 }
 
+/// Something the card says about its holder that the token shows as a CKO_DATA object,
+/// private (after login only): personal data is readable without a PIN on the card
+/// (cns.md §2.3), but a token should not hand it to every process that lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HolderDatum {
+    /// CKA_APPLICATION, e.g. "EF_DatiPersonali".
+    pub application: &'static str,
+    /// CKA_LABEL, e.g. "codice_fiscale".
+    pub label: &'static str,
+    /// CKA_VALUE, as the card stores it.
+    pub value: Vec<u8>,
+}
+
 pub trait Card: Send {
     /// Reads serial, holder and certificate (public files, no PIN).
     fn read_public_data(&mut self, channel: &mut CardChannel<'_>) -> Result<PublicData, CardError>;
 
     fn mechanisms(&self) -> &'static [MechanismInfo];
+
+    /// Holder data read with the public data, for private data objects (none by default).
+    fn holder_data(&self) -> Vec<HolderDatum> {
+        Vec::new()
+    }
 
     fn signature_kind(&self) -> SignatureKind;
 

@@ -182,7 +182,7 @@ impl Token {
             Some(holder) => format!("{} {holder}", public.family),
             None => format!("{} {}", public.family, public.serial),
         };
-        let (objects, modulus_bits) = match &certificate {
+        let (mut objects, modulus_bits) = match &certificate {
             Some(c) => {
                 let key_label = format!("{} {KEY_LABEL_SUFFIX}", key_label_prefix(public.family));
                 (
@@ -192,6 +192,7 @@ impl Token {
             }
             None => (Vec::new(), 0),
         };
+        objects.extend(card.holder_data().iter().map(objects::holder_data_object));
         let info = TokenInfo {
             label,
             manufacturer: public.manufacturer,

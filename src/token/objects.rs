@@ -8,6 +8,7 @@ use x509_cert::Certificate;
 
 use super::object::{AttributeValue, ObjectClass, TokenObject};
 use super::MechanismInfo;
+use crate::card::HolderDatum;
 use crate::iso7816::tlv::{self, TlvIter};
 
 const RSA_ENCRYPTION: &str = "1.2.840.113549.1.1.1";
@@ -242,6 +243,29 @@ pub fn key_pair_objects(
     ]
 }
 
+/// A private, read-only CKO_DATA object for one holder datum (PKCS#11 3.0 §4.5): visible
+/// only after login, like the private key. CKA_OBJECT_ID is absent (no DER OID names
+/// these values).
+pub fn holder_data_object(datum: &HolderDatum) -> TokenObject {
+    use cryptoki_sys::*;
+    let bytes = |v: &[u8]| AttributeValue::Bytes(v.to_vec());
+    TokenObject::new(
+        ObjectClass::Data,
+        true,
+        vec![
+            (CKA_CLASS, AttributeValue::Ulong(CKO_DATA)),
+            (CKA_TOKEN, AttributeValue::Bool(true)),
+            (CKA_PRIVATE, AttributeValue::Bool(true)),
+            (CKA_MODIFIABLE, AttributeValue::Bool(false)),
+            (CKA_COPYABLE, AttributeValue::Bool(false)),
+            (CKA_DESTROYABLE, AttributeValue::Bool(false)),
+            (CKA_LABEL, bytes(datum.label.as_bytes())),
+            (CKA_APPLICATION, bytes(datum.application.as_bytes())),
+            (CKA_VALUE, bytes(&datum.value)),
+        ],
+    )
+}
+
 /// CKA_CHECK_VALUE of a certificate: the first 3 bytes of SHA-1 of CKA_VALUE (PKCS#11 3.0 §4.6.3).
 fn check_value(der: &[u8]) -> [u8; 3] {
     let digest = ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, der);
@@ -313,6 +337,35 @@ mod tests {
             Some(&AttributeValue::Bool(false))
         );
         assert!(objects[1].matches(&[(CKA_KEY_TYPE, CKK_RSA.to_ne_bytes().to_vec())]));
+    }
+
+    #[test]
+    fn holder_data_objects_are_private_read_only_data() {
+        let o = holder_data_object(&HolderDatum {
+            application: "EF_DatiPersonali",
+            label: "codice_fiscale",
+            value: b"RSSMRA70C02H501X".to_vec(),
+        });
+        assert_eq!(o.class, ObjectClass::Data);
+        assert!(o.private);
+        for (kind, value) in [
+            (CKA_CLASS, AttributeValue::Ulong(CKO_DATA)),
+            (CKA_TOKEN, AttributeValue::Bool(true)),
+            (CKA_PRIVATE, AttributeValue::Bool(true)),
+            (CKA_MODIFIABLE, AttributeValue::Bool(false)),
+            (CKA_LABEL, AttributeValue::Bytes(b"codice_fiscale".to_vec())),
+            (
+                CKA_APPLICATION,
+                AttributeValue::Bytes(b"EF_DatiPersonali".to_vec()),
+            ),
+            (
+                CKA_VALUE,
+                AttributeValue::Bytes(b"RSSMRA70C02H501X".to_vec()),
+            ),
+        ] {
+            assert_eq!(o.attribute(kind), Some(&value), "{kind:#x}");
+        }
+        assert_eq!(o.attribute(CKA_OBJECT_ID), None);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use std::sync::{Arc, Mutex};
 
 use super::*;
-use crate::card::cns::tests::{MockCns, PIN, SERIAL, ST_2021_ATR};
+use crate::card::cns::tests::{MockCns, PIN, SERIAL, STINCARD_10_ATR, ST_2021_ATR};
 use crate::transport::{Channel, ReaderCapabilities};
 
 /// What the test can do to the "reader" while the token holds the transport.
@@ -114,8 +114,36 @@ fn bind_reads_public_data_in_one_transaction_and_seven_apdus() {
     assert_eq!(info.model, "ST 2021");
     assert_eq!(info.manufacturer, "STIncard");
     assert_eq!(info.user_retries, RetryState::Left { left: 3, max: 3 });
-    assert_eq!(token.objects().len(), 3);
+    // Certificate, public key, private key, then the holder data objects (private).
+    assert_eq!(token.objects().len(), 6);
     assert_eq!(token.key_bits(), 2048);
+    let data: Vec<_> = token
+        .objects()
+        .iter()
+        .filter(|o| o.class == ObjectClass::Data)
+        .collect();
+    assert_eq!(data.len(), 3);
+    assert!(data.iter().all(|o| o.private));
+    let value = |label: &[u8]| {
+        data.iter()
+            .find(|o| {
+                o.attribute(cryptoki_sys::CKA_LABEL) == Some(&AttributeValue::Bytes(label.to_vec()))
+            })
+            .and_then(|o| o.attribute(cryptoki_sys::CKA_VALUE))
+            .cloned()
+    };
+    assert_eq!(
+        value(b"codice_fiscale"),
+        Some(AttributeValue::Bytes(b"RSSMRA70C02H501X".to_vec()))
+    );
+    assert_eq!(
+        value(b"cognome"),
+        Some(AttributeValue::Bytes(b"ROSSI".to_vec()))
+    );
+    assert_eq!(
+        value(b"nome"),
+        Some(AttributeValue::Bytes(b"MARIO".to_vec()))
+    );
     assert_eq!(
         token.objects()[0].attribute(cryptoki_sys::CKA_LABEL),
         Some(&AttributeValue::Bytes(b"CNS0 authentication".to_vec()))
@@ -144,7 +172,8 @@ fn unsupported_cards_are_not_bound() {
     not_cns[18] = b'X';
     let (token, card, _) = setup_with(MockCns::new(), &not_cns);
     assert!(token.is_none());
-    assert_eq!(sent(&card), 0);
+    // The last-resort probe for a TS-CNS application (ACe 2025): one SELECT AID.
+    assert_eq!(sent(&card), 1);
 
     let mut no_layout = MockCns::new();
     no_layout.files.remove(0);
@@ -348,5 +377,39 @@ fn removal_is_reported() {
     assert_eq!(
         token.sign(key, &SignRequest::Pkcs1v15 { data: vec![1; 20] }),
         Err(TokenError::DeviceRemoved)
+    );
+}
+
+#[test]
+fn a_1024_bit_key_cannot_hold_sha512_pss_with_a_64_byte_salt() {
+    let (token, card, _) = setup_with(MockCns::variant("stincard-1024"), &STINCARD_10_ATR);
+    let mut token = token.expect("CNS 1.0 bound");
+    assert_eq!(token.key_bits(), 1024);
+    token.login(PinKind::User, PIN).unwrap();
+    let key = private_key(&token);
+    let digest = ring::digest::digest(&ring::digest::SHA512, b"hello")
+        .as_ref()
+        .to_vec();
+    let pss = |salt_len| SignRequest::Pss {
+        hash: HashAlg::Sha512,
+        mgf_hash: HashAlg::Sha512,
+        salt_len,
+        digest: digest.clone(),
+    };
+    // RFC 8017 §9.1.1 step 3: emLen 128 < hLen 64 + sLen 64 + 2 → CKR_DATA_LEN_RANGE,
+    // before any APDU.
+    let before = sent(&card);
+    assert_eq!(token.sign(key, &pss(64)), Err(TokenError::DataLenRange));
+    assert_eq!(sent(&card), before);
+    // The largest salt that fits: 128 − 64 − 2 = 62.
+    assert_eq!(token.sign(key, &pss(62)).map(|s| s.len()), Ok(128));
+    assert_eq!(token.sign(key, &pss(63)), Err(TokenError::DataLenRange));
+    // PKCS#1 v1.5 with SHA-512 fits (83-byte DigestInfo ≤ 117).
+    let data = HashAlg::Sha512.digest_info(&digest);
+    assert_eq!(
+        token
+            .sign(key, &SignRequest::Pkcs1v15 { data })
+            .map(|s| s.len()),
+        Ok(128)
     );
 }

@@ -72,6 +72,25 @@ impl CertKey {
         sig: &[u8],
         dir: &Path,
     ) -> bool {
+        let salt = pss.then_some("-1");
+        self.openssl_verify(hash, salt, message, sig, dir)
+    }
+
+    /// RSASSA-PSS with whatever salt length the signature carries (openssl's "auto"), for
+    /// keys too small for a salt as long as the hash (1024-bit keys with SHA-512).
+    pub fn verify_pss_any_salt(&self, hash: &str, message: &[u8], sig: &[u8], dir: &Path) -> bool {
+        self.openssl_verify(hash, Some("-2"), message, sig, dir)
+    }
+
+    /// `pss_salt`: `None` for PKCS#1 v1.5, else openssl's `rsa_pss_saltlen` value.
+    fn openssl_verify(
+        &self,
+        hash: &str,
+        pss_salt: Option<&str>,
+        message: &[u8],
+        sig: &[u8],
+        dir: &Path,
+    ) -> bool {
         let cert = dir.join("verify-cert.der");
         let pubkey = dir.join("verify-pub.pem");
         let msg = dir.join("verify-msg.bin");
@@ -89,13 +108,9 @@ impl CertKey {
         let mut cmd = Command::new("openssl");
         cmd.args(["dgst", &format!("-{hash}"), "-verify"])
             .arg(&pubkey);
-        if pss {
-            cmd.args([
-                "-sigopt",
-                "rsa_padding_mode:pss",
-                "-sigopt",
-                "rsa_pss_saltlen:-1",
-            ]);
+        if let Some(salt) = pss_salt {
+            cmd.args(["-sigopt", "rsa_padding_mode:pss", "-sigopt"])
+                .arg(format!("rsa_pss_saltlen:{salt}"));
         }
         cmd.arg("-signature").arg(&sigf).arg(&msg);
         cmd.output().expect("openssl dgst").status.success()

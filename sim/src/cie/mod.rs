@@ -20,6 +20,7 @@ pub mod variants;
 
 use crate::apdu;
 use crate::card::{CardOptions, VirtualCard};
+use crate::state::PinState;
 use crate::sw::{respond, status, Sw};
 use dh::{DhGroup, KeyAgreement};
 use files::{Cursor, Df, Ef, FileSystem, ReadRule};
@@ -418,6 +419,27 @@ impl VirtualCard for CieCard {
     fn counters(&self) -> Vec<(&'static str, u64)> {
         let (pin, puk) = self.tries_left();
         vec![("pin_tries", pin.into()), ("puk_tries", puk.into())]
+    }
+
+    /// `--state`: PIN and PUK values and counters (minimal hook, crate::state).
+    fn pin_state(&self) -> Option<PinState> {
+        let ((pin, pin_tries), (puk, puk_tries)) = (self.pin.snapshot(), self.puk.snapshot());
+        Some(PinState {
+            pin,
+            pin_tries,
+            puk,
+            puk_tries,
+        })
+    }
+
+    fn restore_pin_state(&mut self, state: &PinState) -> Result<(), String> {
+        self.pin
+            .restore(&state.pin, state.pin_tries)
+            .ok_or("state file: CIE PIN must be 8 digits with at most 3 tries")?;
+        self.puk
+            .restore(&state.puk, state.puk_tries)
+            .ok_or("state file: CIE PUK must be 8 digits with at most 10 tries")?;
+        Ok(())
     }
 }
 

@@ -73,6 +73,24 @@ impl PinObject {
         self.tries_left = self.max;
     }
 
+    /// Value and tries left, for `cardsim --state` (crate::state).
+    pub fn snapshot(&self) -> (String, u8) {
+        (
+            self.value.iter().map(|b| char::from(*b)).collect(),
+            self.tries_left,
+        )
+    }
+
+    /// Put back a saved value and counter; `None` if not 8 digits or more tries than the maximum.
+    pub fn restore(&mut self, value: &str, tries_left: u8) -> Option<()> {
+        if tries_left > self.max {
+            return None;
+        }
+        self.value = parse(value.as_bytes())?;
+        self.tries_left = tries_left;
+        Some(())
+    }
+
     /// Unblock only (RESET RETRY COUNTER 03).
     pub fn reset_counter(&mut self) {
         self.tries_left = self.max;

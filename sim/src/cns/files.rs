@@ -1,7 +1,9 @@
-//! SELECT and READ BINARY on the CNS file tree (shared/cards/cns.md §3).
+//! SELECT and READ BINARY on the CNS file tree (shared/cards/cns.md §3). SELECT by AID (P1=04) is
+//! `application.rs`.
 
 use super::fci;
 use super::fs::{FileSystem, Node, MF};
+use super::variant::Variant;
 use crate::apdu::Command;
 use crate::sw::{respond, status, Sw};
 
@@ -79,7 +81,12 @@ fn find_by_fid(fs: &FileSystem, df: &[u16], fid: u16) -> Option<Vec<u16>> {
     None
 }
 
-fn target(fs: &FileSystem, cursor: &Cursor, cmd: &Command) -> Result<Vec<u16>, Sw> {
+fn target(
+    fs: &FileSystem,
+    cursor: &Cursor,
+    cmd: &Command,
+    variant: &Variant,
+) -> Result<Vec<u16>, Sw> {
     let df = cursor.current_df(fs);
     match cmd.p1 {
         0x00 if cmd.data.is_empty() => Ok(vec![MF]),
@@ -99,30 +106,23 @@ fn target(fs: &FileSystem, cursor: &Cursor, cmd: &Command) -> Result<Vec<u16>, S
         0x03 if !cmd.data.is_empty() => Err(Sw::WRONG_LENGTH),
         0x03 if df.len() > 1 => Ok(df[..df.len() - 1].to_vec()),
         0x03 => Err(Sw::FILE_NOT_FOUND),
-        0x04 => {
-            // Classic CNS cards have no applications: every AID probe (OpenSC tries ~26 for other
-            // drivers) must fail, or another driver claims the card (cns-opensc.md).
-            if (1..=16).contains(&cmd.data.len()) {
-                Err(Sw::FILE_NOT_FOUND)
-            } else {
-                Err(Sw::WRONG_LENGTH)
-            }
-        }
+        // Path from the MF: not on every variant (ACe 2025, §2.4).
+        0x08 if !variant.path_from_mf => Err(Sw::WRONG_P1P2),
         0x08 => walk(fs, vec![MF], &fids_of(cmd.data)?),
         0x09 => walk(fs, df, &fids_of(cmd.data)?),
         _ => Err(Sw::WRONG_P1P2),
     }
 }
 
-/// SELECT FILE (`00 A4`).
-pub fn select(fs: &FileSystem, cursor: &mut Cursor, cmd: &Command) -> Vec<u8> {
+/// SELECT FILE (`00 A4`) by FID or path.
+pub fn select(fs: &FileSystem, cursor: &mut Cursor, cmd: &Command, variant: &Variant) -> Vec<u8> {
     let answer = match cmd.p2 {
         0x00 => Answer::Fci,
         0x04 => Answer::Fcp,
         0x0C => Answer::Nothing,
         _ => return status(Sw::WRONG_P1P2),
     };
-    let path = match target(fs, cursor, cmd) {
+    let path = match target(fs, cursor, cmd, variant) {
         Ok(p) => p,
         Err(sw) => return status(sw),
     };
@@ -130,8 +130,8 @@ pub fn select(fs: &FileSystem, cursor: &mut Cursor, cmd: &Command) -> Vec<u8> {
         return status(Sw::FILE_NOT_FOUND);
     };
     let body = match answer {
-        Answer::Fci => fci::fci(node),
-        Answer::Fcp => fci::fcp(node),
+        Answer::Fci => fci::fci(node, variant.fci_style),
+        Answer::Fcp => fci::fcp(node, variant.fci_style),
         Answer::Nothing => Vec::new(),
     };
     cursor.path = path;
@@ -142,6 +142,8 @@ pub fn select(fs: &FileSystem, cursor: &mut Cursor, cmd: &Command) -> Vec<u8> {
 ///
 /// Le larger than what remains: the remaining bytes with 9000 (no 6282). OpenSC's itacns loops until
 /// a short read and accepts this; offset at or past the end: 6B00 (as the ACe 2025 does, #3804).
+/// Le=`00` (short) means 256 bytes on every variant: the ACe 2025 does so (#3804); for the others
+/// it is an open question (cns.md §9 q10) and chosen the same, since OpenSC never sends it (≤ FF).
 pub fn read_binary(fs: &FileSystem, cursor: &Cursor, cmd: &Command) -> Vec<u8> {
     if cmd.p1 & 0x80 != 0 {
         // Short-EF-identifier addressing: not offered by these cards.

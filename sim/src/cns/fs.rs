@@ -1,12 +1,34 @@
 //! The card's file tree (shared/cards/cns.md §2.1): DFs and transparent EFs addressed by FID, and
-//! paths written as FID lists starting with the MF `3F00`.
+//! paths written as FID lists starting with the MF `3F00`. What lives where per variant: `layout.rs`.
 
 pub const MF: u16 = 0x3F00;
 
 #[derive(Debug, Clone)]
 pub enum Node {
-    Df { fid: u16, children: Vec<Node> },
-    Ef { fid: u16, data: Vec<u8> },
+    Df {
+        fid: u16,
+        children: Vec<Node>,
+        /// Access-condition bytes of tag `86` when the DF has its own (§2.3); `None` = the card default.
+        acs: Option<[u8; 9]>,
+    },
+    Ef {
+        fid: u16,
+        data: Vec<u8>,
+    },
+}
+
+/// A DF with the default access conditions.
+pub fn df(fid: u16, children: Vec<Node>) -> Node {
+    Node::Df {
+        fid,
+        children,
+        acs: None,
+    }
+}
+
+/// A transparent EF.
+pub fn ef(fid: u16, data: Vec<u8>) -> Node {
+    Node::Ef { fid, data }
 }
 
 impl Node {
@@ -37,10 +59,7 @@ pub struct FileSystem {
 impl FileSystem {
     pub fn new(mf_children: Vec<Node>) -> Self {
         FileSystem {
-            mf: Node::Df {
-                fid: MF,
-                children: mf_children,
-            },
+            mf: df(MF, mf_children),
         }
     }
 
@@ -60,40 +79,4 @@ impl FileSystem {
         p.push(fid);
         Some(p)
     }
-}
-
-/// The classic TS-CNS layout (§2.1) with the given content.
-pub fn cns_layout(
-    id_carta: &[u8],
-    cert_file: Vec<u8>,
-    dati_personali: &[u8],
-    pubkey: Vec<u8>,
-) -> FileSystem {
-    FileSystem::new(vec![
-        Node::Df {
-            fid: 0x1000,
-            children: vec![Node::Ef {
-                fid: 0x1003,
-                data: id_carta.to_vec(),
-            }],
-        },
-        Node::Df {
-            fid: 0x1100,
-            children: vec![
-                Node::Ef {
-                    fid: 0x1101,
-                    data: cert_file,
-                },
-                Node::Ef {
-                    fid: 0x1102,
-                    data: dati_personali.to_vec(),
-                },
-            ],
-        },
-        // Public key of the authentication key as PKCS#1 RSAPublicKey; OpenSC's itacns reads it.
-        Node::Ef {
-            fid: 0x3F01,
-            data: pubkey,
-        },
-    ])
 }

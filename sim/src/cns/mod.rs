@@ -1,20 +1,29 @@
-//! Virtual TS-CNS / CNS card, classic layout (shared/cards/cns.md): files per §2, PIN/PUK per §4,
-//! raw RSA through PSO DECIPHER per §5.1, and the variant quirks of §6 from the `variant` table.
+//! Virtual TS-CNS / CNS card (shared/cards/cns.md): files per §2 (layout per variant), PIN/PUK per
+//! §4, raw RSA through PSO DECIPHER per §5.1, and the variant quirks of §6 from the `variant` table.
 
+mod application;
+mod chaining;
 mod crypto_cmds;
 mod fci;
 mod files;
 mod fs;
 mod key;
+mod layout;
 mod pin;
 mod pin_cmds;
+mod pin_state;
 pub mod variant;
 
 #[cfg(test)]
+mod test_support;
+#[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod variant_tests;
 
 use crate::apdu;
 use crate::card::{CardOptions, VirtualCard};
+use crate::state::PinState;
 use crate::sw::{status, Sw};
 use crypto_cmds::SecurityEnv;
 use files::Cursor;
@@ -23,9 +32,6 @@ use key::CardKey;
 use pin::PinObject;
 use variant::Variant;
 
-/// The certificate EF is longer than the certificate (zero padding) on real cards; OpenSC parses the
-/// DER length (§2.1).
-const CERT_FILE_SLACK: usize = 200;
 const PIN_TRIES: u8 = 3;
 /// Not found in the sources (§9 q1); 10 is common for PUKs.
 const PUK_TRIES: u8 = 10;
@@ -48,6 +54,8 @@ mod ins {
 /// Everything a reset forgets.
 #[derive(Default)]
 pub(crate) struct VolatileState {
+    pub application: application::Current,
+    pub chain: chaining::Chain,
     pub cursor: Cursor,
     pub pin_verified: bool,
     pub puk_verified: bool,
@@ -66,14 +74,7 @@ pub struct CnsCard {
 impl CnsCard {
     pub fn new(variant: &'static Variant, opts: &CardOptions) -> Result<Self, String> {
         let key = CardKey::from_pkcs8_der(variant.key_pkcs8_der)?;
-        let mut cert_file = variant.cert_der.to_vec();
-        cert_file.resize(cert_file.len() + CERT_FILE_SLACK, 0);
-        let fs = fs::cns_layout(
-            variant.id_carta,
-            cert_file,
-            variant.dati_personali,
-            key.public_pkcs1_der()?,
-        );
+        let fs = layout::build(variant, key.public_pkcs1_der()?);
         let pin = pin::pad(opts.pin.as_bytes()).ok_or("PIN must be 5 to 8 digits")?;
         let puk = pin::pad(opts.puk.as_bytes()).ok_or("PUK must be 5 to 8 digits")?;
         Ok(CnsCard {
@@ -90,12 +91,13 @@ impl CnsCard {
         let [cla, ins, ..] = raw else {
             return status(Sw::WRONG_LENGTH);
         };
-        // CLA first, as the chips do: chaining is refused by the ST 2021 (OpenSC #2370), and no
-        // proprietary, secure-messaging or logical-channel class is simulated.
-        if *cla & CLA_CHAINING != 0 && self.variant.refuses_chaining {
+        // CLA first, as the chips do: chaining only where the variant accepts it (the ST 2021
+        // refuses it, OpenSC #2370); no proprietary, secure-messaging or logical-channel class.
+        let chained = *cla == CLA_ISO | CLA_CHAINING;
+        if chained && self.variant.refuses_chaining {
             return status(Sw::CLA_NOT_SUPPORTED);
         }
-        if *cla != CLA_ISO {
+        if *cla != CLA_ISO && !chained {
             return status(Sw::CLA_NOT_SUPPORTED);
         }
         let known = matches!(
@@ -120,19 +122,59 @@ impl CnsCard {
         if cmd.extended && !self.variant.extended_apdus {
             return status(Sw::WRONG_LENGTH);
         }
+        if self.variant.refuses_chaining {
+            return self.execute(&cmd);
+        }
+        match self.state.chain.feed(&cmd, chained) {
+            chaining::Step::Stored => status(Sw::OK),
+            chaining::Step::TooLong => status(Sw::WRONG_LENGTH),
+            chaining::Step::Execute(data, le) => self.execute(&apdu::Command {
+                data: &data,
+                le,
+                ..cmd
+            }),
+        }
+    }
+
+    /// One whole command (after chaining).
+    fn execute(&mut self, cmd: &apdu::Command) -> Vec<u8> {
+        if cmd.ins == ins::SELECT && cmd.p1 == 0x04 {
+            return application::select(
+                self.variant,
+                &mut self.state.application,
+                &mut self.state.cursor,
+                cmd,
+            );
+        }
+        if !application::cns_reachable(self.variant, self.state.application) {
+            return outside_cns_application(cmd, self.variant.max_challenge);
+        }
         match cmd.ins {
-            ins::SELECT => files::select(&self.fs, &mut self.state.cursor, &cmd),
-            ins::READ_BINARY => files::read_binary(&self.fs, &self.state.cursor, &cmd),
-            ins::VERIFY => pin_cmds::verify(self, &cmd),
-            ins::CHANGE_REFERENCE_DATA => pin_cmds::change_reference_data(self, &cmd),
-            ins::RESET_RETRY_COUNTER => pin_cmds::reset_retry_counter(self, &cmd),
-            ins::MSE => crypto_cmds::manage_security_env(self, &cmd),
-            ins::PSO => crypto_cmds::perform_security_operation(self, &cmd),
-            ins::GET_CHALLENGE => crypto_cmds::get_challenge(&cmd),
+            ins::SELECT => files::select(&self.fs, &mut self.state.cursor, cmd, self.variant),
+            ins::READ_BINARY => files::read_binary(&self.fs, &self.state.cursor, cmd),
+            ins::VERIFY => pin_cmds::verify(self, cmd),
+            ins::CHANGE_REFERENCE_DATA => pin_cmds::change_reference_data(self, cmd),
+            ins::RESET_RETRY_COUNTER => pin_cmds::reset_retry_counter(self, cmd),
+            ins::MSE => crypto_cmds::manage_security_env(self, cmd),
+            ins::PSO => crypto_cmds::perform_security_operation(self, cmd),
+            ins::GET_CHALLENGE => crypto_cmds::get_challenge(cmd, self.variant.max_challenge),
             // No data objects: OpenSC's other drivers probe GET DATA (CPLC, serials); they must fail.
             ins::GET_DATA => status(Sw::REF_NOT_FOUND),
             _ => status(Sw::INS_NOT_SUPPORTED),
         }
+    }
+}
+
+/// Answers while no application holding the CNS is selected (ACe 2025 after reset or with "ESIGN"
+/// selected; chosen, §9 q7): no files (6A82 / 6986), no PIN objects or keys (6A88), no security
+/// environment (6985). GET CHALLENGE works: the chip's generator does not belong to an application.
+fn outside_cns_application(cmd: &apdu::Command, max_challenge: usize) -> Vec<u8> {
+    match cmd.ins {
+        ins::SELECT => status(Sw::FILE_NOT_FOUND),
+        ins::READ_BINARY => status(Sw::NO_CURRENT_EF),
+        ins::PSO => status(Sw::CONDITIONS_NOT_SATISFIED),
+        ins::GET_CHALLENGE => crypto_cmds::get_challenge(cmd, max_challenge),
+        _ => status(Sw::REF_NOT_FOUND),
     }
 }
 
@@ -154,5 +196,13 @@ impl VirtualCard for CnsCard {
             ("pin_tries", self.pin.tries_left().into()),
             ("puk_tries", self.puk.tries_left().into()),
         ]
+    }
+
+    fn pin_state(&self) -> Option<PinState> {
+        Some(pin_state::save(&self.pin, &self.puk))
+    }
+
+    fn restore_pin_state(&mut self, state: &PinState) -> Result<(), String> {
+        pin_state::restore(&mut self.pin, &mut self.puk, state)
     }
 }

@@ -82,6 +82,28 @@ impl PinObject {
         self.tries_left = self.max_tries;
     }
 
+    /// The value as digits (padding removed) and the tries left, for `--state` (card.rs).
+    pub fn snapshot(&self) -> (String, u8) {
+        let digits: String = self
+            .value
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .map(|b| char::from(*b))
+            .collect();
+        (digits, self.tries_left)
+    }
+
+    /// Put back a saved value and counter (`--state` at start). `None` if the value is not 5..8
+    /// digits or the counter exceeds the maximum.
+    pub fn restore(&mut self, digits: &str, tries_left: u8) -> Option<()> {
+        if tries_left > self.max_tries {
+            return None;
+        }
+        self.value = pad(digits.as_bytes())?;
+        self.tries_left = tries_left;
+        Some(())
+    }
+
     /// Unblock without changing the value (RESET RETRY COUNTER P1=01).
     pub fn unblock(&mut self) {
         self.tries_left = self.max_tries;

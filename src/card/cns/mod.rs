@@ -1,21 +1,29 @@
-//! TS-CNS / CRS driver for the classic layout (cns.md §2–5, §8).
+//! TS-CNS / CRS driver, every batch through one profile table (cns.md §2–6, §8).
 //!
 //! No secure messaging; PIN in clear, FF-padded; signatures by raw RSA through
-//! PSO DECIPHER on a host-padded block, as OpenSC does (cns.md §5.1).
+//! PSO DECIPHER on a host-padded block, as OpenSC does (cns.md §5.1). What differs between
+//! batches — references, paths, APDU sizes — is read from `profile::PROFILES`.
 //!
-//! APDUs per operation (ST 2021, extended APDUs; OpenSC needs 63 to list and 68 to log in
-//! and sign, cns-opensc.md):
-//! - probe + public data, 6: SELECT 1000/1003 (P2 0C), READ BINARY 16 (serial, reused);
-//!   SELECT 1100/1102 with FCI, one READ BINARY; SELECT 1100/1101 with FCI, one READ BINARY
-//!   with an extended Le of the file size. With short APDUs only: 256 bytes per READ BINARY
-//!   (Le `00`), stopping at the DER length of the certificate, e.g. 10 for a 1 KB certificate.
-//! - retry counter, 1: empty VERIFY.
-//! - login, 1: VERIFY. PIN change, 1: CHANGE REFERENCE DATA; unblock, 1: RESET RETRY COUNTER
-//!   (`pin_lifecycle`).
-//! - sign, 3: MSE RESTORE, MSE SET, PSO DECIPHER (one extended APDU for RSA-2048). MSE RESTORE
-//!   stays: the facts sheet has no evidence that SET alone works after another application
-//!   changed the security environment.
+//! APDUs to bind (= `pkcs11-tool -L`; OpenSC needs 63 to list and 68 to log in and sign,
+//! cns-opensc.md). `detection` reads the serial and the certificate, `read_public_data`
+//! EF_DatiPersonali, the token one empty VERIFY:
+//! - classic layout with extended APDUs (ST 2021, IDEMIA 2021): 7 — SELECT 1003 (P2 0C) +
+//!   READ 16; SELECT certificate with FCI + one READ with an extended Le; SELECT 1102 with
+//!   FCI + one READ; empty VERIFY.
+//! - CNS 1.0 cards read with short APDUs, one READ per 256 (255) bytes up to the DER length:
+//!   10 for the virtual STIncard 1.0, CardOS, Athena and Oberthur (≈ 800-byte certificates).
+//! - InfoCamere 1204: one more, the classic certificate SELECT that fails first (the ATR
+//!   cannot tell the layouts apart); 11 on the virtual CNS 1.0 card.
+//! - ACe 2025: 11 (SELECT AID before every path and before VERIFY, see `files`).
+//! - login 1 (+1 SELECT AID); sign 3 (MSE RESTORE, MSE SET, PSO DECIPHER), +1 for a key
+//!   DF (IDEMIA 2021, InfoCamere 1204) or the AID (ACe 2025). MSE RESTORE stays: the facts
+//!   sheet has no evidence that SET alone works after another application changed the
+//!   security environment.
+//! - PIN change 1 (CHANGE REFERENCE DATA), unblock 1 (RESET RETRY COUNTER), each +1 SELECT
+//!   AID on ACe 2025 (`pin_lifecycle`).
 
+pub mod detection;
+pub mod files;
 pub mod personal_data;
 mod pin_lifecycle;
 pub mod profile;
@@ -23,16 +31,11 @@ pub mod profile;
 use zeroize::Zeroizing;
 
 use super::file::{self, ReadSize};
-use super::{Card, CardError, Pin, PinKind, PinPolicy, PublicData, SignatureKind};
-use crate::iso7816::{tlv, CardChannel, Command, StatusWord};
+use super::{Card, CardError, HolderDatum, Pin, PinKind, PinPolicy, PublicData, SignatureKind};
+use crate::iso7816::{CardChannel, Command, Response, StatusWord};
 use crate::token::MechanismInfo;
-use profile::{CnsAtr, Profile};
-
-/// EF_IDCarta, `3F00/1000/1003`: 16 ASCII digits (cns.md §2.1).
-const ID_CARTA: &[u8] = &[0x10, 0x00, 0x10, 0x03];
-const SERIAL_LEN: usize = 16;
-/// EF_DatiPersonali, `3F00/1100/1102` (cns.md §2.2).
-const DATI_PERSONALI: &[u8] = &[0x11, 0x00, 0x11, 0x02];
+use personal_data::PersonalData;
+use profile::{CnsAtr, Profile, ReadChunk};
 
 /// cns.md §4: PIN and PUK are 5..8 digits, padded to 8 bytes with FF; 3 tries.
 const PIN_POLICY: PinPolicy = PinPolicy {
@@ -56,51 +59,56 @@ const MAX_EXTENDED_READ: usize = 65_535;
 const INS_VERIFY: u8 = 0x20;
 const INS_MSE: u8 = 0x22;
 const INS_PSO: u8 = 0x2A;
+const INS_GET_CHALLENGE: u8 = 0x84;
+/// ISO 7816-4 `68 84`: command chaining not supported (the ST 2021 says `6E 00`, cns.md §6.1).
+const CHAINING_NOT_SUPPORTED: StatusWord = StatusWord(0x6884);
 
-/// The classic TS-CNS driver for one card.
+/// CKA_APPLICATION of the holder data objects: the EF they come from (cns.md §2.2).
+const PERSONAL_DATA_APPLICATION: &str = "EF_DatiPersonali";
+
+/// The TS-CNS driver for one card, built by `detection` once its files answered.
 pub struct CnsCard {
-    atr: CnsAtr,
+    /// `None` when the card was found by its application, without a CNS ATR.
+    atr: Option<CnsAtr>,
     profile: &'static Profile,
-    /// EF 1003 digits, read by the probe so that binding does not read them twice.
-    serial: Option<String>,
+    /// EF 1003 digits, read by the probe.
+    serial: String,
+    /// The authentication certificate, read by the probe (it tells the layout apart).
+    certificate: Vec<u8>,
+    /// EF_DatiPersonali, read with the public data.
+    personal: Option<PersonalData>,
 }
 
 impl CnsCard {
-    pub fn new(atr: CnsAtr, profile: &'static Profile) -> CnsCard {
+    pub fn new(
+        atr: Option<CnsAtr>,
+        profile: &'static Profile,
+        serial: String,
+        certificate: Vec<u8>,
+    ) -> CnsCard {
         CnsCard {
             atr,
             profile,
-            serial: None,
+            serial,
+            certificate,
+            personal: None,
         }
     }
 
-    /// Confirms the classic layout (cns.md §1.4 "practical consequences", §8 step 2):
-    /// EF 1003 exists and holds 16 ASCII digits. `Ok(None)` when it does not.
-    pub fn probe(&mut self, channel: &mut CardChannel<'_>) -> Result<Option<String>, CardError> {
-        match read_serial(channel) {
-            Ok(serial) => {
-                self.serial = Some(serial.clone());
-                Ok(Some(serial))
-            }
-            Err(CardError::UnexpectedStatus { .. } | CardError::Malformed(_)) => Ok(None),
-            Err(e) => Err(e),
-        }
+    pub fn profile(&self) -> &'static Profile {
+        self.profile
     }
 
     /// Extended APDUs for this card on this reader (cns.md §1.2, §5.1).
     fn extended(&self, channel: &CardChannel<'_>) -> bool {
-        self.atr.supports_extended_apdu() && channel.capabilities().extended_apdu
+        self.profile.card_takes_extended(self.atr.as_ref()) && channel.capabilities().extended_apdu
     }
 
     fn read_size(&self, channel: &CardChannel<'_>) -> ReadSize {
-        if self.extended(channel) {
-            ReadSize::Extended(MAX_EXTENDED_READ)
-        } else {
-            ReadSize::Short
-        }
+        read_size(self.profile, self.atr.as_ref(), channel)
     }
 
-    /// PIN P2: BSO reference, with b8 set for STIncard (cns.md §4).
+    /// PIN P2: BSO reference, with b8 set where the profile says so (cns.md §4).
     fn pin_p2(&self, kind: PinKind) -> u8 {
         let reference = match kind {
             PinKind::User => self.profile.pin_reference,
@@ -113,41 +121,51 @@ impl CnsCard {
         }
     }
 
-    fn read_holder(&self, channel: &mut CardChannel<'_>) -> Result<Option<String>, CardError> {
-        let fci = file::select_path_fci(channel, DATI_PERSONALI)?;
-        let size = fci
-            .size()
-            .ok_or(CardError::Malformed("EF_DatiPersonali size"))?;
-        let raw = file::read_binary(
-            channel,
-            size,
-            self.read_size(channel),
-            personal_data::declared_end,
-        )?;
-        Ok(personal_data::parse(&raw).ok().and_then(|pd| pd.holder()))
+    fn read_personal_data(
+        &self,
+        channel: &mut CardChannel<'_>,
+    ) -> Result<Option<PersonalData>, CardError> {
+        let raw =
+            files::read_personal_data(channel, self.profile.addressing, self.read_size(channel))?;
+        Ok(personal_data::parse(&raw).ok())
     }
 
-    fn read_certificate(&self, channel: &mut CardChannel<'_>) -> Result<Vec<u8>, CardError> {
-        let fci = file::select_path_fci(channel, self.profile.certificate_path)?;
-        let size = fci
-            .size()
-            .ok_or(CardError::Malformed("certificate EF size"))?;
-        // The EF may be longer than the certificate (cns.md §2.1): stop at the DER length.
-        file::read_binary(channel, size, self.read_size(channel), |read| {
-            tlv::encoded_length(read).ok()
-        })
+    /// GET CHALLENGE of `len` bytes in as many commands as the card's limit asks
+    /// (IDEMIA 2021: 32 per command, cns.md §3).
+    pub fn challenge(
+        &self,
+        channel: &mut CardChannel<'_>,
+        len: usize,
+    ) -> Result<Vec<u8>, CardError> {
+        let mut out = Vec::with_capacity(len);
+        while out.len() < len {
+            let want = (len - out.len()).min(self.profile.max_challenge);
+            let command = Command::new(0x00, INS_GET_CHALLENGE, 0x00, 0x00).with_le(want);
+            let response = channel.execute(&command)?;
+            file::check(INS_GET_CHALLENGE, response.sw)?;
+            if response.data.is_empty() || response.data.len() > want {
+                return Err(CardError::Malformed("GET CHALLENGE length"));
+            }
+            out.extend_from_slice(&response.data);
+        }
+        Ok(out)
     }
 }
 
-fn read_serial(channel: &mut CardChannel<'_>) -> Result<String, CardError> {
-    file::select_path(channel, ID_CARTA)?;
-    let command = Command::new(0x00, 0xB0, 0x00, 0x00).with_le(SERIAL_LEN);
-    let response = channel.execute(&command)?;
-    file::check(0xB0, response.sw)?;
-    if response.data.len() != SERIAL_LEN || !response.data.iter().all(u8::is_ascii_digit) {
-        return Err(CardError::Malformed("EF_IDCarta"));
+/// How much one READ BINARY asks for: the whole file with an extended Le when card and
+/// reader take extended APDUs, else the profile's short chunk (cns.md §3, §6.8).
+pub(crate) fn read_size(
+    profile: &Profile,
+    atr: Option<&CnsAtr>,
+    channel: &CardChannel<'_>,
+) -> ReadSize {
+    if profile.card_takes_extended(atr) && channel.capabilities().extended_apdu {
+        return ReadSize::Extended(MAX_EXTENDED_READ);
     }
-    Ok(response.data.iter().map(|b| char::from(*b)).collect())
+    match profile.read_chunk {
+        ReadChunk::Short256 => ReadSize::Short(256),
+        ReadChunk::Short255 => ReadSize::Short(255),
+    }
 }
 
 /// CKF_HW | CKF_SIGN: the private-key operation runs on the chip (host hashing and padding).
@@ -180,39 +198,48 @@ static MECHANISMS: [MechanismInfo; 11] = [
 
 impl Card for CnsCard {
     fn read_public_data(&mut self, channel: &mut CardChannel<'_>) -> Result<PublicData, CardError> {
-        let serial = match self.serial.clone() {
-            Some(serial) => serial,
-            None => read_serial(channel)?,
-        };
         // A missing or unreadable EF_DatiPersonali only costs the label its name.
-        let holder = match self.read_holder(channel) {
-            Ok(holder) => holder,
+        self.personal = match self.read_personal_data(channel) {
+            Ok(personal) => personal,
             Err(CardError::Transport(e)) => return Err(CardError::Transport(e)),
             Err(e) => {
-                log::debug!("TS-CNS: no holder from EF_DatiPersonali: {e:?}");
-                None
-            }
-        };
-        let certificate = match self.read_certificate(channel) {
-            Ok(der) => Some(der),
-            Err(CardError::Transport(e)) => return Err(CardError::Transport(e)),
-            Err(e) => {
-                log::warn!("TS-CNS: no authentication certificate: {e:?}");
+                log::debug!("TS-CNS: no EF_DatiPersonali: {e:?}");
                 None
             }
         };
         Ok(PublicData {
-            serial,
+            serial: self.serial.clone(),
             family: "TS-CNS",
-            model: profile::model(&self.atr),
-            manufacturer: profile::mask_maker_name(self.atr.mask_maker).to_string(),
-            holder,
-            certificate,
+            model: profile::model(self.atr.as_ref(), self.profile),
+            manufacturer: profile::manufacturer(self.atr.as_ref(), self.profile),
+            holder: self.personal.as_ref().and_then(PersonalData::holder),
+            certificate: Some(self.certificate.clone()),
         })
     }
 
     fn mechanisms(&self) -> &'static [MechanismInfo] {
         &MECHANISMS
+    }
+
+    /// Codice fiscale, given name and surname from EF_DatiPersonali (cns.md §2.2).
+    fn holder_data(&self) -> Vec<HolderDatum> {
+        let Some(personal) = &self.personal else {
+            return Vec::new();
+        };
+        [
+            (personal_data::CODICE_FISCALE, "codice_fiscale"),
+            (personal_data::GIVEN_NAME, "nome"),
+            (personal_data::SURNAME, "cognome"),
+        ]
+        .into_iter()
+        .filter_map(|(index, label)| {
+            Some(HolderDatum {
+                application: PERSONAL_DATA_APPLICATION,
+                label,
+                value: personal.raw_field(index)?.to_vec(),
+            })
+        })
+        .collect()
     }
 
     fn signature_kind(&self) -> SignatureKind {
@@ -232,11 +259,12 @@ impl Card for CnsCard {
         channel: &mut CardChannel<'_>,
         kind: PinKind,
     ) -> Result<Option<u8>, CardError> {
+        files::enter(channel, self.profile.addressing)?;
         let command = Command::new(0x00, INS_VERIFY, 0x00, self.pin_p2(kind));
         let sw = channel.execute(&command)?.sw;
         Ok(match sw {
             // Already verified in this card session: the counter is full.
-            StatusWord::SUCCESS => Some(PIN_POLICY.max_tries),
+            StatusWord::SUCCESS => Some(self.pin_policy(kind).max_tries),
             StatusWord::AUTH_METHOD_BLOCKED => Some(0),
             sw => sw.tries_left(),
         })
@@ -255,6 +283,7 @@ impl Card for CnsCard {
         let mut block = Zeroizing::new(Vec::with_capacity(PIN_BLOCK_LEN));
         block.extend_from_slice(digits);
         block.resize(PIN_BLOCK_LEN, PIN_PAD);
+        files::enter(channel, self.profile.addressing)?;
         let command =
             Command::new(0x00, INS_VERIFY, 0x00, self.pin_p2(kind)).with_secret_data(block);
         let sw = channel.execute(&command)?.sw;
@@ -284,6 +313,7 @@ impl Card for CnsCard {
     ) -> Result<(), CardError> {
         match kind {
             PinKind::User => {
+                files::enter(channel, self.profile.addressing)?;
                 pin_lifecycle::change_reference_data(channel, self.pin_p2(kind), old, new)
             }
             PinKind::Puk => Err(CardError::NotSupported),
@@ -296,13 +326,18 @@ impl Card for CnsCard {
         puk: &Pin,
         new_pin: &Pin,
     ) -> Result<(), CardError> {
+        files::enter(channel, self.profile.addressing)?;
         pin_lifecycle::reset_retry_counter(channel, self.pin_p2(PinKind::User), puk, new_pin)
     }
 
-    /// MSE RESTORE + MSE SET + PSO DECIPHER on `00 ‖ block` (cns.md §5.1 steps 3–5).
+    /// (Key DF) + MSE RESTORE + MSE SET + PSO DECIPHER on `00 ‖ block` (cns.md §5.1 steps 2–5).
     fn sign(&mut self, channel: &mut CardChannel<'_>, input: &[u8]) -> Result<Vec<u8>, CardError> {
-        if let Some(path) = self.profile.key_path {
-            file::select_path(channel, path)?;
+        let addressing = self.profile.addressing;
+        // Step 2: the key's DF first where the profile names one — IDEMIA 2021 answers 6984
+        // "reference data not usable" otherwise (cns.md §6.4).
+        match self.profile.key_path {
+            Some(path) => files::select(channel, addressing, path)?,
+            None => files::enter(channel, addressing)?,
         }
         // Step 3: the card wants the trailing 00, sent as a case-2 APDU (Le = 256 → `00`).
         let restore = Command::new(0x00, INS_MSE, 0xF3, 0x03).with_le(256);
@@ -316,20 +351,11 @@ impl Card for CnsCard {
         ]);
         let response = channel.execute(&set)?;
         file::check(INS_MSE, response.sw)?;
-        // Step 5: PSO DECIPHER; one extended APDU for 2048-bit keys (the ST 2021 refuses
-        // chaining with 6E00, cns.md §5.1 / §6.1), chaining only when extended is impossible.
+        // Step 5: PSO DECIPHER.
         let mut data = Vec::with_capacity(input.len() + 1);
         data.push(0x00);
         data.extend_from_slice(input);
-        let le = input.len();
-        let response = if data.len() <= 255 || self.extended(channel) {
-            let pso = Command::new(0x00, INS_PSO, 0x80, 0x86)
-                .with_data(data)
-                .with_le(le);
-            channel.execute(&pso)?
-        } else {
-            pso_chained(channel, &data, le)?
-        };
+        let response = pso_decipher(channel, &data, input.len(), self.extended(channel))?;
         match response.sw {
             StatusWord::SUCCESS if response.data.len() == input.len() => Ok(response.data),
             StatusWord::SUCCESS => Err(CardError::Malformed("PSO DECIPHER result length")),
@@ -339,19 +365,65 @@ impl Card for CnsCard {
     }
 }
 
+/// PSO DECIPHER of `data` (`00 ‖ block`) in the form the card takes: short when it fits;
+/// else one extended APDU where the profile says the card takes them (the ST 2021 refuses
+/// chaining with 6E00, cns.md §5.1 / §6.1), command chaining otherwise. Each falls back to
+/// the other once when the card refuses it and the reader can carry it: the table's APDU
+/// capability is a heuristic from the ATR (cns.md §5.3, §9 q6).
+fn pso_decipher(
+    channel: &mut CardChannel<'_>,
+    data: &[u8],
+    le: usize,
+    card_takes_extended: bool,
+) -> Result<Response, CardError> {
+    let reader_extended = channel.capabilities().extended_apdu;
+    if data.len() <= 255 {
+        return pso_single(channel, data, le);
+    }
+    if card_takes_extended {
+        let response = pso_single(channel, data, le)?;
+        if response.sw != StatusWord::WRONG_LENGTH {
+            return Ok(response);
+        }
+        log::debug!("TS-CNS: extended PSO refused with 6700, trying command chaining");
+        return pso_chained(channel, data, le);
+    }
+    match pso_chained(channel, data, le) {
+        Err(CardError::NotSupported) if reader_extended => {
+            log::debug!("TS-CNS: command chaining refused, trying one extended PSO");
+            pso_single(channel, data, le)
+        }
+        other => other,
+    }
+}
+
+fn pso_single(
+    channel: &mut CardChannel<'_>,
+    data: &[u8],
+    le: usize,
+) -> Result<Response, CardError> {
+    let pso = Command::new(0x00, INS_PSO, 0x80, 0x86)
+        .with_data(data.to_vec())
+        .with_le(le);
+    Ok(channel.execute(&pso)?)
+}
+
 /// Command chaining (CLA b5, ISO 7816-4 §5.1.1.1) for readers without extended APDUs.
 fn pso_chained(
     channel: &mut CardChannel<'_>,
     data: &[u8],
     le: usize,
-) -> Result<crate::iso7816::Response, CardError> {
+) -> Result<Response, CardError> {
     let mut parts = data.chunks(255).peekable();
     while let Some(part) = parts.next() {
         if parts.peek().is_some() {
             let command = Command::new(0x10, INS_PSO, 0x80, 0x86).with_data(part.to_vec());
             let response = channel.execute(&command)?;
-            if response.sw == StatusWord::CLA_NOT_SUPPORTED {
-                log::warn!("TS-CNS refuses command chaining and the reader has no extended APDUs");
+            if matches!(
+                response.sw,
+                StatusWord::CLA_NOT_SUPPORTED | CHAINING_NOT_SUPPORTED
+            ) {
+                log::warn!("TS-CNS refuses command chaining ({})", response.sw);
                 return Err(CardError::NotSupported);
             }
             file::check(INS_PSO, response.sw)?;

@@ -6,9 +6,9 @@
 //! padding, at the bound or at garbage, keeping the fields read so far.
 
 /// Field positions (cns.md §2.2).
-const SURNAME: usize = 3;
-const GIVEN_NAME: usize = 4;
-const CODICE_FISCALE: usize = 8;
+pub const SURNAME: usize = 3;
+pub const GIVEN_NAME: usize = 4;
+pub const CODICE_FISCALE: usize = 8;
 const FIELD_COUNT: usize = 16;
 const HEADER_LEN: usize = 6;
 
@@ -21,12 +21,36 @@ pub enum PersonalDataError {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PersonalData {
     /// Fields 0..16 as far as they could be read; empty fields are `None`.
-    fields: Vec<Option<String>>,
+    fields: Vec<Option<Field>>,
+}
+
+/// One non-empty field: the bytes as stored (surrounding blanks trimmed) and as text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Field {
+    raw: Vec<u8>,
+    text: String,
 }
 
 impl PersonalData {
+    /// Field `index` as text (Latin-1, control characters dropped).
     pub fn field(&self, index: usize) -> Option<&str> {
-        self.fields.get(index).and_then(|f| f.as_deref())
+        self.fields
+            .get(index)
+            .and_then(Option::as_ref)
+            .map(|f| f.text.as_str())
+    }
+
+    /// Field `index` as the card stores it, blanks around it trimmed.
+    pub fn raw_field(&self, index: usize) -> Option<&[u8]> {
+        self.fields
+            .get(index)
+            .and_then(Option::as_ref)
+            .map(|f| f.raw.as_slice())
+    }
+
+    /// How many of the 16 fields the file held (fewer when it is truncated).
+    pub fn field_count(&self) -> usize {
+        self.fields.len()
     }
 
     pub fn surname(&self) -> Option<&str> {
@@ -76,7 +100,7 @@ pub fn parse(file: &[u8]) -> Result<PersonalData, PersonalDataError> {
             break;
         };
         pos += len;
-        fields.push(text(value));
+        fields.push(field(value));
     }
     Ok(PersonalData { fields })
 }
@@ -88,16 +112,24 @@ fn hex_value(digits: &[u8]) -> Option<usize> {
     })
 }
 
-/// A field as text: bytes read as Latin-1 (never fails), control characters dropped,
-/// blanks trimmed; empty → `None`.
-fn text(value: &[u8]) -> Option<String> {
-    let s: String = value
+/// A field: blanks around it trimmed; as text, bytes read as Latin-1 (never fails) with
+/// control characters dropped; empty → `None`.
+fn field(value: &[u8]) -> Option<Field> {
+    let start = value.iter().position(|b| !is_blank(*b))?;
+    let end = value.iter().rposition(|b| !is_blank(*b))? + 1;
+    let raw = value.get(start..end)?.to_vec();
+    let text: String = raw
         .iter()
         .map(|b| char::from(*b))
         .filter(|c| !c.is_control())
         .collect();
-    let s = s.trim();
-    (!s.is_empty()).then(|| s.to_string())
+    let text = text.trim().to_string();
+    (!text.is_empty()).then_some(Field { raw, text })
+}
+
+/// Blanks a card may pad a field with: space, NUL, FF.
+fn is_blank(b: u8) -> bool {
+    matches!(b, b' ' | 0x00 | 0xFF)
 }
 
 #[cfg(test)]
