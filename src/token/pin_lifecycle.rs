@@ -65,9 +65,10 @@ impl Token {
     /// C_SetPIN(old, new) in a session nobody is logged in to.
     ///
     /// PKCS#11 3.0 §5.5.9 makes it a change of the user PIN ("R/W Public Session"). A blocked
-    /// PIN cannot be changed, and pkcs11-tool's plain `--unlock-pin --puk P --new-pin N` calls
-    /// C_SetPIN(P, N) in exactly this state; OpenSC's itacns sends that PUK as the old PIN and
-    /// spends a PIN try (cns-opensc.md). So: **when the user PIN is blocked, `old` is the PUK
+    /// PIN cannot be changed, and pkcs11-tool's `--unlock-pin --puk P --new-pin N` (also with
+    /// `--login-type context-specific` but without `--login`: OpenSC pkcs11-tool.c `unlock_pin`)
+    /// calls C_SetPIN(P, N) in exactly this state; OpenSC's itacns sends that PUK as the old PIN
+    /// and spends a PIN try (cns-opensc.md). So: **when the user PIN is blocked, `old` is the PUK
     /// and the PIN is unblocked with it; otherwise the PIN is changed.** Blocked is read afresh
     /// where the card tells without spending a try (TS-CNS empty VERIFY, cns.md §4), else taken
     /// from the card's last answer (CIE: a VERIFY or CHANGE that got 6983).
