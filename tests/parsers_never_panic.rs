@@ -57,6 +57,7 @@ fn parse_everything(input: &[u8]) {
     let _ = personal_data::declared_end(input);
     let _ = Response::decode(input);
     let _ = CertificateInfo::parse(input);
+    cie_parsers(input);
 }
 
 #[test]
@@ -85,6 +86,15 @@ fn mutated_samples() {
             0x3B, 0xFF, 0x18, 0x00, 0xFF, 0x81, 0x31, 0xFE, 0x55, 0x00, 0x6B, 0x02, 0x09, 0x16,
             0x17, 0x01, 0x11, 0x01, 0x43, 0x4E, 0x53, 0x11, 0x31, 0x80, 0x8D,
         ],
+        // CIE: a protected response (DO 87, 99, 8E) and a DH parameter answer (C3).
+        vec![
+            0x87, 0x11, 0x01, 0xA8, 0x5C, 0xEB, 0x8C, 0xDA, 0xDF, 0xF8, 0x08, 0xD2, 0xD3, 0x75,
+            0xB3, 0xBF, 0xBD, 0x8F, 0xC1, 0x99, 0x02, 0x90, 0x00, 0x8E, 0x08, 0x2C, 0x6F, 0xB7,
+            0x2C, 0x0D, 0x3C, 0xE9, 0x91,
+        ],
+        vec![
+            0x70, 0x0C, 0xBF, 0xA1, 0x01, 0x08, 0xA3, 0x06, 0x98, 0x04, 0xC3, 0xC3, 0xC3, 0xC3,
+        ],
     ];
     let mut rng = Rng(42);
     for sample in &samples {
@@ -92,4 +102,20 @@ fn mutated_samples() {
             parse_everything(&rng.mutate(sample));
         }
     }
+}
+
+/// The CIE's parsers of card answers (cie.md §2, §4, §5.3) and its ATR hint.
+fn cie_parsers(input: &[u8]) {
+    use cie_cns_pkcs11::card::cie::sm::{codec, SessionKeys, Ssc};
+    use cie_cns_pkcs11::card::cie::{detect, dh, files, iso9796, params};
+    let _ = params::parse_dh_value(input, 0x98);
+    let _ = params::parse_dh_all(input);
+    let _ = params::parse_ca_key(input);
+    let _ = dh::parse_icc_public(input);
+    let _ = files::parse_nis(input);
+    let _ = files::parse_chip_key(input);
+    let _ = iso9796::recover(input);
+    let _ = detect::hint(input);
+    let keys = SessionKeys::new([0x11; 16], [0x22; 16]);
+    let _ = codec::unwrap(&keys, &Ssc([0, 0, 0, 0, 0, 0, 0, 3]), input);
 }

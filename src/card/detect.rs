@@ -4,6 +4,7 @@
 //! (cns.md §1.4, OpenSC #2782): a driver claims a card only after its files answer.
 //! An unsupported card is logged with its ATR and ignored (`Ok(None)`), never an error.
 
+use super::cie::CieCard;
 use super::cns::detection as cns;
 use super::{Card, CardError};
 use crate::iso7816::apdu::hex;
@@ -17,8 +18,16 @@ pub fn detect(
     if let Some(card) = cns::detect(atr, channel)? {
         return Ok(Some(Box::new(card)));
     }
-    // The CIE 3.0 driver (cie.md) plugs in here: ATR hint, then SELECT of the IAS-ECC
-    // application before claiming the card.
+    // CIE 3.0 (cie.md §1): claimed by its SELECT answers, the ATR only orders the tries.
+    // The CNS probes send nothing to an ATR no CNS hint points to, and an ATR a CNS hint
+    // points to (CNS marker, known TS-CNS ATR) is not probed as a CIE: neither driver
+    // disturbs the other's cards. Before the TS-CNS last resort, so a CIE pays nothing for it.
+    if !cns::hinted_by_atr(atr) {
+        if let Some(card) = CieCard::probe(atr, channel)? {
+            log::debug!("CIE NIS {}", card.nis());
+            return Ok(Some(Box::new(card)));
+        }
+    }
 
     // Last resort, after every ATR-based driver: a TS-CNS application behind an ATR
     // without the CNS marker (ACe 2025 over NFC, cns.md §2.4, §8). One SELECT AID.

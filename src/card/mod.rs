@@ -3,6 +3,7 @@
 //! A driver speaks APDUs through an `iso7816::CardChannel` that the token opens for
 //! each operation (one PC/SC transaction), so every method takes the channel.
 
+pub mod cie;
 pub mod cns;
 pub mod detect;
 pub mod file;
@@ -32,6 +33,12 @@ pub enum CardError {
     UnexpectedStatus { ins: u8, sw: u16 },
     /// Card data that does not parse (certificate, TLV, personal data).
     Malformed(&'static str),
+    /// The chip no longer accepts our secure-messaging session (SM status 6987 / 6988, a
+    /// response that fails its MAC): the session must be rebuilt (CIE, cie.md §5.3).
+    ChannelLost,
+    /// The chip failed to prove it holds its key, or its terminal-authentication keys do
+    /// not pair (CIE INTERNAL AUTHENTICATE against EF 1004, cie.md §4.4 step 8, C2).
+    ChipAuthentication,
 }
 
 impl From<crate::transport::TransportError> for CardError {
@@ -149,5 +156,35 @@ pub trait Card: Send {
         _new_pin: &Pin,
     ) -> Result<(), CardError> {
         Err(CardError::NotSupported)
+    }
+
+    /// The authentication certificate as readable only after `verify_pin` succeeded (CIE:
+    /// EF 1003 under secure messaging). `Ok(None)`: the card showed everything before login.
+    fn read_certificate_after_login(
+        &mut self,
+        _channel: &mut CardChannel<'_>,
+    ) -> Result<Option<Vec<u8>>, CardError> {
+        Ok(None)
+    }
+
+    /// The serial under which the token may cache this card's public certificate, for cards
+    /// that show it only after login (CIE: the NIS). `None`: no cache.
+    fn serial_for_cache(&self) -> Option<String> {
+        None
+    }
+
+    /// The transport reconnected after someone else reset the card: the chip forgot every
+    /// session and verified PIN.
+    fn card_reset(&mut self) {}
+
+    /// Forgets, without talking to the card, whatever the driver keeps for a login (CIE:
+    /// the secure channel and the held PIN). The token calls it whenever it is not logged in
+    /// any more, whatever the card answered.
+    fn forget_login(&mut self) {}
+
+    /// Whether the driver can rebuild a lost session by itself (CIE: it holds the PIN while
+    /// logged in). The token then retries a failed operation once.
+    fn can_resume_session(&self) -> bool {
+        false
     }
 }

@@ -15,6 +15,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// Object handles reserved per binding: more than any token shows (3 today).
+const RESERVED_HANDLES: usize = 16;
+
 /// Wait before binding again a card whose binding failed.
 const BIND_RETRY: Duration = Duration::from_secs(5);
 
@@ -218,7 +221,9 @@ impl Instance {
         let atr = transport.atr().to_vec();
         match (self.backend.bind)(transport) {
             Ok(Some(device)) => {
-                let first = self.fresh_handles(device.objects().len());
+                // A token may show more objects later (a CIE shows its key pair only after
+                // login): reserve room so its handles never run into the next binding's.
+                let first = self.fresh_handles(device.objects().len().max(RESERVED_HANDLES));
                 let binding = self.fresh_handles(0);
                 log::debug!("slot {}: token {:?} bound", slot.id, device.info().label);
                 state.token = Some(BoundToken::new(device, binding, first));

@@ -2,7 +2,9 @@
 //!
 //! Encodes commands for what the reader can carry, follows `61xx` with GET RESPONSE
 //! and answers `6Cxx` by resending with the exact Le (ISO 7816-4 §5.3.4 / §5.1.3),
-//! and traces every exchange at `trace` level with secret data masked.
+//! and traces every exchange at `trace` level with secret data masked: a secret command's
+//! data and the data the card answers to it (and to its GET RESPONSE rounds) are never
+//! printed, so secure-messaging payloads stay out of logs.
 
 use super::apdu::{hex, Command, Response};
 use crate::transport::{Channel, ReaderCapabilities, TransportError};
@@ -38,12 +40,12 @@ impl<'a> CardChannel<'a> {
     /// Sends `command` and returns the final response: the data of every GET RESPONSE
     /// round is appended, and a `6Cxx` answer is replaced by the answer to the resend.
     pub fn execute(&mut self, command: &Command) -> Result<Response, TransportError> {
-        let mut response = self.exchange(command)?;
+        let mut response = self.exchange(command, command.secret)?;
         if let Some(exact) = response.sw.exact_length() {
             if command.le.is_some() {
                 let mut resend = command.clone();
                 resend.le = Some(exact);
-                response = self.exchange(&resend)?;
+                response = self.exchange(&resend, command.secret)?;
             }
         }
         let mut rounds = 0;
@@ -56,7 +58,7 @@ impl<'a> CardChannel<'a> {
             }
             // GET RESPONSE on the same logical channel (CLA b1-b2).
             let get_response = Command::new(command.cla & 0x03, 0xC0, 0, 0).with_le(remaining);
-            let next = self.exchange(&get_response)?;
+            let next = self.exchange(&get_response, command.secret)?;
             let mut data = std::mem::take(&mut response.data);
             data.extend_from_slice(&next.data);
             response = Response { data, sw: next.sw };
@@ -64,7 +66,11 @@ impl<'a> CardChannel<'a> {
         Ok(response)
     }
 
-    fn exchange(&mut self, command: &Command) -> Result<Response, TransportError> {
+    fn exchange(
+        &mut self,
+        command: &Command,
+        secret_answer: bool,
+    ) -> Result<Response, TransportError> {
         let encoded = command
             .encode(self.capabilities.extended_apdu)
             .map_err(|e| TransportError::Communication(format!("cannot encode APDU: {e}")))?;
@@ -73,7 +79,11 @@ impl<'a> CardChannel<'a> {
         let raw = self.inner.transmit(&encoded)?;
         let response = Response::decode(&raw)
             .map_err(|e| TransportError::Communication(format!("bad response APDU: {e}")))?;
-        log::trace!("< {} {}", hex(&response.data), response.sw);
+        if secret_answer && !response.data.is_empty() {
+            log::trace!("< *** ({} bytes) {}", response.data.len(), response.sw);
+        } else {
+            log::trace!("< {} {}", hex(&response.data), response.sw);
+        }
         Ok(response)
     }
 }

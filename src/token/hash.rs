@@ -72,3 +72,37 @@ impl HashAlg {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The DigestInfo the CIE signs (cie.md §7): each hash carries its own OID, built here
+    /// independently from the DER encoding of AlgorithmIdentifier — not the SHA-1 prefix in
+    /// front of a SHA-256 hash as the official library does.
+    #[test]
+    fn digest_info_has_the_right_oid_and_length() {
+        for (alg, oid_tail) in [
+            (HashAlg::Sha256, 1u8),
+            (HashAlg::Sha384, 2),
+            (HashAlg::Sha512, 3),
+        ] {
+            let len = alg.output_len();
+            let digest = vec![0xAB; len];
+            let mut expected = vec![0x30, (17 + len) as u8, 0x30, 0x0D, 0x06, 0x09];
+            expected.extend([0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, oid_tail]);
+            expected.extend([0x05, 0x00, 0x04, len as u8]);
+            expected.extend(&digest);
+            assert_eq!(alg.digest_info(&digest), expected, "{alg:?}");
+        }
+        let sha1 = HashAlg::Sha1.digest_info(&[0; 20]);
+        assert_eq!(&sha1[..6], &[0x30, 0x21, 0x30, 0x09, 0x06, 0x05]);
+        assert_eq!(&sha1[6..11], &[0x2B, 0x0E, 0x03, 0x02, 0x1A]);
+        assert_eq!(sha1.len(), 35);
+        assert_ne!(
+            &HashAlg::Sha256.digest_info(&[0; 32])[..15],
+            &sha1[..15],
+            "the official library's SHA-256 prefix bug"
+        );
+    }
+}

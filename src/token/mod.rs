@@ -3,6 +3,7 @@
 //! The `cryptoki` layer sees only this module: token info, objects with their
 //! attributes, mechanisms, PIN verification and signing. It never sees an APDU.
 
+pub mod cache;
 pub mod hash;
 pub mod info;
 pub mod mechanism;
@@ -69,6 +70,8 @@ pub type ObjectIndex = usize;
 pub struct Token {
     transport: Box<dyn Transport>,
     card: Box<dyn Card>,
+    /// "TS-CNS" or "CIE": names the token, its key objects and its cache files.
+    family: &'static str,
     info: TokenInfo,
     objects: Vec<TokenObject>,
     /// The authentication key pair's modulus length in bits (from the certificate).
@@ -108,10 +111,34 @@ impl Token {
                 other => break other,
             }
         };
-        let Some(bound) = bound.map_err(card_error)? else {
+        let Some(mut bound) = bound.map_err(card_error)? else {
             return Ok(None);
         };
+        if bound.public.certificate.is_none() {
+            bound.public.certificate = Self::cached_certificate(bound.card.as_ref(), &bound.public);
+        }
         Ok(Some(Self::build(transport, bound)))
+    }
+
+    /// The certificate the cache holds for a card that shows it only after login; parsed
+    /// like card data, ignored on any error (token::cache).
+    fn cached_certificate(card: &dyn Card, public: &crate::card::PublicData) -> Option<Vec<u8>> {
+        let serial = card.serial_for_cache()?;
+        let dir = cache::directory()?;
+        let der = cache::load_certificate(&dir, public.family, &serial)?;
+        match CertificateInfo::parse(&der) {
+            Ok(_) => {
+                log::debug!("{} {serial}: certificate from the cache", public.family);
+                Some(der)
+            }
+            Err(e) => {
+                log::info!(
+                    "{} {serial}: cached certificate ignored: {e:?}",
+                    public.family
+                );
+                None
+            }
+        }
     }
 
     /// Detection, public data and the PIN retry counter, all in one transaction.
@@ -170,26 +197,16 @@ impl Token {
                         None
                     }
                 });
-        let holder = public.holder.clone().or_else(|| {
-            let c = certificate.as_ref()?;
-            match (&c.surname, &c.given_name) {
-                (Some(s), Some(g)) => Some(format!("{s} {g}")),
-                (Some(n), None) | (None, Some(n)) => Some(n.clone()),
-                (None, None) => None,
-            }
-        });
-        let label = match holder {
-            Some(holder) => format!("{} {holder}", public.family),
-            None => format!("{} {}", public.family, public.serial),
-        };
+        let holder = public
+            .holder
+            .clone()
+            .or_else(|| certificate.as_ref().and_then(holder_from_certificate));
+        let label = token_label(public.family, &public.serial, holder.as_deref());
         let (mut objects, modulus_bits) = match &certificate {
-            Some(c) => {
-                let key_label = format!("{} {KEY_LABEL_SUFFIX}", key_label_prefix(public.family));
-                (
-                    objects::key_pair_objects(c, &key_label, card.mechanisms()),
-                    c.modulus_bits(),
-                )
-            }
+            Some(c) => (
+                objects::key_pair_objects(c, &key_label(public.family), card.mechanisms()),
+                c.modulus_bits(),
+            ),
             None => (Vec::new(), 0),
         };
         objects.extend(card.holder_data().iter().map(objects::holder_data_object));
@@ -205,6 +222,7 @@ impl Token {
         Token {
             transport,
             card,
+            family: public.family,
             info,
             objects,
             modulus_bits,
@@ -249,13 +267,87 @@ impl Token {
             PinFormatError::Length => TokenError::PinLenRange,
             PinFormatError::Characters => TokenError::PinInvalid,
         })?;
-        let result = self.in_transaction(|card, channel| card.verify_pin(channel, kind, &pin));
+        // VERIFY and, for a card that shows its certificate only now (CIE), the certificate,
+        // in one transaction.
+        let result = self.in_transaction(|card, channel| {
+            card.verify_pin(channel, kind, &pin)?;
+            if kind != PinKind::User {
+                return Ok(None);
+            }
+            match card.read_certificate_after_login(channel) {
+                Ok(der) => Ok(der),
+                // The login fails as a whole: nothing of it may stay with the driver.
+                Err(CardError::Transport(e)) => {
+                    card.forget_login();
+                    Err(CardError::Transport(e))
+                }
+                // Logged in all the same; only the objects stay as they were.
+                Err(e) => {
+                    log::warn!("certificate not readable after login: {e:?}");
+                    Ok(None)
+                }
+            }
+        });
         self.note_tries(kind, &result);
-        result.map_err(|e| match e {
+        let certificate = result.map_err(|e| match e {
             // A reset mid-VERIFY: whether the try counted is unknown, and nothing is verified.
             CardError::Transport(TransportError::CardReset) => TokenError::DeviceError,
             e => card_error(e),
-        })
+        })?;
+        if let Some(der) = certificate {
+            self.adopt_certificate(der);
+        }
+        Ok(())
+    }
+
+    /// The certificate read after login: when it differs from what the token shows (first
+    /// login, or a cache that is out of date), the objects and the label follow it and the
+    /// cache is refreshed.
+    fn adopt_certificate(&mut self, der: Vec<u8>) {
+        let shown = self
+            .objects
+            .iter()
+            .find(|o| o.class == ObjectClass::Certificate)
+            .and_then(|o| o.attribute(cryptoki_sys::CKA_VALUE));
+        if shown == Some(&AttributeValue::Bytes(der.clone())) {
+            return;
+        }
+        let certificate = match CertificateInfo::parse(&der) {
+            Ok(c) => c,
+            Err(e) => {
+                log::warn!(
+                    "{} {}: certificate not usable: {e:?}",
+                    self.family,
+                    self.info.serial
+                );
+                return;
+            }
+        };
+        log::debug!(
+            "{} {}: certificate read after login",
+            self.family,
+            self.info.serial
+        );
+        let mut objects = objects::key_pair_objects(
+            &certificate,
+            &key_label(self.family),
+            self.card.mechanisms(),
+        );
+        objects.extend(
+            self.card
+                .holder_data()
+                .iter()
+                .map(objects::holder_data_object),
+        );
+        self.objects = objects;
+        self.modulus_bits = certificate.modulus_bits();
+        let holder = holder_from_certificate(&certificate);
+        self.info.label = token_label(self.family, &self.info.serial, holder.as_deref());
+        if let (Some(serial), Some(dir)) = (self.card.serial_for_cache(), cache::directory()) {
+            if let Err(e) = cache::store_certificate(&dir, self.family, &serial, &der) {
+                log::info!("{} {serial}: certificate not cached: {e}", self.family);
+            }
+        }
     }
 
     /// Forgets the security state the driver holds (and any PIN it kept).
@@ -268,7 +360,11 @@ impl Token {
     /// stays available should a stricter policy be wanted.
     pub fn logout(&mut self) -> Result<(), TokenError> {
         self.login_puk = None;
-        match self.in_transaction(|card, channel| card.logout(channel)) {
+        let result = self.in_transaction(|card, channel| card.logout(channel));
+        // Whatever the card said (or if it could not be reached), no secret of the login
+        // stays with the driver (DESIGN.md "PINs").
+        self.card.forget_login();
+        match result {
             // A reset dropped the state anyway.
             Ok(()) | Err(CardError::Transport(TransportError::CardReset)) => Ok(()),
             Err(e) => Err(card_error(e)),
@@ -282,12 +378,40 @@ impl Token {
             _ => return Err(TokenError::KeyHandleInvalid),
         }
         let input = self.sign_input(request)?;
-        self.in_transaction(|card, channel| card.sign(channel, &input))
-            .map_err(|e| match e {
-                // The card lost the verified PIN with the reset.
-                CardError::Transport(TransportError::CardReset) => TokenError::UserNotLoggedIn,
-                e => card_error(e),
-            })
+        let mut result = self.in_transaction(|card, channel| card.sign(channel, &input));
+        // A driver that can rebuild its session (CIE, with the PIN it holds while logged in)
+        // gets one more try after the chip dropped the session or someone reset the card.
+        if matches!(
+            result,
+            Err(CardError::ChannelLost | CardError::Transport(TransportError::CardReset))
+        ) && self.card.can_resume_session()
+        {
+            log::info!(
+                "{} {}: session lost, rebuilding it once",
+                self.family,
+                self.info.serial
+            );
+            result = self.in_transaction(|card, channel| card.sign(channel, &input));
+        }
+        // A PIN refused while rebuilding (changed by someone else?): the flags follow the card.
+        let max = self.card.pin_policy(PinKind::User).max_tries;
+        match &result {
+            Err(CardError::PinIncorrect { tries_left }) => {
+                self.info.user_retries = RetryState::Left {
+                    left: *tries_left,
+                    max,
+                }
+            }
+            Err(CardError::PinLocked) => self.info.user_retries = RetryState::Locked,
+            _ => {}
+        }
+        result.map_err(|e| match e {
+            // A PIN refused while rebuilding: the card no longer counts us as logged in.
+            CardError::PinIncorrect { .. } | CardError::PinLocked => TokenError::UserNotLoggedIn,
+            // The card lost the verified PIN with the reset.
+            CardError::Transport(TransportError::CardReset) => TokenError::UserNotLoggedIn,
+            e => card_error(e),
+        })
     }
 
     /// The bytes the chip's private-key operation takes for `request` (cns.md §5.1: raw RSA
@@ -343,7 +467,10 @@ impl Token {
         match self.transport.check_present() {
             Ok(()) => true,
             // Still there, reset by someone else: reconnect so the next transaction works.
-            Err(TransportError::CardReset) => self.transport.reconnect().is_ok(),
+            Err(TransportError::CardReset) => {
+                self.card.card_reset();
+                self.transport.reconnect().is_ok()
+            }
             Err(_) => false,
         }
     }
@@ -369,12 +496,14 @@ impl Token {
             let result = match outcome {
                 Ok(result) => result,
                 Err(TransportError::CardReset) if attempt == 0 => {
+                    self.card.card_reset();
                     self.transport.reconnect()?;
                     continue;
                 }
                 Err(e) => Err(e.into()),
             };
             if let Err(CardError::Transport(TransportError::CardReset)) = result {
+                self.card.card_reset();
                 self.transport.reconnect()?;
             }
             return result;
@@ -406,6 +535,28 @@ fn key_label_prefix(family: &str) -> &str {
     }
 }
 
+/// Label of the key pair objects, e.g. "CNS0 authentication", "CIE authentication".
+fn key_label(family: &str) -> String {
+    format!("{} {KEY_LABEL_SUFFIX}", key_label_prefix(family))
+}
+
+/// "SURNAME GIVEN-NAME" from the certificate subject (SN, GN).
+fn holder_from_certificate(c: &CertificateInfo) -> Option<String> {
+    match (&c.surname, &c.given_name) {
+        (Some(s), Some(g)) => Some(format!("{s} {g}")),
+        (Some(n), None) | (None, Some(n)) => Some(n.clone()),
+        (None, None) => None,
+    }
+}
+
+/// "CIE ROSSI MARIO" once the holder is known, "CIE <NIS>" before.
+fn token_label(family: &str, serial: &str, holder: Option<&str>) -> String {
+    match holder {
+        Some(holder) => format!("{family} {holder}"),
+        None => format!("{family} {serial}"),
+    }
+}
+
 fn transport_error(e: TransportError) -> TokenError {
     match e {
         TransportError::CardRemoved
@@ -432,8 +583,18 @@ fn card_error(e: CardError) -> TokenError {
             log::warn!("malformed card data: {what}");
             TokenError::DeviceError
         }
+        CardError::ChannelLost => {
+            log::warn!("the card dropped the secure channel");
+            TokenError::DeviceError
+        }
+        CardError::ChipAuthentication => {
+            log::warn!("the card failed chip authentication: refused");
+            TokenError::DeviceError
+        }
     }
 }
 
+#[cfg(test)]
+mod session_tests;
 #[cfg(test)]
 mod tests;

@@ -29,6 +29,12 @@ pub fn detect(atr: &[u8], channel: &mut CardChannel<'_>) -> Result<Option<CnsCar
     probe(atr, cns_atr, candidates, channel)
 }
 
+/// Whether an ATR hint points to a TS-CNS (the CNS marker, or an ATR of a known batch):
+/// other drivers leave such a card alone.
+pub fn hinted_by_atr(atr: &[u8]) -> bool {
+    CnsAtr::decode(atr).is_some() || !profile::candidates(atr, None).is_empty()
+}
+
 /// A TS-CNS application behind an ATR no hint points to — contactless ATRs carry nothing
 /// useful (cns.md §1.4, §8 step 1) and a new lot may drop the marker. Meant as the last
 /// resort after every ATR-based driver passed, so that a CIE (far more common, and also
@@ -37,8 +43,7 @@ pub fn detect_by_application(
     atr: &[u8],
     channel: &mut CardChannel<'_>,
 ) -> Result<Option<CnsCard>, CardError> {
-    let cns_atr = CnsAtr::decode(atr);
-    if cns_atr.is_some() || !profile::candidates(atr, None).is_empty() {
+    if hinted_by_atr(atr) {
         return Ok(None);
     }
     probe(atr, None, profile::by_application(), channel)

@@ -43,6 +43,9 @@ const GIESECKE_ATR: [u8; 25] = [
 ];
 /// cns.md §1.4 contactless table: ST2022 over NFC, no historical bytes.
 const NFC_ATR: [u8; 5] = [0x3B, 0x80, 0x80, 0x01, 0x01];
+/// What the CIE probe (cie.md §1.2) costs before the TS-CNS last resort on an ATR no CNS
+/// hint points to: SELECT of the IAS AID and SELECT MF, both refused by a TS-CNS.
+const CIE_PROBE: usize = 2;
 /// cns.md §1.4 contactless table: "TS-CNS (Idemia)", matched by OpenSC's masked entry.
 const IDEMIA_NFC_ATR: [u8; 16] = [
     0x3B, 0x8B, 0x80, 0x01, 0x00, 0x31, 0xC1, 0x64, 0x08, 0x92, 0x33, 0x54, 0x00, 0x90, 0x00, 0xF3,
@@ -885,14 +888,14 @@ fn ace_2025_behind_a_contactless_atr() {
     assert_eq!(b.data.certificate.as_deref(), Some(&certificate()[..]));
     assert_eq!(b.data.model, "Actalis ACe 2025");
     assert_eq!(b.data.manufacturer, "Actalis");
-    assert_eq!(b.apdus, 11);
-    assert_eq!(mock.sent[0], select_aid());
-    assert_eq!(mock.sent[1], select_relative(files::ID_CARTA));
-    assert_eq!(mock.sent[3], select_aid());
-    assert_eq!(mock.sent[4], select_relative(ACE_CERT));
-    assert_eq!(mock.sent[9], select_aid());
+    assert_eq!(b.apdus, CIE_PROBE + 11);
+    assert_eq!(mock.sent[CIE_PROBE], select_aid());
+    assert_eq!(mock.sent[CIE_PROBE + 1], select_relative(files::ID_CARTA));
+    assert_eq!(mock.sent[CIE_PROBE + 3], select_aid());
+    assert_eq!(mock.sent[CIE_PROBE + 4], select_relative(ACE_CERT));
+    assert_eq!(mock.sent[CIE_PROBE + 9], select_aid());
     // PIN 10 without b8: our choice on cns.md §9 q7.
-    assert_eq!(mock.sent[10], [0, 0x20, 0, 0x10]);
+    assert_eq!(mock.sent[CIE_PROBE + 10], [0, 0x20, 0, 0x10]);
     logged_in(b.card.as_mut(), &mut mock, EXT);
     assert_eq!(sign(b.card.as_mut(), &mut mock, EXT, 256), 4);
     assert_eq!(mock.sent[0], select_aid());
@@ -914,7 +917,7 @@ fn ace_2025_behind_a_contact_atr_without_marker_is_found_last() {
     let mut mock = MockCns::variant("ace-2025");
     let b = bind(&OTHER_CONTACT_ATR, &mut mock, EXT);
     assert_holder(&b);
-    assert_eq!(b.apdus, 11);
+    assert_eq!(b.apdus, CIE_PROBE + 11);
 }
 
 // ---- refusals ----------------------------------------------------------------------------
@@ -962,9 +965,9 @@ fn other_cards_cost_one_aid_probe() {
     assert!(detect::detect(&OTHER_CONTACT_ATR, &mut ch)
         .unwrap()
         .is_none());
-    assert_eq!(ch.apdus_sent(), 1);
+    assert_eq!(ch.apdus_sent(), CIE_PROBE + 1);
     assert!(detect::detect(&NFC_ATR, &mut ch).unwrap().is_none());
-    assert_eq!(ch.apdus_sent(), 2);
+    assert_eq!(ch.apdus_sent(), 2 * (CIE_PROBE + 1));
 }
 
 // ---- card data is untrusted input -------------------------------------------------------

@@ -1,0 +1,174 @@
+//! Public-data cache: the certificate of a card that shows it only after login (CIE),
+//! so that the next insertion of the same card lists certificate and public key before
+//! login and browsers can offer it, then ask for the PIN (DESIGN.md "Caches").
+//!
+//! Public data only — never a PIN digit. Per user: `$XDG_CACHE_HOME/cie-cns-pkcs11/`
+//! (default `~/.cache/cie-cns-pkcs11/`), directory 0700, one file per card serial, 0600,
+//! written atomically (temporary file + rename). Whatever is read back is untrusted input:
+//! the token parses it like card data and ignores it on any error.
+
+use std::fs::{self, DirBuilder, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+const DIRECTORY: &str = "cie-cns-pkcs11";
+/// Bigger than any certificate; a bigger file is not ours.
+const MAX_FILE_LEN: u64 = 64 * 1024;
+
+/// The cache directory, from the environment (XDG Base Directory specification).
+pub fn directory() -> Option<PathBuf> {
+    let base = match std::env::var_os("XDG_CACHE_HOME").map(PathBuf::from) {
+        // The specification says relative paths are invalid and must be ignored.
+        Some(dir) if dir.is_absolute() => dir,
+        _ => PathBuf::from(std::env::var_os("HOME")?).join(".cache"),
+    };
+    Some(base.join(DIRECTORY))
+}
+
+/// The file for `serial`; `None` for a serial that is not a plain run of digits and
+/// letters (it names a file: card data must not pick a path).
+fn certificate_file(dir: &Path, family: &str, serial: &str) -> Option<PathBuf> {
+    let safe = |s: &str| {
+        !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    };
+    if !safe(serial) || !safe(family) {
+        return None;
+    }
+    Some(dir.join(format!("{family}-{serial}.der")))
+}
+
+/// The cached certificate of `serial`, if any (unvalidated bytes: the caller parses).
+pub fn load_certificate(dir: &Path, family: &str, serial: &str) -> Option<Vec<u8>> {
+    let path = certificate_file(dir, family, serial)?;
+    let meta = fs::symlink_metadata(&path).ok()?;
+    if !meta.is_file() || meta.len() > MAX_FILE_LEN {
+        log::debug!(
+            "cache: {} is not a plain small file, ignored",
+            path.display()
+        );
+        return None;
+    }
+    match fs::read(&path) {
+        Ok(bytes) => Some(bytes),
+        Err(e) => {
+            log::debug!("cache: {}: {e}", path.display());
+            None
+        }
+    }
+}
+
+/// Stores `der` as the certificate of `serial`, atomically, mode 0600 in a 0700 directory.
+pub fn store_certificate(
+    dir: &Path,
+    family: &str,
+    serial: &str,
+    der: &[u8],
+) -> std::io::Result<()> {
+    let path = certificate_file(dir, family, serial)
+        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "serial"))?;
+    DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+    // An existing directory keeps whatever mode it had: make it ours alone.
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
+    let temporary = dir.join(format!(
+        ".{}.{}.tmp",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("cache"),
+        std::process::id()
+    ));
+    let _ = fs::remove_file(&temporary);
+    let written = (|| {
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&temporary)?;
+        file.write_all(der)?;
+        file.sync_all()?;
+        fs::rename(&temporary, &path)
+    })();
+    if written.is_err() {
+        let _ = fs::remove_file(&temporary);
+    }
+    written
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("cie-cns-cache-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        dir
+    }
+
+    #[test]
+    fn round_trip_with_private_modes() {
+        let base = scratch("modes");
+        let dir = base.join(DIRECTORY);
+        store_certificate(&dir, "CIE", "123456789012", b"\x30\x03\x02\x01\x01").unwrap();
+        assert_eq!(
+            load_certificate(&dir, "CIE", "123456789012").as_deref(),
+            Some(&b"\x30\x03\x02\x01\x01"[..])
+        );
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&dir.join("CIE-123456789012.der")), 0o600);
+        // Replaced, not appended; no temporary file left behind.
+        store_certificate(&dir, "CIE", "123456789012", b"new").unwrap();
+        assert_eq!(
+            load_certificate(&dir, "CIE", "123456789012").as_deref(),
+            Some(&b"new"[..])
+        );
+        assert_eq!(fs::read_dir(&dir).unwrap().count(), 1);
+        assert_eq!(load_certificate(&dir, "CIE", "999999999999"), None);
+        fs::remove_dir_all(&base).unwrap();
+    }
+
+    #[test]
+    fn an_existing_open_directory_is_closed() {
+        let base = scratch("open");
+        let dir = base.join(DIRECTORY);
+        fs::create_dir_all(&dir).unwrap();
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
+        store_certificate(&dir, "CIE", "1", b"x").unwrap();
+        assert_eq!(
+            fs::metadata(&dir).unwrap().permissions().mode() & 0o777,
+            0o700
+        );
+        fs::remove_dir_all(&base).unwrap();
+    }
+
+    #[test]
+    fn serials_cannot_name_other_paths() {
+        let dir = scratch("paths");
+        assert!(certificate_file(&dir, "CIE", "../x").is_none());
+        assert!(certificate_file(&dir, "CIE", "").is_none());
+        assert!(certificate_file(&dir, "CIE", "a/b").is_none());
+        assert!(store_certificate(&dir, "CIE", "..", b"x").is_err());
+        assert!(!dir.exists());
+    }
+
+    #[test]
+    fn odd_files_are_ignored() {
+        let base = scratch("odd");
+        let dir = base.join(DIRECTORY);
+        fs::create_dir_all(dir.join("CIE-1.der")).unwrap();
+        assert_eq!(load_certificate(&dir, "CIE", "1"), None);
+        fs::write(
+            dir.join("CIE-2.der"),
+            vec![0u8; (MAX_FILE_LEN + 1) as usize],
+        )
+        .unwrap();
+        assert_eq!(load_certificate(&dir, "CIE", "2"), None);
+        fs::remove_dir_all(&base).unwrap();
+    }
+
+    #[test]
+    fn xdg_cache_home_must_be_absolute() {
+        // Read-only use of the process environment: only checks the joined suffix.
+        if let Some(dir) = directory() {
+            assert!(dir.ends_with(DIRECTORY));
+        }
+    }
+}

@@ -1,0 +1,168 @@
+//! OpenSC's `pkcs11-tool` drives the module against the virtual CIE (`cardsim --card cie`):
+//! list, log in, sign with SHA256-RSA-PKCS; `openssl` verifies the signature against the
+//! certificate read back through the module. Each run gets its own XDG cache directory.
+
+mod common;
+
+use common::harness::{module_path, scratch_dir, PcscDaemon, VirtualCard};
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// Not a substring of the virtual card's NIS (123456789012), so the log check means something.
+const PIN: &str = "24681357";
+
+fn pkcs11_tool(args: &[&str], cache: &Path) -> Output {
+    let daemon = PcscDaemon::shared();
+    let output = Command::new("pkcs11-tool")
+        .arg("--module")
+        .arg(module_path())
+        .args(args)
+        .env("PCSCLITE_CSOCK_NAME", &daemon.socket)
+        .env("XDG_CACHE_HOME", cache)
+        .output()
+        .expect("pkcs11-tool (Debian package opensc)");
+    eprintln!(
+        "pkcs11-tool {}\n--- stdout\n{}--- stderr\n{}",
+        args.join(" "),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+fn succeed(output: Output, what: &str) -> String {
+    assert!(output.status.success(), "{what} failed: {output:?}");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+#[test]
+fn pkcs11_tool_lists_logs_in_signs_and_openssl_verifies() {
+    let card = VirtualCard::insert(0, "cie", &["--variant", "actalis-2026", "--pin", PIN]);
+    let dir = scratch_dir("cie-pkcs11-tool");
+    let cache = dir.join("cache");
+
+    let slots = succeed(pkcs11_tool(&["-L"], &cache), "-L");
+    assert!(slots.contains("token label        : CIE "), "{slots}");
+
+    let mechanisms = succeed(pkcs11_tool(&["-M"], &cache), "-M");
+    assert!(mechanisms.contains("SHA256-RSA-PKCS"), "{mechanisms}");
+    assert!(!mechanisms.contains("RSA-X-509"), "{mechanisms}");
+    assert!(!mechanisms.contains("PSS"), "{mechanisms}");
+
+    // Cold: no certificate before login.
+    let public = succeed(pkcs11_tool(&["-O"], &cache), "-O");
+    assert!(!public.contains("Certificate Object"), "{public}");
+
+    let listing = succeed(
+        pkcs11_tool(&["--login", "--pin", PIN, "-O"], &cache),
+        "--login -O",
+    );
+    assert!(listing.contains("Private Key Object"), "{listing}");
+    assert!(listing.contains("Certificate Object"), "{listing}");
+
+    let data = dir.join("data.txt");
+    let sig = dir.join("sig.bin");
+    let cert = dir.join("cert.der");
+    let pubkey = dir.join("pub.pem");
+    std::fs::write(&data, b"documento da firmare con la CIE\n").expect("write data");
+    succeed(
+        pkcs11_tool(
+            &[
+                "--login",
+                "--pin",
+                PIN,
+                "--sign",
+                "-m",
+                "SHA256-RSA-PKCS",
+                "-i",
+                path(&data),
+                "-o",
+                path(&sig),
+            ],
+            &cache,
+        ),
+        "--sign",
+    );
+    // The certificate is cached now: readable without logging in.
+    succeed(
+        pkcs11_tool(
+            &[
+                "--read-object",
+                "--type",
+                "cert",
+                "--label",
+                "CIE authentication",
+                "-o",
+                path(&cert),
+            ],
+            &cache,
+        ),
+        "--read-object",
+    );
+    let x509 = Command::new("openssl")
+        .args(["x509", "-inform", "DER", "-pubkey", "-noout", "-in"])
+        .arg(&cert)
+        .output()
+        .expect("openssl x509");
+    assert!(x509.status.success(), "certificate read back must parse");
+    std::fs::write(&pubkey, &x509.stdout).expect("write pubkey");
+    let verify = |file: &Path| {
+        Command::new("openssl")
+            .args(["dgst", "-sha256", "-verify"])
+            .arg(&pubkey)
+            .arg("-signature")
+            .arg(&sig)
+            .arg(file)
+            .output()
+            .expect("openssl dgst")
+            .status
+            .success()
+    };
+    assert!(verify(&data), "openssl rejects the signature");
+    let other = dir.join("other.txt");
+    std::fs::write(&other, b"altro documento\n").expect("write other");
+    assert!(!verify(&other), "the check can fail");
+
+    // A full trace of login + sign: every APDU is there, the PIN and the SM payloads not.
+    let log = dir.join("trace.log");
+    let traced = Command::new("pkcs11-tool")
+        .arg("--module")
+        .arg(module_path())
+        .args([
+            "--login",
+            "--pin",
+            PIN,
+            "--sign",
+            "-m",
+            "SHA256-RSA-PKCS",
+            "-i",
+        ])
+        .arg(&data)
+        .arg("-o")
+        .arg(dir.join("sig2.bin"))
+        .env("PCSCLITE_CSOCK_NAME", &PcscDaemon::shared().socket)
+        .env("XDG_CACHE_HOME", &cache)
+        .env("CIE_CNS_PKCS11_LOG", "trace")
+        .env("CIE_CNS_PKCS11_LOG_FILE", &log)
+        .output()
+        .expect("pkcs11-tool");
+    assert!(traced.status.success(), "{traced:?}");
+    let text = std::fs::read_to_string(&log).expect("trace log");
+    assert!(
+        text.contains("> 0C 20 00 81"),
+        "the protected VERIFY is traced"
+    );
+    assert!(!text.contains(PIN), "PIN in the log");
+    assert!(!text.contains("3234363831333537"), "PIN (hex) in the log");
+    for line in text
+        .lines()
+        .filter(|l| l.contains("> 0C ") || l.contains("> 1C "))
+    {
+        assert!(line.contains("***"), "SM payload traced: {line}");
+    }
+    card.remove();
+}

@@ -1,0 +1,552 @@
+//! The CIE 3.0 through the real stack: built cdylib → PC/SC → private pcscd → vpcd →
+//! virtual CIE (`cardsim --card cie --variant NAME`). Signatures are checked against the
+//! certificate with independent code (`ring`), APDU costs with the simulator's counters.
+//!
+//! The public-data cache is isolated: `XDG_CACHE_HOME` points into this run's scratch
+//! directory before C_Initialize, and the tests about the cache give the module a fresh
+//! directory of their own (the module reads the variable whenever it binds a card).
+
+mod common;
+
+use common::harness::{scratch_dir, PcscDaemon, VirtualCard};
+use common::module::{pkcs11, serial, slot_of_reader};
+use common::verify::CertKey;
+use cryptoki::context::Pkcs11;
+use cryptoki::error::{Error, RvError};
+use cryptoki::mechanism::{Mechanism, MechanismType};
+use cryptoki::object::{Attribute, AttributeType, ObjectClass, ObjectHandle};
+use cryptoki::session::{Session, UserType};
+use cryptoki::types::AuthPin;
+use ring::digest;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+const PIN: &str = "12345678";
+const READER: u16 = 0;
+const VARIANTS: [&str; 7] = [
+    "bit4id-2023",
+    "actalis-2026",
+    "nxp",
+    "gemalto",
+    "gemalto2",
+    "stm3",
+    "stm2",
+];
+
+/// A private cache directory for this test process, set before the module initializes.
+fn module() -> &'static Pkcs11 {
+    static CACHE: OnceLock<PathBuf> = OnceLock::new();
+    CACHE.get_or_init(|| {
+        let dir = scratch_dir("cie-cache");
+        std::env::set_var("XDG_CACHE_HOME", &dir);
+        dir
+    });
+    pkcs11()
+}
+
+/// A fresh, empty cache for one test (tests of this binary run one at a time).
+fn fresh_cache() -> PathBuf {
+    // Initialized first, so that its own setting does not override this one.
+    module();
+    let dir = scratch_dir("cie-cache-fresh");
+    std::env::set_var("XDG_CACHE_HOME", &dir);
+    dir
+}
+
+fn pin(text: &str) -> AuthPin {
+    AuthPin::from(text)
+}
+
+fn expect_rv<T: std::fmt::Debug>(result: cryptoki::error::Result<T>, expected: RvError) {
+    match result {
+        Err(Error::Pkcs11(rv, _)) => assert_eq!(rv, expected),
+        other => panic!("expected {expected:?}, got {other:?}"),
+    }
+}
+
+fn find(session: &Session, class: ObjectClass) -> Vec<ObjectHandle> {
+    session
+        .find_objects(&[Attribute::Class(class)])
+        .expect("C_FindObjects")
+}
+
+fn certificate(session: &Session) -> CertKey {
+    let certs = find(session, ObjectClass::CERTIFICATE);
+    assert_eq!(certs.len(), 1, "one certificate on the CIE");
+    let attrs = session
+        .get_attributes(certs[0], &[AttributeType::Value])
+        .expect("C_GetAttributeValue");
+    match attrs.into_iter().next() {
+        Some(Attribute::Value(der)) => CertKey::from_certificate(&der),
+        other => panic!("certificate value: {other:?}"),
+    }
+}
+
+/// One card in the reader for the duration of `test`, with a fresh module view of it.
+fn with_card(variant: &str, test: impl FnOnce(&VirtualCard, &Session)) {
+    let _guard = serial();
+    with_card_locked(variant, test);
+}
+
+/// `with_card` for a caller that already holds the `serial()` lock.
+fn with_card_locked(variant: &str, test: impl FnOnce(&VirtualCard, &Session)) {
+    module();
+    let card = VirtualCard::insert(READER, "cie", &["--variant", variant, "--pin", PIN]);
+    let session = module()
+        .open_rw_session(slot_of_reader(READER))
+        .expect("C_OpenSession");
+    test(&card, &session);
+    drop(session);
+    card.remove();
+}
+
+/// `with_card` with an empty cache directory of its own.
+fn with_card_and_fresh_cache(variant: &str, test: impl FnOnce(&VirtualCard, &Session)) {
+    let _guard = serial();
+    fresh_cache();
+    with_card_locked(variant, test);
+}
+
+fn pin_tries(card: &VirtualCard) -> u64 {
+    card.stat("pin_tries").expect("pin_tries stat")
+}
+
+#[test]
+fn lists_a_token_with_the_nis_as_serial_and_no_private_data_before_login() {
+    with_card_and_fresh_cache("bit4id-2023", |_card, session| {
+        let token = module()
+            .get_token_info(slot_of_reader(READER))
+            .expect("C_GetTokenInfo");
+        let nis = token.serial_number().trim_end().to_string();
+        assert_eq!(nis.len(), 12, "the NIS has 12 digits");
+        assert!(nis.bytes().all(|b| b.is_ascii_digit()));
+        assert_eq!(token.label().trim_end(), format!("CIE {nis}"));
+        assert_eq!((token.min_pin_length(), token.max_pin_length()), (8, 8));
+        assert!(token.login_required() && token.write_protected());
+        assert!(!token.user_pin_count_low() && !token.user_pin_locked());
+        // Cold: nothing cached, the certificate needs the PIN.
+        assert!(find(session, ObjectClass::CERTIFICATE).is_empty());
+        assert!(find(session, ObjectClass::PRIVATE_KEY).is_empty());
+    });
+}
+
+#[test]
+fn login_shows_the_key_pair_and_names_the_holder() {
+    with_card_and_fresh_cache("bit4id-2023", |_card, session| {
+        session
+            .login(UserType::User, Some(&pin(PIN)))
+            .expect("C_Login");
+        assert_eq!(find(session, ObjectClass::CERTIFICATE).len(), 1);
+        assert_eq!(find(session, ObjectClass::PUBLIC_KEY).len(), 1);
+        assert_eq!(find(session, ObjectClass::PRIVATE_KEY).len(), 1);
+        let token = module()
+            .get_token_info(slot_of_reader(READER))
+            .expect("C_GetTokenInfo");
+        let label = token.label().trim_end().to_string();
+        assert!(
+            label.starts_with("CIE ") && !label[4..].bytes().all(|b| b.is_ascii_digit()),
+            "{label}"
+        );
+        let private = find(session, ObjectClass::PRIVATE_KEY)[0];
+        let attrs = session
+            .get_attributes(
+                private,
+                &[
+                    AttributeType::Private,
+                    AttributeType::Sensitive,
+                    AttributeType::Id,
+                ],
+            )
+            .expect("C_GetAttributeValue");
+        assert_eq!(attrs[0], Attribute::Private(true));
+        assert_eq!(attrs[1], Attribute::Sensitive(true));
+        let cert_key = certificate(session);
+        let (n, _) = cert_key.components();
+        let expected_id = digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, &n);
+        assert_eq!(attrs[2], Attribute::Id(expected_id.as_ref().to_vec()));
+        session.logout().expect("C_Logout");
+        assert!(find(session, ObjectClass::PRIVATE_KEY).is_empty());
+    });
+}
+
+/// Signs with every advertised mechanism; each signature verifies with `ring`.
+fn sign_everything(session: &Session) {
+    let key = find(session, ObjectClass::PRIVATE_KEY)[0];
+    let cert = certificate(session);
+    let message = b"Entra con CIE: firma di prova";
+    let sign = |mechanism: &Mechanism, data: &[u8]| {
+        session
+            .sign(mechanism, key, data)
+            .unwrap_or_else(|e| panic!("{mechanism:?}: {e}"))
+    };
+    for (mechanism, hash) in [
+        (Mechanism::Sha1RsaPkcs, "sha1"),
+        (Mechanism::Sha256RsaPkcs, "sha256"),
+        (Mechanism::Sha384RsaPkcs, "sha384"),
+        (Mechanism::Sha512RsaPkcs, "sha512"),
+    ] {
+        let sig = sign(&mechanism, message);
+        assert!(cert.verify_pkcs1(hash, message, &sig), "{mechanism:?}");
+    }
+    let mut digest_info = vec![
+        0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01,
+        0x05, 0x00, 0x04, 0x20,
+    ];
+    digest_info.extend_from_slice(digest::digest(&digest::SHA256, message).as_ref());
+    let sig = sign(&Mechanism::RsaPkcs, &digest_info);
+    assert!(cert.verify_pkcs1("sha256", message, &sig), "CKM_RSA_PKCS");
+    assert!(!cert.verify_pkcs1("sha256", b"another message", &sig));
+}
+
+#[test]
+fn advertises_only_what_the_chip_can_and_every_signature_verifies() {
+    with_card("bit4id-2023", |_card, session| {
+        let slot = slot_of_reader(READER);
+        let mut advertised = module()
+            .get_mechanism_list(slot)
+            .expect("C_GetMechanismList");
+        advertised.retain(|m| {
+            module()
+                .get_mechanism_info(slot, *m)
+                .map(|info| info.sign())
+                .unwrap_or(false)
+        });
+        let mut expected = vec![
+            MechanismType::RSA_PKCS,
+            MechanismType::SHA1_RSA_PKCS,
+            MechanismType::SHA256_RSA_PKCS,
+            MechanismType::SHA384_RSA_PKCS,
+            MechanismType::SHA512_RSA_PKCS,
+        ];
+        advertised.sort_by_key(|m| u64::from(*m));
+        expected.sort_by_key(|m| u64::from(*m));
+        assert_eq!(advertised, expected, "no RSA_X_509, no PSS");
+        for m in &advertised {
+            assert!(module()
+                .get_mechanism_info(slot, *m)
+                .expect("info")
+                .hardware());
+        }
+        session
+            .login(UserType::User, Some(&pin(PIN)))
+            .expect("C_Login");
+        sign_everything(session);
+        let key = find(session, ObjectClass::PRIVATE_KEY)[0];
+        expect_rv(
+            session.sign(&Mechanism::RsaX509, key, &[0u8; 256]),
+            RvError::MechanismInvalid,
+        );
+        session.logout().expect("C_Logout");
+    });
+}
+
+#[test]
+fn a_second_signature_costs_no_new_handshake() {
+    with_card("bit4id-2023", |card, session| {
+        session
+            .login(UserType::User, Some(&pin(PIN)))
+            .expect("C_Login");
+        let key = find(session, ObjectClass::PRIVATE_KEY)[0];
+        let cert = certificate(session);
+        let message = b"prima firma";
+        let before = card.stats().apdus;
+        let sig = session
+            .sign(&Mechanism::Sha256RsaPkcs, key, message)
+            .expect("C_Sign");
+        let first = card.stats().apdus - before;
+        assert!(cert.verify_pkcs1("sha256", message, &sig));
+        let before = card.stats().apdus;
+        let sig = session
+            .sign(&Mechanism::Sha256RsaPkcs, key, b"seconda firma")
+            .expect("C_Sign");
+        let second = card.stats().apdus - before;
+        assert!(cert.verify_pkcs1("sha256", b"seconda firma", &sig));
+        eprintln!("APDUs: first signature {first}, second {second}");
+        assert!(first <= 3, "first signature after login: {first} APDUs");
+        assert!(second <= 3, "second signature: {second} APDUs");
+        session.logout().expect("C_Logout");
+        // A later login of the same binding reuses the card parameters read the first time.
+        let before = card.stats().apdus;
+        session
+            .login(UserType::User, Some(&pin(PIN)))
+            .expect("C_Login");
+        let relogin = card.stats().apdus - before;
+        eprintln!("APDUs: second login {relogin}");
+        assert!(relogin <= 25, "second login: {relogin} APDUs");
+        session.logout().expect("C_Logout");
+    });
+}
+
+/// Another PC/SC client resets the card (SCardDisconnect with SCARD_RESET_CARD).
+fn reset_by_another_application() {
+    PcscDaemon::shared();
+    let ctx = pcsc::Context::establish(pcsc::Scope::User).expect("pcsc context");
+    let name = std::ffi::CString::new(PcscDaemon::shared().reader_name(READER)).expect("name");
+    let card = ctx
+        .connect(&name, pcsc::ShareMode::Shared, pcsc::Protocols::ANY)
+        .expect("SCardConnect");
+    card.disconnect(pcsc::Disposition::ResetCard)
+        .map_err(|(_, e)| e)
+        .expect("SCardDisconnect(reset)");
+}
+
+#[test]
+fn a_reset_between_two_signatures_is_recovered_once() {
+    with_card("bit4id-2023", |card, session| {
+        session
+            .login(UserType::User, Some(&pin(PIN)))
+            .expect("C_Login");
+        let key = find(session, ObjectClass::PRIVATE_KEY)[0];
+        let cert = certificate(session);
+        let sig = session
+            .sign(&Mechanism::Sha256RsaPkcs, key, b"uno")
+            .expect("C_Sign");
+        assert!(cert.verify_pkcs1("sha256", b"uno", &sig));
+        reset_by_another_application();
+        let tries = pin_tries(card);
+        let before = card.stats().apdus;
+        let sig = session
+            .sign(&Mechanism::Sha256RsaPkcs, key, b"due")
+            .expect("C_Sign after a reset");
+        eprintln!(
+            "APDUs: signature after a reset {}",
+            card.stats().apdus - before
+        );
+        assert!(cert.verify_pkcs1("sha256", b"due", &sig));
+        assert_eq!(pin_tries(card), tries, "the rebuild verified the right PIN");
+        // And the session stays usable without another handshake.
+        let before = card.stats().apdus;
+        session
+            .sign(&Mechanism::Sha256RsaPkcs, key, b"tre")
+            .expect("C_Sign");
+        assert!(card.stats().apdus - before <= 3);
+        session.logout().expect("C_Logout");
+    });
+}
+
+#[test]
+fn another_application_between_two_signatures_costs_one_rebuild() {
+    with_card("gemalto", |card, session| {
+        session
+            .login(UserType::User, Some(&pin(PIN)))
+            .expect("C_Login");
+        let key = find(session, ObjectClass::PRIVATE_KEY)[0];
+        let cert = certificate(session);
+        session
+            .sign(&Mechanism::Sha256RsaPkcs, key, b"uno")
+            .expect("C_Sign");
+        // pkcs11-tool in another process binds the card: plain SELECTs end our SM session.
+        let other = std::process::Command::new("pkcs11-tool")
+            .arg("--module")
+            .arg(common::harness::module_path())
+            .arg("-L")
+            .env("PCSCLITE_CSOCK_NAME", &PcscDaemon::shared().socket)
+            .env("XDG_CACHE_HOME", scratch_dir("cie-other-app"))
+            .output()
+            .expect("pkcs11-tool");
+        assert!(other.status.success(), "{other:?}");
+        let tries = pin_tries(card);
+        let sig = session
+            .sign(&Mechanism::Sha256RsaPkcs, key, b"due")
+            .expect("C_Sign after another application");
+        assert!(cert.verify_pkcs1("sha256", b"due", &sig));
+        assert_eq!(pin_tries(card), tries);
+        session.logout().expect("C_Logout");
+    });
+}
+
+#[test]
+fn the_second_insertion_shows_the_cached_certificate_before_login() {
+    let _guard = serial();
+    let cache = fresh_cache();
+    let first_cert;
+    {
+        module();
+        let card = VirtualCard::insert(READER, "cie", &["--pin", PIN]);
+        let session = module()
+            .open_ro_session(slot_of_reader(READER))
+            .expect("C_OpenSession");
+        assert!(
+            find(&session, ObjectClass::CERTIFICATE).is_empty(),
+            "cold: no certificate"
+        );
+        session
+            .login(UserType::User, Some(&pin(PIN)))
+            .expect("C_Login");
+        first_cert = certificate(&session).der;
+        session.logout().expect("C_Logout");
+        drop(session);
+        card.remove();
+    }
+    // The cache holds the certificate, privately.
+    let dir = cache.join("cie-cns-pkcs11");
+    let files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("cache dir")
+        .flatten()
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&dir), 0o700);
+    assert_eq!(mode(&files[0].path()), 0o600);
+    assert_eq!(
+        std::fs::read(files[0].path()).unwrap(),
+        first_cert,
+        "only the certificate"
+    );
+
+    with_card_locked("bit4id-2023", |card, session| {
+        let before = card.stats().apdus;
+        assert_eq!(find(session, ObjectClass::CERTIFICATE).len(), 1);
+        assert_eq!(find(session, ObjectClass::PUBLIC_KEY).len(), 1);
+        assert!(find(session, ObjectClass::PRIVATE_KEY).is_empty());
+        assert_eq!(certificate(session).der, first_cert);
+        let label = module()
+            .get_token_info(slot_of_reader(READER))
+            .expect("C_GetTokenInfo")
+            .label()
+            .trim_end()
+            .to_string();
+        assert!(
+            !label[4..].bytes().all(|b| b.is_ascii_digit()),
+            "holder named: {label}"
+        );
+        assert_eq!(
+            card.stats().apdus,
+            before,
+            "listing from the cache costs no APDU"
+        );
+        session
+            .login(UserType::User, Some(&pin(PIN)))
+            .expect("C_Login");
+        assert_eq!(find(session, ObjectClass::PRIVATE_KEY).len(), 1);
+        session.logout().expect("C_Logout");
+    });
+
+    // A corrupt cache file is ignored: cold listing again, no failure.
+    std::fs::write(files[0].path(), b"\x30\x82\xFF\xFFgarbage").unwrap();
+    with_card_locked("bit4id-2023", |_card, session| {
+        assert!(find(session, ObjectClass::CERTIFICATE).is_empty());
+        session
+            .login(UserType::User, Some(&pin(PIN)))
+            .expect("C_Login");
+        assert_eq!(find(session, ObjectClass::CERTIFICATE).len(), 1);
+        session.logout().expect("C_Logout");
+    });
+    assert_eq!(
+        std::fs::read(files[0].path()).unwrap(),
+        first_cert,
+        "cache repaired"
+    );
+
+    // A valid but different certificate in the cache (a renewed card, say) is shown until
+    // login, then replaced — objects and cache — by what the card says.
+    let stale = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/cns-auth.der"
+    ))
+    .expect("fixture");
+    assert_ne!(stale, first_cert);
+    std::fs::write(files[0].path(), &stale).unwrap();
+    with_card_locked("bit4id-2023", |_card, session| {
+        assert_eq!(certificate(session).der, stale);
+        session
+            .login(UserType::User, Some(&pin(PIN)))
+            .expect("C_Login");
+        assert_eq!(find(session, ObjectClass::CERTIFICATE).len(), 1);
+        assert_eq!(certificate(session).der, first_cert);
+        assert_eq!(find(session, ObjectClass::PRIVATE_KEY).len(), 1);
+        session.logout().expect("C_Logout");
+    });
+    assert_eq!(
+        std::fs::read(files[0].path()).unwrap(),
+        first_cert,
+        "cache refreshed"
+    );
+}
+
+#[test]
+fn a_wrong_pin_costs_exactly_one_try() {
+    with_card("bit4id-2023", |card, session| {
+        let slot = slot_of_reader(READER);
+        assert_eq!(pin_tries(card), 3);
+        expect_rv(
+            session.login(UserType::User, Some(&pin("11111111"))),
+            RvError::PinIncorrect,
+        );
+        assert_eq!(pin_tries(card), 2, "exactly one try");
+        let info = module().get_token_info(slot).expect("C_GetTokenInfo");
+        assert!(info.user_pin_count_low() && !info.user_pin_final_try());
+        session
+            .login(UserType::User, Some(&pin(PIN)))
+            .expect("C_Login");
+        assert_eq!(pin_tries(card), 3);
+        session.logout().expect("C_Logout");
+    });
+}
+
+#[test]
+fn three_wrong_pins_lock_the_pin() {
+    with_card("bit4id-2023", |card, session| {
+        for _ in 0..2 {
+            expect_rv(
+                session.login(UserType::User, Some(&pin("99999999"))),
+                RvError::PinIncorrect,
+            );
+        }
+        match session.login(UserType::User, Some(&pin("99999999"))) {
+            Err(Error::Pkcs11(RvError::PinIncorrect | RvError::PinLocked, _)) => {}
+            other => panic!("third wrong PIN: {other:?}"),
+        }
+        assert_eq!(pin_tries(card), 0);
+        let info = module()
+            .get_token_info(slot_of_reader(READER))
+            .expect("C_GetTokenInfo");
+        assert!(info.user_pin_locked());
+        expect_rv(
+            session.login(UserType::User, Some(&pin(PIN))),
+            RvError::PinLocked,
+        );
+    });
+}
+
+#[test]
+fn a_pin_of_the_wrong_length_sends_no_apdu() {
+    with_card("bit4id-2023", |card, session| {
+        let before = card.stats().apdus;
+        expect_rv(
+            session.login(UserType::User, Some(&pin("1234"))),
+            RvError::PinLenRange,
+        );
+        expect_rv(
+            session.login(UserType::User, Some(&pin("123456789"))),
+            RvError::PinLenRange,
+        );
+        expect_rv(
+            session.login(UserType::User, Some(&pin("1234567a"))),
+            RvError::PinInvalid,
+        );
+        assert_eq!(card.stats().apdus, before, "no APDU");
+        assert_eq!(pin_tries(card), 3);
+    });
+}
+
+#[test]
+fn every_virtual_cie_variant_lists_logs_in_and_signs() {
+    for variant in VARIANTS {
+        eprintln!("variant {variant}");
+        with_card(variant, |card, session| {
+            let info = module()
+                .get_token_info(slot_of_reader(READER))
+                .unwrap_or_else(|e| panic!("{variant}: C_GetTokenInfo: {e}"));
+            assert_eq!(info.serial_number().trim_end().len(), 12, "{variant}");
+            let before = card.stats().apdus;
+            session
+                .login(UserType::User, Some(&pin(PIN)))
+                .unwrap_or_else(|e| panic!("{variant}: C_Login: {e}"));
+            eprintln!("{variant}: login {} APDUs", card.stats().apdus - before);
+            sign_everything(session);
+            session.logout().expect("C_Logout");
+        });
+    }
+}
