@@ -28,6 +28,7 @@ pub mod iso9796;
 pub mod mutual_auth;
 pub mod params;
 pub mod pin;
+mod pin_lifecycle;
 pub mod plain;
 pub mod secure_channel;
 pub mod signature;
@@ -269,6 +270,46 @@ impl Card for CieCard {
             Err(_) => self.session = None,
         }
         result
+    }
+
+    /// CHANGE REFERENCE DATA under a new secure channel (cie.md §6). A logged-in user stays
+    /// logged in, with the new PIN held for rebuilding the session.
+    fn change_pin(
+        &mut self,
+        channel: &mut CardChannel<'_>,
+        kind: PinKind,
+        old: &Pin,
+        new: &Pin,
+    ) -> Result<(), CardError> {
+        if kind != PinKind::User {
+            return Err(CardError::NotSupported);
+        }
+        let logged_in = self.held_pin.is_some();
+        self.session = None;
+        self.held_pin = None;
+        let mut sc = self.handshake(channel)?;
+        pin_lifecycle::change(&mut sc, channel, old, new)?;
+        if logged_in {
+            self.held_pin = Some(
+                Pin::new(&pin::policy(kind), new.as_bytes()).map_err(|_| CardError::DataLength)?,
+            );
+            self.session = Some(sc);
+        }
+        Ok(())
+    }
+
+    /// VERIFY PUK + RESET RETRY COUNTER 03 and 02 under a new secure channel (cie.md §6). The
+    /// channel is dropped afterwards: the PUK's security state is not kept.
+    fn unblock_pin(
+        &mut self,
+        channel: &mut CardChannel<'_>,
+        puk: &Pin,
+        new_pin: &Pin,
+    ) -> Result<(), CardError> {
+        self.session = None;
+        self.held_pin = None;
+        let mut sc = self.handshake(channel)?;
+        pin_lifecycle::unblock(&mut sc, channel, puk, new_pin)
     }
 
     fn read_certificate_after_login(
