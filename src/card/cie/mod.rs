@@ -285,8 +285,7 @@ impl Card for CieCard {
             return Err(CardError::NotSupported);
         }
         let logged_in = self.held_pin.is_some();
-        self.session = None;
-        self.held_pin = None;
+        self.forget_login();
         let mut sc = self.handshake(channel)?;
         pin_lifecycle::change(&mut sc, channel, old, new)?;
         if logged_in {
@@ -306,8 +305,7 @@ impl Card for CieCard {
         puk: &Pin,
         new_pin: &Pin,
     ) -> Result<(), CardError> {
-        self.session = None;
-        self.held_pin = None;
+        self.forget_login();
         let mut sc = self.handshake(channel)?;
         pin_lifecycle::unblock(&mut sc, channel, puk, new_pin)
     }
