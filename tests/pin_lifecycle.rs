@@ -577,3 +577,140 @@ fn every_ts_cns_batch_changes_and_unblocks() {
         });
     }
 }
+
+// The CIE 3.0 (`cardsim --card cie`, PIN and PUK with 3 and 10 tries): everything
+// under secure messaging, PINs of exactly 8 digits, and no way to read a counter without a try.
+
+const CIE_NEW_PIN: &str = "24681357";
+/// Not the simulator's defaults: those are substrings of its NIS, which the log may show.
+const CIE_PIN: &str = "73920461";
+const CIE_PUK: &str = "58204716";
+
+fn with_fresh_cie(test: impl FnOnce(&VirtualCard, &Session)) {
+    with_card_of("cie", &["--pin", CIE_PIN, "--puk", CIE_PUK], test)
+}
+
+#[test]
+fn cie_change_the_pin_under_secure_messaging() {
+    with_fresh_cie(|card, session| {
+        expect_rv(
+            session.set_pin(&pin(CIE_PIN), &pin(NEW_PIN)),
+            RvError::PinLenRange,
+        );
+        session
+            .login(UserType::User, Some(&pin(CIE_PIN)))
+            .expect("C_Login");
+        session
+            .set_pin(&pin(CIE_PIN), &pin(CIE_NEW_PIN))
+            .expect("C_SetPIN");
+        session.logout().expect("C_Logout");
+        new_pin_logs_in_and_signs(card, session, CIE_NEW_PIN, CIE_PIN);
+        assert_eq!(tries(card, "puk_tries"), 10);
+    });
+}
+
+#[test]
+fn cie_unblock_as_so_with_init_pin() {
+    with_fresh_cie(|card, session| {
+        block_the_pin(card, session);
+        session
+            .login(UserType::So, Some(&pin(CIE_PUK)))
+            .expect("C_Login CKU_SO (VERIFY CIE_PUK)");
+        session.init_pin(&pin(CIE_NEW_PIN)).expect("C_InitPIN");
+        session.logout().expect("C_Logout");
+        assert_eq!(tries(card, "puk_tries"), 10);
+        new_pin_logs_in_and_signs(card, session, CIE_NEW_PIN, CIE_PIN);
+    });
+}
+
+#[test]
+fn cie_unblock_with_a_context_specific_puk_login_then_set_pin() {
+    with_fresh_cie(|card, session| {
+        block_the_pin(card, session);
+        session
+            .login(UserType::ContextSpecific, Some(&pin(CIE_PUK)))
+            .expect("C_Login CKU_CONTEXT_SPECIFIC with the CIE_PUK");
+        session
+            .set_pin(&pin(CIE_PUK), &pin(CIE_NEW_PIN))
+            .expect("C_SetPIN");
+        new_pin_logs_in_and_signs(card, session, CIE_NEW_PIN, CIE_PIN);
+    });
+}
+
+#[test]
+fn cie_set_pin_in_a_public_session_unblocks_once_the_card_said_blocked() {
+    with_fresh_cie(|card, session| {
+        block_the_pin(card, session);
+        session
+            .set_pin(&pin(CIE_PUK), &pin(CIE_NEW_PIN))
+            .expect("C_SetPIN(CIE_PUK, new)");
+        assert_eq!(tries(card, "puk_tries"), 10);
+        new_pin_logs_in_and_signs(card, session, CIE_NEW_PIN, CIE_PIN);
+    });
+}
+
+#[test]
+fn cie_a_wrong_puk_costs_one_puk_try_and_the_so_flags_say_so() {
+    with_fresh_cie(|card, session| {
+        block_the_pin(card, session);
+        let before = card.stats();
+        expect_rv(
+            session.login(UserType::So, Some(&pin("8765432"))),
+            RvError::PinLenRange,
+        );
+        assert_eq!(
+            card.stats().apdus,
+            before.apdus,
+            "no APDU for a 7-digit CIE_PUK"
+        );
+        expect_rv(
+            session.login(UserType::So, Some(&pin("11112222"))),
+            RvError::PinIncorrect,
+        );
+        assert_eq!(tries(card, "puk_tries"), 9);
+        let info = token_info();
+        assert!(info.so_pin_count_low() && !info.so_pin_final_try() && !info.so_pin_locked());
+        session
+            .login(UserType::So, Some(&pin(CIE_PUK)))
+            .expect("C_Login CKU_SO");
+        assert_eq!(tries(card, "puk_tries"), 10);
+        assert!(!token_info().so_pin_count_low());
+        session.logout().expect("C_Logout");
+    });
+}
+
+#[test]
+fn cie_the_readme_commands_as_written() {
+    let change = readme_command("--change-pin");
+    let unlock = readme_command("\"$MODULE\" --unlock-pin");
+    let so = readme_command("--login-type so");
+    let context = readme_command("--login-type context-specific");
+    let log = scratch_dir("cie-pin-readme").join("module.log");
+
+    with_fresh_cie(|card, session| {
+        succeeds(change, (CIE_PIN, CIE_NEW_PIN, CIE_PUK), &log);
+        new_pin_logs_in_and_signs(card, session, CIE_NEW_PIN, CIE_PIN);
+    });
+    for line in [so, context] {
+        with_fresh_cie(|card, session| {
+            block_the_pin(card, session);
+            succeeds(line, (CIE_PIN, CIE_NEW_PIN, CIE_PUK), &log);
+            assert_eq!(tries(card, "puk_tries"), 10, "{line}");
+            new_pin_logs_in_and_signs(card, session, CIE_NEW_PIN, CIE_PIN);
+        });
+    }
+    // A fresh process cannot know the CIE's CIE_PIN is blocked without spending a try: the plain
+    // unblock is a CHANGE REFERENCE DATA the chip refuses with 6983, and nothing is spent
+    // (README: with a CIE use the SO or context-specific line).
+    with_fresh_cie(|card, session| {
+        block_the_pin(card, session);
+        let output = run_as_written(unlock, (CIE_PIN, CIE_NEW_PIN, CIE_PUK), &log);
+        assert!(!output.status.success());
+        assert!(String::from_utf8_lossy(&output.stderr).contains("CKR_PIN_LOCKED"));
+        assert_eq!(
+            (tries(card, "pin_tries"), tries(card, "puk_tries")),
+            (0, 10)
+        );
+    });
+    assert_no_secret_in(&log, &[CIE_PIN, CIE_PUK, CIE_NEW_PIN]);
+}
