@@ -600,6 +600,20 @@ fn cie_change_the_pin_under_secure_messaging() {
         session
             .login(UserType::User, Some(&pin(CIE_PIN)))
             .expect("C_Login");
+        // A wrong old PIN costs one try and leaves the user logged in: the next signature
+        // rebuilds the secure channel with the PIN of the login (which refills the counter).
+        expect_rv(
+            session.set_pin(&pin("11112222"), &pin(CIE_NEW_PIN)),
+            RvError::PinIncorrect,
+        );
+        assert_eq!(tries(card, "pin_tries"), 2);
+        let key = session
+            .find_objects(&[Attribute::Class(ObjectClass::PRIVATE_KEY)])
+            .expect("C_FindObjects")[0];
+        session
+            .sign(&Mechanism::Sha256RsaPkcs, key, b"ancora connesso")
+            .expect("C_Sign after a refused change");
+        assert_eq!(tries(card, "pin_tries"), 3);
         session
             .set_pin(&pin(CIE_PIN), &pin(CIE_NEW_PIN))
             .expect("C_SetPIN");

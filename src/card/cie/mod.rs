@@ -273,7 +273,8 @@ impl Card for CieCard {
     }
 
     /// CHANGE REFERENCE DATA under a new secure channel (cie.md §6). A logged-in user stays
-    /// logged in, with the new PIN held for rebuilding the session.
+    /// logged in: with the new PIN held for rebuilding the session, or, when the card refused
+    /// the old PIN given here, with the PIN of the login (the next operation rebuilds with it).
     fn change_pin(
         &mut self,
         channel: &mut CardChannel<'_>,
@@ -284,17 +285,26 @@ impl Card for CieCard {
         if kind != PinKind::User {
             return Err(CardError::NotSupported);
         }
-        let logged_in = self.held_pin.is_some();
+        let login_pin = self.held_pin.take();
         self.forget_login();
         let mut sc = self.handshake(channel)?;
-        pin_lifecycle::change(&mut sc, channel, old, new)?;
-        if logged_in {
-            self.held_pin = Some(
-                Pin::new(&pin::policy(kind), new.as_bytes()).map_err(|_| CardError::DataLength)?,
-            );
-            self.session = Some(sc);
+        match pin_lifecycle::change(&mut sc, channel, old, new) {
+            Ok(()) if login_pin.is_some() => {
+                self.held_pin = Some(
+                    Pin::new(&pin::policy(kind), new.as_bytes())
+                        .map_err(|_| CardError::DataLength)?,
+                );
+                self.session = Some(sc);
+                Ok(())
+            }
+            Ok(()) => Ok(()),
+            // A blocked PIN cannot rebuild anything.
+            Err(CardError::PinLocked) => Err(CardError::PinLocked),
+            Err(e) => {
+                self.held_pin = login_pin;
+                Err(e)
+            }
         }
-        Ok(())
     }
 
     /// VERIFY PUK + RESET RETRY COUNTER 03 and 02 under a new secure channel (cie.md §6). The
