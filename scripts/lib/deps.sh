@@ -5,7 +5,10 @@ DEPS_PACKAGES=(
   pcscd libpcsclite-dev vsmartcard-vpcd pcsc-tools   # PC/SC daemon + virtual reader driver
   opensc                                             # pkcs11-tool and the fidelity reference
   libp11-kit-dev pkg-config gcc                      # C header + C smoke test
-  openssl util-linux                                 # verification, unshare
+  openssl util-linux                                 # verification, unshare, setpriv
+  # Signing tools (tests/signing_tools.rs): pdfsig; certutil/modutil; OpenSSL's pkcs11
+  # engine; certtool/p11tool; p11-kit list-modules.
+  poppler-utils libnss3-tools libengine-pkcs11-openssl gnutls-bin p11-kit
 )
 
 ensure_packages() {

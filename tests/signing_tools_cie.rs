@@ -1,0 +1,132 @@
+//! Document signing with pdfsig, OpenSSL and certtool through the module, on the virtual
+//! CIE 3.0 (`cardsim --card cie`, ROSSI MARIO): the card meant for it, whose signature is a
+//! "firma elettronica avanzata" (README). The CIE signs PKCS#1 v1.5 only (cie.md §7), which is
+//! what all three tools ask for. The checks are in `signing/mod.rs`; this binary has its own
+//! pcscd, apart from the TS-CNS one (pdfsig answers only one PIN prompt per run).
+
+mod common;
+mod signing;
+
+use common::harness::{scratch_dir, VirtualCard};
+use signing::{serial, CmsTool, Holder, PIN};
+use std::sync::OnceLock;
+
+/// The virtual CIE on reader 0, shared by this binary's tests, after its first login.
+///
+/// A CIE shows its certificate, and so its holder's name, only after a login; the module then
+/// keeps them in its cache and names the token "CIE ROSSI MARIO" instead of "CIE <NIS>". NSS
+/// reads the token name once per run, so the nickname of a card never logged in before changes
+/// between the first run and the next (README: run `pdfsig -list-nicks` twice the first time).
+/// The tests start from a card the module already knows, as a user's second run does.
+fn cie() -> &'static Holder {
+    static HOLDER: OnceLock<Holder> = OnceLock::new();
+    HOLDER.get_or_init(|| {
+        let holder = Holder::new(
+            VirtualCard::insert(0, "cie", &["--pin", PIN]),
+            "CIE authentication",
+            "cie/ca.pem",
+            "RSSMRA80A01H501U",
+        );
+        holder.restore_tries(); // a login: the module learns the holder
+        holder
+    })
+}
+
+#[test]
+fn pdfsig_signs_a_pdf_with_the_cie_and_validates_it() {
+    let _guard = serial();
+    signing::pdfsig_signs_and_validates(cie(), &scratch_dir("pdfsig-cie"));
+}
+
+#[test]
+fn pdfsig_with_a_wrong_pin_spends_one_cie_try_and_writes_no_pdf() {
+    let _guard = serial();
+    signing::pdfsig_wrong_pin(cie(), &scratch_dir("pdfsig-wrong-pin-cie"));
+}
+
+#[test]
+fn openssl_engine_makes_detached_and_enveloping_p7m_with_the_cie() {
+    let _guard = serial();
+    signing::cms_both_forms(cie(), CmsTool::OpenSsl, &scratch_dir("openssl-cie"));
+}
+
+#[test]
+fn certtool_makes_detached_and_enveloping_p7m_with_the_cie() {
+    let _guard = serial();
+    signing::cms_both_forms(cie(), CmsTool::Certtool, &scratch_dir("certtool-cie"));
+}
+
+#[test]
+fn openssl_and_certtool_with_a_wrong_pin_spend_one_cie_try_each_and_leave_no_p7m() {
+    let _guard = serial();
+    for tool in [CmsTool::OpenSsl, CmsTool::Certtool] {
+        let dir = scratch_dir("cms-wrong-pin-cie");
+        let leftover = signing::cms_wrong_pin(cie(), tool, &dir);
+        assert_eq!(
+            leftover,
+            Some(0),
+            "{tool:?} leaves an empty file (README warns)"
+        );
+    }
+}
+
+/// README's first-use warning, as NSS shows it: with an empty module cache, `pdfsig
+/// -list-nicks` names the token by its card number (NSS read the label before the login that
+/// revealed the holder); every later run sees the holder's name, so the nickname printed the
+/// first time no longer signs.
+#[test]
+fn a_cie_never_logged_in_before_changes_its_nickname_after_the_first_login() {
+    let _guard = serial();
+    let holder = cie();
+    let dir = scratch_dir("first-use-cie");
+    let db = signing::nss_db(holder, &dir, true);
+    let cold_cache = dir.join("empty-cache");
+    let list = || {
+        signing::succeed(
+            holder
+                .command("pdfsig")
+                .env("XDG_CACHE_HOME", &cold_cache)
+                .arg("-nssdir")
+                .arg(format!("sql:{}", db.display()))
+                .args(["-nss-pwd", PIN, "-list-nicks"]),
+            "pdfsig -list-nicks",
+        )
+    };
+    let first = list();
+    assert!(
+        first.contains("CIE 123456789012:CIE authentication"),
+        "{first}"
+    );
+    let second = list();
+    assert!(
+        second.contains("CIE ROSSI MARIO:CIE authentication"),
+        "{second}"
+    );
+}
+
+/// README's "one card at a time": pdfsig 22.12 answers only the first PIN request of a run, so
+/// with a TS-CNS next to the CIE (both asking for a PIN) it refuses to go on — without
+/// spending a try on either card.
+#[test]
+fn pdfsig_refuses_to_sign_with_two_cards_that_ask_for_a_pin() {
+    let _guard = serial();
+    let holder = cie();
+    let dir = scratch_dir("two-cards");
+    let db = signing::nss_db(holder, &dir, true);
+    let tscns = VirtualCard::insert(1, "cns", &["--pin", PIN]);
+    let before = (holder.pin_tries(), tscns.stat("pin_tries"));
+
+    let output = signing::run(
+        holder
+            .command("pdfsig")
+            .arg("-nssdir")
+            .arg(format!("sql:{}", db.display()))
+            .args(["-nss-pwd", PIN, "-list-nicks"]),
+        "pdfsig -list-nicks",
+    );
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stdout)
+        .contains("Password was not accepted to open the NSS database."));
+    assert_eq!((holder.pin_tries(), tscns.stat("pin_tries")), before);
+    tscns.remove();
+}
