@@ -436,8 +436,9 @@ fn succeeds(line: &str, pins: (&str, &str, &str), log: &Path) {
 }
 
 /// The module's trace of everything holds no PIN or PUK, as text or as the hex of APDU data.
-/// The text form counts only as a whole token: a 5-digit PIN is bound to turn up inside the
-/// hex dumps of random secure-messaging data, and would appear delimited if it leaked.
+/// The text form counts only as a whole token: a PIN is bound to turn up inside the hex dumps
+/// of random secure-messaging data, and would appear delimited if it leaked. The PINs here
+/// have 8 digits, so no process ID (at most 7 digits) in the log can look like one.
 fn assert_no_secret_in(log: &Path, secrets: &[&str]) {
     let text = std::fs::read_to_string(log)
         .expect("the log file was written")
@@ -485,7 +486,11 @@ fn the_readme_commands_change_and_unblock_as_written() {
         assert_eq!(tries(card, "pin_tries"), 3);
     });
 
-    for (line, new_pin) in [(unlock, "13579"), (so, "97531"), (context, "11223")] {
+    for (line, new_pin) in [
+        (unlock, "13579246"),
+        (so, "97531864"),
+        (context, "11223344"),
+    ] {
         with_fresh_card(|card, session| {
             block_the_pin(card, session);
             succeeds(line, (PIN, new_pin, PUK), &log);
@@ -516,7 +521,10 @@ fn the_readme_commands_change_and_unblock_as_written() {
         );
     });
 
-    assert_no_secret_in(&log, &[PIN, PUK, NEW_PIN, "13579", "97531", "11223"]);
+    assert_no_secret_in(
+        &log,
+        &[PIN, PUK, NEW_PIN, "13579246", "97531864", "11223344"],
+    );
 }
 
 #[test]
