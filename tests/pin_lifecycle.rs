@@ -25,7 +25,7 @@ use std::sync::OnceLock;
 /// NIS) that a trace may show, and the trace is searched for them.
 const PIN: &str = "38162957";
 const PUK: &str = "61947283";
-const NEW_PIN: &str = "24680";
+const NEW_PIN: &str = "24680135";
 const READER: u16 = 0;
 const README: &str = include_str!("../README.md");
 const README_SECTION: &str = "## PIN: cambio e sblocco / PIN: change and unblock";
