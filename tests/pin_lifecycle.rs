@@ -617,8 +617,9 @@ fn with_fresh_cie(test: impl FnOnce(&VirtualCard, &Session)) {
 #[test]
 fn cie_change_the_pin_under_secure_messaging() {
     with_fresh_cie(|card, session| {
+        // A TS-CNS-valid 5-digit PIN: the CIE takes exactly 8 (cie.md §6).
         expect_rv(
-            session.set_pin(&pin(CIE_PIN), &pin(NEW_PIN)),
+            session.set_pin(&pin(CIE_PIN), &pin("24680")),
             RvError::PinLenRange,
         );
         session
