@@ -13,7 +13,13 @@ use cryptoki_sys::{CK_OBJECT_HANDLE, CK_ULONG};
 pub enum Login {
     Public,
     User,
+    /// The PUK was verified (C_Login CKU_SO); C_InitPIN unblocks the user PIN with it.
     So,
+    /// The PUK was verified with C_Login(CKU_CONTEXT_SPECIFIC) in a public R/W session, the
+    /// OpenSC "set_pin_in_specific_context" convention pkcs11-tool follows with `--login
+    /// --login-type context-specific --unlock-pin`: the next C_SetPIN unblocks the PIN, then
+    /// the context ends. Sessions still show the public state; nothing private is visible.
+    PukContext,
 }
 
 pub struct BoundToken {

@@ -16,11 +16,19 @@ use std::sync::Arc;
 pub trait Device: Send {
     fn info(&self) -> &TokenInfo;
     fn flags(&self) -> cryptoki_sys::CK_FLAGS;
+    /// Re-reads retry counters whose flags warn (`Token::refresh_warning_counters`).
+    fn refresh_warning_counters(&mut self) {}
     fn objects(&self) -> &[TokenObject];
     fn mechanisms(&self) -> &[MechanismInfo];
     fn pin_policy(&self, kind: PinKind) -> PinPolicy;
     fn login(&mut self, kind: PinKind, pin: &[u8]) -> Result<(), TokenError>;
     fn logout(&mut self) -> Result<(), TokenError>;
+    /// C_SetPIN of the logged-in user (`Token::change_pin`).
+    fn change_pin(&mut self, old: &[u8], new: &[u8]) -> Result<(), TokenError>;
+    /// C_SetPIN in a public session: change, or unblock when the PIN is blocked (`Token::set_pin_public`).
+    fn set_pin_public(&mut self, old: &[u8], new: &[u8]) -> Result<(), TokenError>;
+    /// Unblock with the PUK of the SO / context-specific login (`Token::unblock_pin_with_login_puk`).
+    fn unblock_pin_with_login_puk(&mut self, confirm: &[u8], new: &[u8]) -> Result<(), TokenError>;
     fn sign(&mut self, key: ObjectIndex, request: &SignRequest) -> Result<Vec<u8>, TokenError>;
     fn is_present(&mut self) -> bool;
 }
@@ -31,6 +39,9 @@ impl Device for Token {
     }
     fn flags(&self) -> cryptoki_sys::CK_FLAGS {
         Token::flags(self)
+    }
+    fn refresh_warning_counters(&mut self) {
+        Token::refresh_warning_counters(self)
     }
     fn objects(&self) -> &[TokenObject] {
         Token::objects(self)
@@ -46,6 +57,15 @@ impl Device for Token {
     }
     fn logout(&mut self) -> Result<(), TokenError> {
         Token::logout(self)
+    }
+    fn change_pin(&mut self, old: &[u8], new: &[u8]) -> Result<(), TokenError> {
+        Token::change_pin(self, old, new)
+    }
+    fn set_pin_public(&mut self, old: &[u8], new: &[u8]) -> Result<(), TokenError> {
+        Token::set_pin_public(self, old, new)
+    }
+    fn unblock_pin_with_login_puk(&mut self, confirm: &[u8], new: &[u8]) -> Result<(), TokenError> {
+        Token::unblock_pin_with_login_puk(self, confirm, new)
     }
     fn sign(&mut self, key: ObjectIndex, request: &SignRequest) -> Result<Vec<u8>, TokenError> {
         Token::sign(self, key, request)

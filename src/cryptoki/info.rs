@@ -92,8 +92,10 @@ impl Instance {
     /// C_GetTokenInfo (§5.5): the card's label, serial and retry-counter flags.
     pub fn token_info(&self, slot_id: CK_SLOT_ID) -> Result<CK_TOKEN_INFO, Rv> {
         let slot = self.slots.get(slot_id)?;
-        let state = self.probe(&slot);
-        let token = state.token.as_ref().ok_or(Rv::TOKEN_NOT_PRESENT)?;
+        let mut state = self.probe(&slot);
+        let token = state.token.as_mut().ok_or(Rv::TOKEN_NOT_PRESENT)?;
+        // Flags that warn may be stale (another process unblocked the PIN).
+        token.device.refresh_warning_counters();
         let info = token.device.info();
         let pin = token.device.pin_policy(PinKind::User);
         let (sessions, rw_sessions) = self.sessions.count(token.binding);

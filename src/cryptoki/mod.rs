@@ -1,7 +1,8 @@
 //! The PKCS#11 state machine in safe Rust (DESIGN.md "cryptoki").
 //!
 //! Module lifecycle and fork (`module`), slots and presence (`slots`), sessions and login
-//! (`session`), objects and search (`object`), signing (`sign`), digests (`digest`),
+//! (`session`), PIN change and unblock (`pin`), objects and search (`object`), signing
+//! (`sign`), digests (`digest`),
 //! slot events (`event`). It knows nothing about APDUs: it talks to a `Token` through
 //! `device::Device`. Every fallible function returns `Result<_, Rv>`; the C layer does
 //! the rest.
@@ -16,11 +17,14 @@ pub mod mechanism;
 pub mod module;
 pub mod object;
 pub mod output;
+pub mod pin;
 pub mod rv;
 pub mod session;
 pub mod sign;
 pub mod slots;
 
+#[cfg(test)]
+mod pin_scenarios;
 #[cfg(test)]
 mod scenarios;
 #[cfg(test)]

@@ -224,9 +224,9 @@ impl Instance {
     pub fn session_info(&self, handle: CK_SESSION_HANDLE) -> Result<CK_SESSION_INFO, Rv> {
         self.with_token(handle, |session, _, token| {
             let state = match (session.read_write, token.login) {
-                (false, Login::Public) => CKS_RO_PUBLIC_SESSION,
+                (false, Login::Public | Login::PukContext) => CKS_RO_PUBLIC_SESSION,
                 (false, _) => CKS_RO_USER_FUNCTIONS,
-                (true, Login::Public) => CKS_RW_PUBLIC_SESSION,
+                (true, Login::Public | Login::PukContext) => CKS_RW_PUBLIC_SESSION,
                 (true, Login::User) => CKS_RW_USER_FUNCTIONS,
                 (true, Login::So) => CKS_RW_SO_FUNCTIONS,
             };
@@ -244,18 +244,20 @@ impl Instance {
         })
     }
 
-    /// C_Login (§5.6). CKU_USER verifies the PIN on the card (format checked by the token
-    /// first, so a typo never spends a try). CKU_SO and the PIN lifecycle come later.
+    /// C_Login (§5.6). CKU_USER verifies the PIN on the card, CKU_SO the PUK (the token
+    /// checks the format first, so a typo never spends a try). CKU_CONTEXT_SPECIFIC
+    /// re-verifies the PIN for the active signature, or — in a public R/W session with no
+    /// operation — verifies the PUK for the C_SetPIN that follows (`Login::PukContext`).
     pub fn login(
         &self,
         handle: CK_SESSION_HANDLE,
         user: CK_USER_TYPE,
         pin: &[u8],
     ) -> Result<(), Rv> {
-        self.with_token(handle, |_, ops, token| match user {
+        self.with_token(handle, |session, ops, token| match user {
             CKU_USER => match token.login {
                 Login::User => Err(Rv(CKR_USER_ALREADY_LOGGED_IN)),
-                Login::So => Err(Rv(CKR_USER_ANOTHER_ALREADY_LOGGED_IN)),
+                Login::So | Login::PukContext => Err(Rv(CKR_USER_ANOTHER_ALREADY_LOGGED_IN)),
                 Login::Public => {
                     token.device.login(PinKind::User, pin).map_err(login_rv)?;
                     token.login = Login::User;
@@ -264,22 +266,33 @@ impl Instance {
             },
             CKU_SO => match token.login {
                 Login::So => Err(Rv(CKR_USER_ALREADY_LOGGED_IN)),
-                Login::User => Err(Rv(CKR_USER_ANOTHER_ALREADY_LOGGED_IN)),
+                Login::User | Login::PukContext => Err(Rv(CKR_USER_ANOTHER_ALREADY_LOGGED_IN)),
                 // §5.6: the SO only logs in when no read-only session exists.
                 Login::Public if self.has_read_only_session(token.binding) => {
                     Err(Rv(CKR_SESSION_READ_ONLY_EXISTS))
                 }
-                Login::Public => Err(Rv(CKR_USER_TYPE_INVALID)),
+                // The SO's PIN is the PUK: VERIFY PUK (cns.md §4 ref 11, cie.md §6 ref 82).
+                Login::Public => {
+                    token.device.login(PinKind::Puk, pin).map_err(login_rv)?;
+                    token.login = Login::So;
+                    Ok(())
+                }
             },
-            // §5.6 C_Login: re-authentication for the active signature, if there is one.
-            CKU_CONTEXT_SPECIFIC => {
+            CKU_CONTEXT_SPECIFIC => match (token.login, ops.sign.is_some()) {
+                // §5.6.8: re-authentication for the active signature.
+                (Login::User, true) => token.device.login(PinKind::User, pin).map_err(login_rv),
+                // The unblock convention of OpenSC and pkcs11-tool (`Login::PukContext`); only
+                // where a C_SetPIN may follow, so that a stray context-specific login never
+                // spends a PUK try.
+                (Login::Public, false) if session.read_write => {
+                    token.device.login(PinKind::Puk, pin).map_err(login_rv)?;
+                    token.login = Login::PukContext;
+                    Ok(())
+                }
                 // CKR_USER_NOT_LOGGED_IN is not a C_Login code: without the user's
                 // login there is no signature to re-authenticate.
-                if ops.sign.is_none() || token.login != Login::User {
-                    return Err(Rv::OPERATION_NOT_INITIALIZED);
-                }
-                token.device.login(PinKind::User, pin).map_err(login_rv)
-            }
+                _ => Err(Rv::OPERATION_NOT_INITIALIZED),
+            },
             _ => Err(Rv(CKR_USER_TYPE_INVALID)),
         })
     }

@@ -26,6 +26,8 @@ pub struct World {
     pub unsupported: Vec<String>,
     pub failing: Vec<String>,
     pub binds: usize,
+    /// The PIN-lifecycle calls the state machine made, in order.
+    pub pin_ops: Vec<&'static str>,
 }
 
 pub type Shared = Arc<Mutex<World>>;
@@ -78,6 +80,7 @@ impl Transport for FakeTransport {
 }
 
 pub const PIN: &[u8] = b"12345678";
+pub const PUK: &[u8] = b"87654321";
 pub const MODULUS_BITS: CK_ULONG = 2048;
 
 pub const SIGN_MECHANISMS: &[MechanismInfo] = &[
@@ -182,10 +185,14 @@ impl Device for FakeDevice {
     fn pin_policy(&self, _kind: PinKind) -> PinPolicy {
         self.info.user_pin
     }
-    fn login(&mut self, _kind: PinKind, pin: &[u8]) -> Result<(), TokenError> {
+    fn login(&mut self, kind: PinKind, pin: &[u8]) -> Result<(), TokenError> {
+        let right = match kind {
+            PinKind::User => PIN,
+            PinKind::Puk => PUK,
+        };
         if pin.len() < 5 || pin.len() > 8 {
             Err(TokenError::PinLenRange)
-        } else if pin == PIN {
+        } else if pin == right {
             Ok(())
         } else {
             Err(TokenError::PinIncorrect)
@@ -194,6 +201,30 @@ impl Device for FakeDevice {
     fn logout(&mut self) -> Result<(), TokenError> {
         self.world.lock().logouts += 1;
         Ok(())
+    }
+    fn change_pin(&mut self, old: &[u8], _new: &[u8]) -> Result<(), TokenError> {
+        self.world.lock().pin_ops.push("change");
+        self.login(PinKind::User, old)
+    }
+    fn set_pin_public(&mut self, old: &[u8], new: &[u8]) -> Result<(), TokenError> {
+        if old == PUK {
+            self.world.lock().pin_ops.push("unblock");
+            Ok(())
+        } else {
+            self.change_pin(old, new)
+        }
+    }
+    fn unblock_pin_with_login_puk(
+        &mut self,
+        confirm: &[u8],
+        _new: &[u8],
+    ) -> Result<(), TokenError> {
+        self.world.lock().pin_ops.push("unblock with login PUK");
+        if confirm.is_empty() || confirm == PUK {
+            Ok(())
+        } else {
+            Err(TokenError::PinIncorrect)
+        }
     }
     fn sign(&mut self, _key: ObjectIndex, request: &SignRequest) -> Result<Vec<u8>, TokenError> {
         self.world.lock().signed.push(request.clone());

@@ -15,6 +15,32 @@ pub enum RetryState {
     Locked,
 }
 
+impl RetryState {
+    /// The counter a card reported after a wrong try. PKCS#11 3.0 §5.4.5 defines COUNT_LOW as
+    /// "an incorrect PIN has been entered at least once since the last successful
+    /// authentication", so it must show even when `max` is only an assumption (the TS-CNS
+    /// PUK, cns.md §4): the maximum is at least one more than what is left.
+    /// Whether the flags warn about this counter (COUNT_LOW, FINAL_TRY or LOCKED).
+    pub fn warns(self) -> bool {
+        match self {
+            RetryState::Unknown => false,
+            RetryState::Locked => true,
+            RetryState::Left { left, max } => left < max,
+        }
+    }
+
+    pub fn after_wrong_try(left: u8, max: u8) -> RetryState {
+        if left == 0 {
+            RetryState::Locked
+        } else {
+            RetryState::Left {
+                left,
+                max: max.max(left.saturating_add(1)),
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenInfo {
     /// e.g. "TS-CNS ROSSI MARIO" (padded to 32 bytes by the C layer).
@@ -63,5 +89,45 @@ fn retry_flags(
         RetryState::Left { left: 1, .. } => final_try | low,
         RetryState::Left { left, max } if left < max => low,
         RetryState::Left { .. } => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cryptoki_sys::*;
+
+    fn flags(user: RetryState, so: RetryState) -> CK_FLAGS {
+        let policy = PinPolicy {
+            min_len: 5,
+            max_len: 8,
+            max_tries: 3,
+        };
+        TokenInfo {
+            label: String::new(),
+            manufacturer: String::new(),
+            model: String::new(),
+            serial: String::new(),
+            user_pin: policy,
+            user_retries: user,
+            so_retries: so,
+        }
+        .flags()
+    }
+
+    #[test]
+    fn a_wrong_try_always_shows_count_low() {
+        // A PUK whose real limit is above the assumed one still shows COUNT_LOW.
+        let so = RetryState::after_wrong_try(14, 10);
+        assert_eq!(so, RetryState::Left { left: 14, max: 15 });
+        let f = flags(RetryState::Unknown, so);
+        assert_eq!(f & CKF_SO_PIN_COUNT_LOW, CKF_SO_PIN_COUNT_LOW);
+        assert_eq!(f & (CKF_SO_PIN_FINAL_TRY | CKF_SO_PIN_LOCKED), 0);
+        assert_eq!(RetryState::after_wrong_try(0, 3), RetryState::Locked);
+        let f = flags(RetryState::after_wrong_try(1, 3), RetryState::Locked);
+        assert_eq!(
+            f & (CKF_USER_PIN_FINAL_TRY | CKF_USER_PIN_COUNT_LOW | CKF_SO_PIN_LOCKED),
+            CKF_USER_PIN_FINAL_TRY | CKF_USER_PIN_COUNT_LOW | CKF_SO_PIN_LOCKED
+        );
     }
 }

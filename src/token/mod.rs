@@ -10,6 +10,7 @@ pub mod mechanism;
 pub mod object;
 pub mod objects;
 pub mod padding;
+mod pin_lifecycle;
 
 pub use hash::HashAlg;
 pub use info::TokenInfo;
@@ -75,6 +76,8 @@ pub struct Token {
     objects: Vec<TokenObject>,
     /// The authentication key pair's modulus length in bits (from the certificate).
     modulus_bits: usize,
+    /// The PUK while the SO (or a context-specific PUK login) is logged in (`pin_lifecycle`).
+    login_puk: Option<Pin>,
 }
 
 /// What binding read from the card, before the token is built from it.
@@ -82,6 +85,7 @@ struct Bound {
     card: Box<dyn Card>,
     public: crate::card::PublicData,
     user_retries: RetryState,
+    so_retries: RetryState,
 }
 
 /// Label of the authentication key pair objects (cns.md §2.1 names the key CNS0).
@@ -149,13 +153,13 @@ impl Token {
         let public = card.read_public_data(&mut channel)?;
         // Worth one APDU: the token flags then show a low counter before the user types
         // (OpenSC shows every TS-CNS PIN as locked, cns-opensc.md).
-        let max = card.pin_policy(PinKind::User).max_tries;
-        let retries = match card.retries_left(&mut channel, PinKind::User) {
-            Ok(Some(0)) => RetryState::Locked,
-            Ok(Some(left)) => RetryState::Left { left, max },
-            Ok(None) => RetryState::Unknown,
-            Err(CardError::Transport(e)) => return Err(CardError::Transport(e)),
-            Err(_) => RetryState::Unknown,
+        let retries = pin_lifecycle::read_counter(card.as_mut(), &mut channel, PinKind::User)?;
+        // A blocked PIN needs the PUK next: its counter is worth one more APDU (SO flags).
+        let so_retries = match retries {
+            RetryState::Locked => {
+                pin_lifecycle::read_counter(card.as_mut(), &mut channel, PinKind::Puk)?
+            }
+            _ => RetryState::Unknown,
         };
         log::debug!(
             "bound {} {} in {} APDUs",
@@ -167,6 +171,7 @@ impl Token {
             card,
             public,
             user_retries: retries,
+            so_retries,
         }))
     }
 
@@ -175,6 +180,7 @@ impl Token {
             card,
             public,
             user_retries,
+            so_retries,
         } = bound;
         let certificate =
             public
@@ -211,7 +217,7 @@ impl Token {
             serial: public.serial,
             user_pin: card.pin_policy(PinKind::User),
             user_retries,
-            so_retries: RetryState::Unknown,
+            so_retries,
         };
         Token {
             transport,
@@ -220,6 +226,7 @@ impl Token {
             info,
             objects,
             modulus_bits,
+            login_puk: None,
         }
     }
 
@@ -251,7 +258,11 @@ impl Token {
     }
 
     /// Checks the PIN format, then verifies it on the card (one try spent only if the format is right).
+    /// The PUK (SO login) goes to `pin_lifecycle`, which keeps it until logout.
     pub fn login(&mut self, kind: PinKind, pin: &[u8]) -> Result<(), TokenError> {
+        if kind == PinKind::Puk {
+            return self.login_puk(pin);
+        }
         let pin = Pin::new(&self.card.pin_policy(kind), pin).map_err(|e| match e {
             PinFormatError::Length => TokenError::PinLenRange,
             PinFormatError::Characters => TokenError::PinInvalid,
@@ -277,22 +288,7 @@ impl Token {
                 }
             }
         });
-        let max = self.card.pin_policy(kind).max_tries;
-        let state = match &result {
-            Ok(_) => Some(RetryState::Left { left: max, max }),
-            Err(CardError::PinIncorrect { tries_left }) => Some(RetryState::Left {
-                left: *tries_left,
-                max,
-            }),
-            Err(CardError::PinLocked) => Some(RetryState::Locked),
-            Err(_) => None,
-        };
-        if let Some(state) = state {
-            match kind {
-                PinKind::User => self.info.user_retries = state,
-                PinKind::Puk => self.info.so_retries = state,
-            }
-        }
+        self.note_tries(kind, &result);
         let certificate = result.map_err(|e| match e {
             // A reset mid-VERIFY: whether the try counted is unknown, and nothing is verified.
             CardError::Transport(TransportError::CardReset) => TokenError::DeviceError,
@@ -363,6 +359,7 @@ impl Token {
     /// tool log the browser out (seen with concurrent pkcs11-tool runs). `Transport::reset`
     /// stays available should a stricter policy be wanted.
     pub fn logout(&mut self) -> Result<(), TokenError> {
+        self.login_puk = None;
         let result = self.in_transaction(|card, channel| card.logout(channel));
         // Whatever the card said (or if it could not be reached), no secret of the login
         // stays with the driver (DESIGN.md "PINs").

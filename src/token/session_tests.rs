@@ -121,6 +121,7 @@ fn token(certificate: Option<Vec<u8>>) -> (Token, Arc<Mutex<Script>>, Arc<Mutex<
             certificate,
         },
         user_retries: RetryState::Unknown,
+        so_retries: RetryState::Unknown,
     };
     let transport = FakeTransport {
         unreachable: unreachable.clone(),

@@ -28,6 +28,7 @@ pub mod iso9796;
 pub mod mutual_auth;
 pub mod params;
 pub mod pin;
+mod pin_lifecycle;
 pub mod plain;
 pub mod secure_channel;
 pub mod signature;
@@ -269,6 +270,54 @@ impl Card for CieCard {
             Err(_) => self.session = None,
         }
         result
+    }
+
+    /// CHANGE REFERENCE DATA under a new secure channel (cie.md §6). A logged-in user stays
+    /// logged in: with the new PIN held for rebuilding the session, or, when the card refused
+    /// the old PIN given here, with the PIN of the login (the next operation rebuilds with it).
+    fn change_pin(
+        &mut self,
+        channel: &mut CardChannel<'_>,
+        kind: PinKind,
+        old: &Pin,
+        new: &Pin,
+    ) -> Result<(), CardError> {
+        if kind != PinKind::User {
+            return Err(CardError::NotSupported);
+        }
+        let login_pin = self.held_pin.take();
+        self.forget_login();
+        let mut sc = self.handshake(channel)?;
+        match pin_lifecycle::change(&mut sc, channel, old, new) {
+            Ok(()) if login_pin.is_some() => {
+                self.held_pin = Some(
+                    Pin::new(&pin::policy(kind), new.as_bytes())
+                        .map_err(|_| CardError::DataLength)?,
+                );
+                self.session = Some(sc);
+                Ok(())
+            }
+            Ok(()) => Ok(()),
+            // A blocked PIN cannot rebuild anything.
+            Err(CardError::PinLocked) => Err(CardError::PinLocked),
+            Err(e) => {
+                self.held_pin = login_pin;
+                Err(e)
+            }
+        }
+    }
+
+    /// VERIFY PUK + RESET RETRY COUNTER 03 and 02 under a new secure channel (cie.md §6). The
+    /// channel is dropped afterwards: the PUK's security state is not kept.
+    fn unblock_pin(
+        &mut self,
+        channel: &mut CardChannel<'_>,
+        puk: &Pin,
+        new_pin: &Pin,
+    ) -> Result<(), CardError> {
+        self.forget_login();
+        let mut sc = self.handshake(channel)?;
+        pin_lifecycle::unblock(&mut sc, channel, puk, new_pin)
     }
 
     fn read_certificate_after_login(

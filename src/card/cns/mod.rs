@@ -19,10 +19,13 @@
 //!   DF (IDEMIA 2021, InfoCamere 1204) or the AID (ACe 2025). MSE RESTORE stays: the facts
 //!   sheet has no evidence that SET alone works after another application changed the
 //!   security environment.
+//! - PIN change 1 (CHANGE REFERENCE DATA), unblock 1 (RESET RETRY COUNTER), each +1 SELECT
+//!   AID on ACe 2025 (`pin_lifecycle`).
 
 pub mod detection;
 pub mod files;
 pub mod personal_data;
+mod pin_lifecycle;
 pub mod profile;
 
 use zeroize::Zeroizing;
@@ -39,6 +42,13 @@ const PIN_POLICY: PinPolicy = PinPolicy {
     min_len: 5,
     max_len: 8,
     max_tries: 3,
+};
+/// The PUK has the PIN's format (cns.md §4). Its retry limit is not in the sources (cns.md §4,
+/// §9): 10, as on the CIE (cie.md §6) and the virtual card. Only CKF_SO_PIN_COUNT_LOW after an
+/// empty VERIFY depends on it; after a wrong PUK the token sets COUNT_LOW whatever the limit.
+const PUK_POLICY: PinPolicy = PinPolicy {
+    max_tries: 10,
+    ..PIN_POLICY
 };
 const PIN_BLOCK_LEN: usize = 8;
 const PIN_PAD: u8 = 0xFF;
@@ -236,8 +246,11 @@ impl Card for CnsCard {
         SignatureKind::RawRsa
     }
 
-    fn pin_policy(&self, _kind: PinKind) -> PinPolicy {
-        PIN_POLICY
+    fn pin_policy(&self, kind: PinKind) -> PinPolicy {
+        match kind {
+            PinKind::User => PIN_POLICY,
+            PinKind::Puk => PUK_POLICY,
+        }
     }
 
     /// Empty VERIFY (cns.md §4: optional on CNS, so anything but 63Cx / 9000 / 6983 is "unknown").
@@ -251,7 +264,7 @@ impl Card for CnsCard {
         let sw = channel.execute(&command)?.sw;
         Ok(match sw {
             // Already verified in this card session: the counter is full.
-            StatusWord::SUCCESS => Some(PIN_POLICY.max_tries),
+            StatusWord::SUCCESS => Some(self.pin_policy(kind).max_tries),
             StatusWord::AUTH_METHOD_BLOCKED => Some(0),
             sw => sw.tries_left(),
         })
@@ -288,6 +301,33 @@ impl Card for CnsCard {
     /// CNS has no command that drops a verified PIN (cns.md §3–4): the token resets the card.
     fn logout(&mut self, _channel: &mut CardChannel<'_>) -> Result<(), CardError> {
         Ok(())
+    }
+
+    /// The user PIN only: nothing in the facts says the PUK can be changed (cns.md §4).
+    fn change_pin(
+        &mut self,
+        channel: &mut CardChannel<'_>,
+        kind: PinKind,
+        old: &Pin,
+        new: &Pin,
+    ) -> Result<(), CardError> {
+        match kind {
+            PinKind::User => {
+                files::enter(channel, self.profile.addressing)?;
+                pin_lifecycle::change_reference_data(channel, self.pin_p2(kind), old, new)
+            }
+            PinKind::Puk => Err(CardError::NotSupported),
+        }
+    }
+
+    fn unblock_pin(
+        &mut self,
+        channel: &mut CardChannel<'_>,
+        puk: &Pin,
+        new_pin: &Pin,
+    ) -> Result<(), CardError> {
+        files::enter(channel, self.profile.addressing)?;
+        pin_lifecycle::reset_retry_counter(channel, self.pin_p2(PinKind::User), puk, new_pin)
     }
 
     /// (Key DF) + MSE RESTORE + MSE SET + PSO DECIPHER on `00 ‖ block` (cns.md §5.1 steps 2–5).

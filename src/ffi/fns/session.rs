@@ -52,9 +52,10 @@ ck_fn! {
 }
 
 ck_fn! {
-    /// C_Login (§5.6.8): CKU_USER with the PIN (copied into zeroized memory only, never
-    /// logged); CKU_SO is not available yet (CKR_USER_TYPE_INVALID, or
-    /// CKR_SESSION_READ_ONLY_EXISTS); CKU_CONTEXT_SPECIFIC re-verifies for an active signature.
+    /// C_Login (§5.6.8): CKU_USER with the PIN, CKU_SO with the PUK (CKR_SESSION_READ_ONLY_EXISTS
+    /// with a read-only session), both copied into zeroized memory only and never logged;
+    /// CKU_CONTEXT_SPECIFIC re-verifies the PIN for an active signature, or verifies the PUK
+    /// in a public R/W session for the C_SetPIN that unblocks the PIN.
     fn C_Login(h_session: CK_SESSION_HANDLE, user_type: CK_USER_TYPE, p_pin: *mut CK_UTF8CHAR, ul_pin_len: CK_ULONG) {
         let instance = module::instance()?;
         let pin = marshal::pin(p_pin, ul_pin_len)?;

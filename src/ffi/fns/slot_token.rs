@@ -2,6 +2,7 @@
 
 use crate::cryptoki::module;
 use crate::cryptoki::Rv;
+use crate::ffi::marshal;
 use crate::ffi::out_buffer::OutBuffer;
 use crate::ffi::ptr::write;
 use cryptoki_sys::*;
@@ -72,5 +73,29 @@ ck_fn! {
             return Err(Rv::ARGUMENTS_BAD);
         }
         write(p_info, instance.mechanism_info(slot_id, mechanism)?)
+    }
+}
+
+ck_fn! {
+    /// C_InitPIN (§5.5.8): in the R/W SO Functions state (SO = PUK login), unblocks the user
+    /// PIN with the PUK and sets the new one; not logged in as SO: CKR_USER_NOT_LOGGED_IN;
+    /// read-only session: CKR_SESSION_READ_ONLY. The PIN is copied into zeroized memory only.
+    fn C_InitPIN(h_session: CK_SESSION_HANDLE, p_pin: *mut CK_UTF8CHAR, ul_pin_len: CK_ULONG) {
+        let instance = module::instance()?;
+        let new = marshal::pin(p_pin, ul_pin_len)?;
+        instance.init_pin(h_session, &new)
+    }
+}
+
+ck_fn! {
+    /// C_SetPIN (§5.5.9): changes the user PIN (R/W public or user session), unblocks it with
+    /// the PUK given as old PIN when it is blocked (public session) or after a context-specific
+    /// PUK login; the SO's PIN (PUK) cannot be changed: CKR_FUNCTION_NOT_SUPPORTED. Both PINs
+    /// are copied into zeroized memory only and never logged.
+    fn C_SetPIN(h_session: CK_SESSION_HANDLE, p_old_pin: *mut CK_UTF8CHAR, ul_old_len: CK_ULONG, p_new_pin: *mut CK_UTF8CHAR, ul_new_len: CK_ULONG) {
+        let instance = module::instance()?;
+        let old = marshal::pin(p_old_pin, ul_old_len)?;
+        let new = marshal::pin(p_new_pin, ul_new_len)?;
+        instance.set_pin(h_session, &old, &new)
     }
 }

@@ -25,20 +25,6 @@ ck_fn! {
 }
 
 ck_fn! {
-    /// C_InitPIN (§5.5.8): CKR_FUNCTION_NOT_SUPPORTED — the PIN lifecycle (unblock with the PUK) is not implemented yet.
-    fn C_InitPIN(_a0: CK_SESSION_HANDLE, _a1: *mut CK_UTF8CHAR, _a2: CK_ULONG) {
-        refuse(CKR_FUNCTION_NOT_SUPPORTED)
-    }
-}
-
-ck_fn! {
-    /// C_SetPIN (§5.5.9): CKR_FUNCTION_NOT_SUPPORTED — the PIN lifecycle (PIN change) is not implemented yet.
-    fn C_SetPIN(_a0: CK_SESSION_HANDLE, _a1: *mut CK_UTF8CHAR, _a2: CK_ULONG, _a3: *mut CK_UTF8CHAR, _a4: CK_ULONG) {
-        refuse(CKR_FUNCTION_NOT_SUPPORTED)
-    }
-}
-
-ck_fn! {
     /// C_SessionCancel (§5.6.5): CKR_FUNCTION_NOT_SUPPORTED — PKCS#11 3.0 addition, not offered.
     fn C_SessionCancel(_a0: CK_SESSION_HANDLE, _a1: CK_FLAGS) {
         refuse(CKR_FUNCTION_NOT_SUPPORTED)

@@ -1,0 +1,161 @@
+//! TS-CNS PIN change and unblock (cns.md §4): CHANGE REFERENCE DATA and RESET RETRY COUNTER,
+//! one APDU each, with the PINs as 8-byte blocks padded with `FF` like VERIFY.
+//!
+//! No VERIFY PUK before RESET RETRY COUNTER: with P1 `00` the command carries the PUK itself
+//! ([CIEFS p.63] in cns.md §4), so the PUK crosses the wire once and is checked once.
+
+use zeroize::Zeroizing;
+
+use crate::card::{file, CardError, Pin};
+use crate::iso7816::{CardChannel, Command, StatusWord};
+
+const INS_CHANGE_REFERENCE_DATA: u8 = 0x24;
+const INS_RESET_RETRY_COUNTER: u8 = 0x2C;
+/// P1 `00`: the data holds the verification data, then the new reference data (cns.md §4).
+const P1_OLD_AND_NEW: u8 = 0x00;
+const BLOCK_LEN: usize = 8;
+const PAD: u8 = 0xFF;
+
+/// `00 24 00 P2 10 old‖new`: P2 names the PIN whose value changes.
+pub fn change_reference_data(
+    channel: &mut CardChannel<'_>,
+    p2: u8,
+    old: &Pin,
+    new: &Pin,
+) -> Result<(), CardError> {
+    let command = Command::new(0x00, INS_CHANGE_REFERENCE_DATA, P1_OLD_AND_NEW, p2)
+        .with_secret_data(two_blocks(old, new)?);
+    outcome(INS_CHANGE_REFERENCE_DATA, channel.execute(&command)?.sw)
+}
+
+/// `00 2C 00 P2 10 PUK‖newPIN`: P2 names the PIN being reset, not the PUK (cns.md §4); the
+/// tries a wrong answer reports are the PUK's.
+pub fn reset_retry_counter(
+    channel: &mut CardChannel<'_>,
+    pin_p2: u8,
+    puk: &Pin,
+    new_pin: &Pin,
+) -> Result<(), CardError> {
+    let command = Command::new(0x00, INS_RESET_RETRY_COUNTER, P1_OLD_AND_NEW, pin_p2)
+        .with_secret_data(two_blocks(puk, new_pin)?);
+    outcome(INS_RESET_RETRY_COUNTER, channel.execute(&command)?.sw)
+}
+
+/// `first‖second`, each padded to 8 bytes with `FF`, in memory that is wiped when dropped.
+fn two_blocks(first: &Pin, second: &Pin) -> Result<Zeroizing<Vec<u8>>, CardError> {
+    let mut data = Zeroizing::new(Vec::with_capacity(2 * BLOCK_LEN));
+    for pin in [first, second] {
+        let digits = pin.as_bytes();
+        if digits.len() > BLOCK_LEN {
+            return Err(CardError::DataLength);
+        }
+        let start = data.len();
+        data.extend_from_slice(digits);
+        data.resize(start + BLOCK_LEN, PAD);
+    }
+    Ok(data)
+}
+
+/// The status words of VERIFY apply (cns.md §4): 63Cx wrong with x tries left, 6983 blocked.
+fn outcome(ins: u8, sw: StatusWord) -> Result<(), CardError> {
+    match sw {
+        StatusWord::SUCCESS => Ok(()),
+        StatusWord::AUTH_METHOD_BLOCKED => Err(CardError::PinLocked),
+        sw => match sw.tries_left() {
+            Some(0) => Err(CardError::PinLocked),
+            Some(tries_left) => Err(CardError::PinIncorrect { tries_left }),
+            None => Err(file::unexpected(ins, sw)),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::card::PinPolicy;
+    use crate::transport::{Channel, ReaderCapabilities, TransportError};
+
+    /// Records each APDU and answers with the next scripted status word.
+    struct Scripted {
+        answers: Vec<[u8; 2]>,
+        sent: Vec<Vec<u8>>,
+    }
+
+    impl Channel for Scripted {
+        fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+            self.sent.push(command.to_vec());
+            Ok(self.answers.remove(0).to_vec())
+        }
+    }
+
+    const CAPS: ReaderCapabilities = ReaderCapabilities {
+        extended_apdu: true,
+    };
+    const POLICY: PinPolicy = PinPolicy {
+        min_len: 5,
+        max_len: 8,
+        max_tries: 3,
+    };
+
+    fn pin(digits: &[u8]) -> Pin {
+        Pin::new(&POLICY, digits).unwrap()
+    }
+
+    fn run(
+        answer: [u8; 2],
+        op: impl FnOnce(&mut CardChannel<'_>) -> Result<(), CardError>,
+    ) -> (Result<(), CardError>, Vec<u8>) {
+        let mut card = Scripted {
+            answers: vec![answer],
+            sent: Vec::new(),
+        };
+        let result = op(&mut CardChannel::new(&mut card, CAPS));
+        assert_eq!(card.sent.len(), 1, "one APDU, never retried");
+        (result, card.sent.remove(0))
+    }
+
+    #[test]
+    fn change_sends_old_and_new_padded_blocks() {
+        let (result, apdu) = run([0x90, 0x00], |ch| {
+            change_reference_data(ch, 0x90, &pin(b"12345"), &pin(b"87654321"))
+        });
+        assert_eq!(result, Ok(()));
+        let mut expected = vec![0x00, 0x24, 0x00, 0x90, 0x10];
+        expected.extend_from_slice(b"12345\xFF\xFF\xFF87654321");
+        assert_eq!(apdu, expected);
+    }
+
+    #[test]
+    fn reset_retry_counter_names_the_pin_and_carries_puk_then_new_pin() {
+        let (result, apdu) = run([0x90, 0x00], |ch| {
+            reset_retry_counter(ch, 0x90, &pin(b"87654321"), &pin(b"246810"))
+        });
+        assert_eq!(result, Ok(()));
+        let mut expected = vec![0x00, 0x2C, 0x00, 0x90, 0x10];
+        expected.extend_from_slice(b"87654321246810\xFF\xFF");
+        assert_eq!(apdu, expected);
+    }
+
+    #[test]
+    fn status_words_report_the_counter() {
+        let wrong = |sw| {
+            run(sw, |ch| {
+                reset_retry_counter(ch, 0x90, &pin(b"11111"), &pin(b"22222"))
+            })
+            .0
+        };
+        assert_eq!(
+            wrong([0x63, 0xC9]),
+            Err(CardError::PinIncorrect { tries_left: 9 })
+        );
+        assert_eq!(wrong([0x63, 0xC0]), Err(CardError::PinLocked));
+        assert_eq!(wrong([0x69, 0x83]), Err(CardError::PinLocked));
+        assert_eq!(
+            wrong([0x6A, 0x80]),
+            Err(CardError::UnexpectedStatus {
+                ins: 0x2C,
+                sw: 0x6A80
+            })
+        );
+    }
+}
