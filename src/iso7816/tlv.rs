@@ -134,6 +134,27 @@ pub fn find(input: &[u8], tag: u32) -> Result<Option<&[u8]>, TlvError> {
     Ok(None)
 }
 
+/// RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER } (RFC 8017 A.1.1),
+/// each integer with its leading zeros stripped; `None` when it does not parse or an
+/// integer is zero or empty. What follows the two integers is not looked at.
+pub fn rsa_public_key(der: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
+    let (seq, _) = parse_one(der).ok()?;
+    if seq.tag != 0x30 {
+        return None;
+    }
+    let mut items = seq.children();
+    let mut integer = || match items.next() {
+        Some(Ok(t)) if t.tag == 0x02 => {
+            let start = t.value.iter().position(|b| *b != 0)?;
+            Some(t.value[start..].to_vec())
+        }
+        _ => None,
+    };
+    let modulus = integer()?;
+    let exponent = integer()?;
+    Some((modulus, exponent))
+}
+
 /// Total encoded length (tag + length + value) of the object starting `input`, read
 /// from its header alone: tells how many bytes of a DER certificate to read.
 pub fn encoded_length(input: &[u8]) -> Result<usize, TlvError> {
