@@ -11,11 +11,12 @@ use super::dh::KeyAgreement;
 use super::files::ChipKey;
 use super::iso9796;
 use super::params::{CaKey, DhParams};
+use super::plain::expect_success;
 use super::secure_channel::{PendingChannel, SecureChannel};
 use super::sm::Ssc;
 use super::terminal_keys::{self, SN_IFD};
 use crate::card::CardError;
-use crate::iso7816::{CardChannel, Command, Response};
+use crate::iso7816::{CardChannel, Command};
 
 const INS_MSE: u8 = 0x22;
 const INS_PSO: u8 = 0x2A;
@@ -152,17 +153,6 @@ pub fn check_chip_answer(
         CardError::ChipAuthentication
     })?;
     Ok(())
-}
-
-fn expect_success(ins: u8, response: Response) -> Result<Vec<u8>, CardError> {
-    if response.sw.is_success() {
-        Ok(response.data)
-    } else {
-        Err(CardError::UnexpectedStatus {
-            ins,
-            sw: response.sw.0,
-        })
-    }
 }
 
 fn send(
