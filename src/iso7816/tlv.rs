@@ -134,6 +134,27 @@ pub fn find(input: &[u8], tag: u32) -> Result<Option<&[u8]>, TlvError> {
     Ok(None)
 }
 
+/// BER length octets for a value of `len` bytes: one byte below 0x80, else `81 xx` or
+/// `82 xxxx` (a length over 0xFFFF, which no card command carries, is written as 0xFFFF).
+pub fn push_length(out: &mut Vec<u8>, len: usize) {
+    match len {
+        0..=0x7F => out.push(len as u8),
+        0x80..=0xFF => out.extend_from_slice(&[0x81, len as u8]),
+        _ => {
+            let [hi, lo] = (len.min(0xFFFF) as u16).to_be_bytes();
+            out.extend_from_slice(&[0x82, hi, lo]);
+        }
+    }
+}
+
+/// One data object: the tag bytes as given, the BER length, the value.
+pub fn encode(tag: &[u8], value: &[u8]) -> Vec<u8> {
+    let mut out = tag.to_vec();
+    push_length(&mut out, value.len());
+    out.extend_from_slice(value);
+    out
+}
+
 /// RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER } (RFC 8017 A.1.1),
 /// each integer with its leading zeros stripped; `None` when it does not parse or an
 /// integer is zero or empty. What follows the two integers is not looked at.
@@ -193,6 +214,23 @@ pub fn encoded_length(input: &[u8]) -> Result<usize, TlvError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn encode_uses_the_shortest_length_form_and_parses_back() {
+        assert_eq!(encode(&[0x42], &[0xAA]), [0x42, 0x01, 0xAA]);
+        for len in [0, 0x7F, 0x80, 0xFF, 0x100, 0x1234] {
+            let value = vec![0x5A; len];
+            let encoded = encode(&[0x5F, 0x37], &value);
+            let header = match len {
+                0..=0x7F => [0x5F, 0x37, len as u8].to_vec(),
+                0x80..=0xFF => [0x5F, 0x37, 0x81, len as u8].to_vec(),
+                _ => [0x5F, 0x37, 0x82, (len >> 8) as u8, len as u8].to_vec(),
+            };
+            assert_eq!(&encoded[..header.len()], &header[..]);
+            let (t, rest) = parse_one(&encoded).unwrap();
+            assert_eq!((t.tag, t.value, rest.len()), (0x5F37, &value[..], 0));
+        }
+    }
 
     #[test]
     fn short_and_long_forms() {
