@@ -4,39 +4,17 @@
 
 mod common;
 
-use common::harness::{module_path, scratch_dir, PcscDaemon, VirtualCard};
+use common::harness::{module_path, scratch_dir, VirtualCard};
+use common::tools::{self, openssl_dgst_verify, openssl_pubkey, path, succeed};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 /// Not a substring of the virtual card's NIS (123456789012), so the log check means something.
 const PIN: &str = "24681357";
 
+/// pkcs11-tool on our module, with its own certificate cache.
 fn pkcs11_tool(args: &[&str], cache: &Path) -> Output {
-    let daemon = PcscDaemon::shared();
-    let output = Command::new("pkcs11-tool")
-        .arg("--module")
-        .arg(module_path())
-        .args(args)
-        .env("PCSCLITE_CSOCK_NAME", &daemon.socket)
-        .env("XDG_CACHE_HOME", cache)
-        .output()
-        .expect("pkcs11-tool (Debian package opensc)");
-    eprintln!(
-        "pkcs11-tool {}\n--- stdout\n{}--- stderr\n{}",
-        args.join(" "),
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
-}
-
-fn succeed(output: Output, what: &str) -> String {
-    assert!(output.status.success(), "{what} failed: {output:?}");
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn path(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
+    tools::pkcs11_tool(&module_path(), args, &[("XDG_CACHE_HOME", cache)])
 }
 
 #[test]
@@ -103,22 +81,9 @@ fn pkcs11_tool_lists_logs_in_signs_and_openssl_verifies() {
         ),
         "--read-object",
     );
-    let x509 = Command::new("openssl")
-        .args(["x509", "-inform", "DER", "-pubkey", "-noout", "-in"])
-        .arg(&cert)
-        .output()
-        .expect("openssl x509");
-    assert!(x509.status.success(), "certificate read back must parse");
-    std::fs::write(&pubkey, &x509.stdout).expect("write pubkey");
+    openssl_pubkey(&cert, &pubkey);
     let verify = |file: &Path| {
-        Command::new("openssl")
-            .args(["dgst", "-sha256", "-verify"])
-            .arg(&pubkey)
-            .arg("-signature")
-            .arg(&sig)
-            .arg(file)
-            .output()
-            .expect("openssl dgst")
+        openssl_dgst_verify(&pubkey, &sig, file, false)
             .status
             .success()
     };
@@ -129,10 +94,10 @@ fn pkcs11_tool_lists_logs_in_signs_and_openssl_verifies() {
 
     // A full trace of login + sign: every APDU is there, the PIN and the SM payloads not.
     let log = dir.join("trace.log");
-    let traced = Command::new("pkcs11-tool")
-        .arg("--module")
-        .arg(module_path())
-        .args([
+    let sig2 = dir.join("sig2.bin");
+    let traced = tools::pkcs11_tool(
+        &module_path(),
+        &[
             "--login",
             "--pin",
             PIN,
@@ -140,16 +105,16 @@ fn pkcs11_tool_lists_logs_in_signs_and_openssl_verifies() {
             "-m",
             "SHA256-RSA-PKCS",
             "-i",
-        ])
-        .arg(&data)
-        .arg("-o")
-        .arg(dir.join("sig2.bin"))
-        .env("PCSCLITE_CSOCK_NAME", &PcscDaemon::shared().socket)
-        .env("XDG_CACHE_HOME", &cache)
-        .env("CIE_CNS_PKCS11_LOG", "trace")
-        .env("CIE_CNS_PKCS11_LOG_FILE", &log)
-        .output()
-        .expect("pkcs11-tool");
+            path(&data),
+            "-o",
+            path(&sig2),
+        ],
+        &[
+            ("XDG_CACHE_HOME", &cache),
+            ("CIE_CNS_PKCS11_LOG", Path::new("trace")),
+            ("CIE_CNS_PKCS11_LOG_FILE", &log),
+        ],
+    );
     assert!(traced.status.success(), "{traced:?}");
     let text = std::fs::read_to_string(&log).expect("trace log");
     assert!(

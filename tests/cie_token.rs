@@ -10,13 +10,12 @@ mod common;
 
 use common::harness::{scratch_dir, PcscDaemon, VirtualCard};
 use common::module::{pkcs11, serial, slot_of_reader};
-use common::verify::CertKey;
+use common::token::{certificate, expect_rv, find, pin, pin_tries, sign_mechanisms, with_card_in};
 use cryptoki::context::Pkcs11;
 use cryptoki::error::{Error, RvError};
 use cryptoki::mechanism::{Mechanism, MechanismType};
-use cryptoki::object::{Attribute, AttributeType, ObjectClass, ObjectHandle};
+use cryptoki::object::{Attribute, AttributeType, ObjectClass};
 use cryptoki::session::{Session, UserType};
-use cryptoki::types::AuthPin;
 use ring::digest;
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -53,35 +52,6 @@ fn fresh_cache() -> PathBuf {
     dir
 }
 
-fn pin(text: &str) -> AuthPin {
-    AuthPin::from(text)
-}
-
-fn expect_rv<T: std::fmt::Debug>(result: cryptoki::error::Result<T>, expected: RvError) {
-    match result {
-        Err(Error::Pkcs11(rv, _)) => assert_eq!(rv, expected),
-        other => panic!("expected {expected:?}, got {other:?}"),
-    }
-}
-
-fn find(session: &Session, class: ObjectClass) -> Vec<ObjectHandle> {
-    session
-        .find_objects(&[Attribute::Class(class)])
-        .expect("C_FindObjects")
-}
-
-fn certificate(session: &Session) -> CertKey {
-    let certs = find(session, ObjectClass::CERTIFICATE);
-    assert_eq!(certs.len(), 1, "one certificate on the CIE");
-    let attrs = session
-        .get_attributes(certs[0], &[AttributeType::Value])
-        .expect("C_GetAttributeValue");
-    match attrs.into_iter().next() {
-        Some(Attribute::Value(der)) => CertKey::from_certificate(&der),
-        other => panic!("certificate value: {other:?}"),
-    }
-}
-
 /// One card in the reader for the duration of `test`, with a fresh module view of it.
 fn with_card(variant: &str, test: impl FnOnce(&VirtualCard, &Session)) {
     let _guard = serial();
@@ -91,13 +61,13 @@ fn with_card(variant: &str, test: impl FnOnce(&VirtualCard, &Session)) {
 /// `with_card` for a caller that already holds the `serial()` lock.
 fn with_card_locked(variant: &str, test: impl FnOnce(&VirtualCard, &Session)) {
     module();
-    let card = VirtualCard::insert(READER, "cie", &["--variant", variant, "--pin", PIN]);
-    let session = module()
-        .open_rw_session(slot_of_reader(READER))
-        .expect("C_OpenSession");
-    test(&card, &session);
-    drop(session);
-    card.remove();
+    with_card_in(
+        module,
+        READER,
+        "cie",
+        &["--variant", variant, "--pin", PIN],
+        test,
+    );
 }
 
 /// `with_card` with an empty cache directory of its own.
@@ -105,10 +75,6 @@ fn with_card_and_fresh_cache(variant: &str, test: impl FnOnce(&VirtualCard, &Ses
     let _guard = serial();
     fresh_cache();
     with_card_locked(variant, test);
-}
-
-fn pin_tries(card: &VirtualCard) -> u64 {
-    card.stat("pin_tries").expect("pin_tries stat")
 }
 
 #[test]
@@ -160,7 +126,7 @@ fn login_shows_the_key_pair_and_names_the_holder() {
             .expect("C_GetAttributeValue");
         assert_eq!(attrs[0], Attribute::Private(true));
         assert_eq!(attrs[1], Attribute::Sensitive(true));
-        let cert_key = certificate(session);
+        let cert_key = certificate(session, "CIE");
         let (n, _) = cert_key.components();
         let expected_id = digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, &n);
         assert_eq!(attrs[2], Attribute::Id(expected_id.as_ref().to_vec()));
@@ -172,7 +138,7 @@ fn login_shows_the_key_pair_and_names_the_holder() {
 /// Signs with every advertised mechanism; each signature verifies with `ring`.
 fn sign_everything(session: &Session) {
     let key = find(session, ObjectClass::PRIVATE_KEY)[0];
-    let cert = certificate(session);
+    let cert = certificate(session, "CIE");
     let message = b"Entra con CIE: firma di prova";
     let sign = |mechanism: &Mechanism, data: &[u8]| {
         session
@@ -202,15 +168,7 @@ fn sign_everything(session: &Session) {
 fn advertises_only_what_the_chip_can_and_every_signature_verifies() {
     with_card("bit4id-2023", |_card, session| {
         let slot = slot_of_reader(READER);
-        let mut advertised = module()
-            .get_mechanism_list(slot)
-            .expect("C_GetMechanismList");
-        advertised.retain(|m| {
-            module()
-                .get_mechanism_info(slot, *m)
-                .map(|info| info.sign())
-                .unwrap_or(false)
-        });
+        let mut advertised = sign_mechanisms(module(), slot);
         let mut expected = vec![
             MechanismType::RSA_PKCS,
             MechanismType::SHA1_RSA_PKCS,
@@ -247,7 +205,7 @@ fn a_second_signature_costs_no_new_handshake() {
             .login(UserType::User, Some(&pin(PIN)))
             .expect("C_Login");
         let key = find(session, ObjectClass::PRIVATE_KEY)[0];
-        let cert = certificate(session);
+        let cert = certificate(session, "CIE");
         let message = b"prima firma";
         let before = card.stats().apdus;
         let sig = session
@@ -297,7 +255,7 @@ fn a_reset_between_two_signatures_is_recovered_once() {
             .login(UserType::User, Some(&pin(PIN)))
             .expect("C_Login");
         let key = find(session, ObjectClass::PRIVATE_KEY)[0];
-        let cert = certificate(session);
+        let cert = certificate(session, "CIE");
         let sig = session
             .sign(&Mechanism::Sha256RsaPkcs, key, b"uno")
             .expect("C_Sign");
@@ -331,7 +289,7 @@ fn another_application_between_two_signatures_costs_one_rebuild() {
             .login(UserType::User, Some(&pin(PIN)))
             .expect("C_Login");
         let key = find(session, ObjectClass::PRIVATE_KEY)[0];
-        let cert = certificate(session);
+        let cert = certificate(session, "CIE");
         session
             .sign(&Mechanism::Sha256RsaPkcs, key, b"uno")
             .expect("C_Sign");
@@ -373,7 +331,7 @@ fn the_second_insertion_shows_the_cached_certificate_before_login() {
         session
             .login(UserType::User, Some(&pin(PIN)))
             .expect("C_Login");
-        first_cert = certificate(&session).der;
+        first_cert = certificate(&session, "CIE").der;
         session.logout().expect("C_Logout");
         drop(session);
         card.remove();
@@ -400,7 +358,7 @@ fn the_second_insertion_shows_the_cached_certificate_before_login() {
         assert_eq!(find(session, ObjectClass::CERTIFICATE).len(), 1);
         assert_eq!(find(session, ObjectClass::PUBLIC_KEY).len(), 1);
         assert!(find(session, ObjectClass::PRIVATE_KEY).is_empty());
-        assert_eq!(certificate(session).der, first_cert);
+        assert_eq!(certificate(session, "CIE").der, first_cert);
         let label = module()
             .get_token_info(slot_of_reader(READER))
             .expect("C_GetTokenInfo")
@@ -449,12 +407,12 @@ fn the_second_insertion_shows_the_cached_certificate_before_login() {
     assert_ne!(stale, first_cert);
     std::fs::write(files[0].path(), &stale).unwrap();
     with_card_locked("bit4id-2023", |_card, session| {
-        assert_eq!(certificate(session).der, stale);
+        assert_eq!(certificate(session, "CIE").der, stale);
         session
             .login(UserType::User, Some(&pin(PIN)))
             .expect("C_Login");
         assert_eq!(find(session, ObjectClass::CERTIFICATE).len(), 1);
-        assert_eq!(certificate(session).der, first_cert);
+        assert_eq!(certificate(session, "CIE").der, first_cert);
         assert_eq!(find(session, ObjectClass::PRIVATE_KEY).len(), 1);
         session.logout().expect("C_Logout");
     });

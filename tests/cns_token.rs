@@ -6,13 +6,15 @@ mod common;
 
 use common::harness::{scratch_dir, VirtualCard};
 use common::module::{pkcs11, serial, slot_of_reader};
-use common::verify::CertKey;
+use common::token::{
+    bytes_attribute, certificate, expect_rv, find, pin, pin_tries, pss, sign_mechanisms,
+    with_card_in,
+};
 use cryptoki::error::{Error, RvError};
-use cryptoki::mechanism::rsa::{PkcsMgfType, PkcsPssParams};
+use cryptoki::mechanism::rsa::PkcsMgfType;
 use cryptoki::mechanism::{Mechanism, MechanismType};
-use cryptoki::object::{Attribute, AttributeType, ObjectClass, ObjectHandle};
+use cryptoki::object::{Attribute, AttributeType, ObjectClass};
 use cryptoki::session::{Session, UserType};
-use cryptoki::types::AuthPin;
 use ring::digest;
 use std::sync::OnceLock;
 
@@ -24,42 +26,6 @@ const FRESH_READER: u16 = 1;
 fn long_lived_card() -> &'static VirtualCard {
     static CARD: OnceLock<VirtualCard> = OnceLock::new();
     CARD.get_or_init(|| VirtualCard::insert(LONG_LIVED_READER, "cns", &[]))
-}
-
-fn pin(text: &str) -> AuthPin {
-    AuthPin::from(text)
-}
-
-fn expect_rv(result: cryptoki::error::Result<()>, expected: RvError) {
-    match result {
-        Err(Error::Pkcs11(rv, _)) => assert_eq!(rv, expected),
-        other => panic!("expected {expected:?}, got {other:?}"),
-    }
-}
-
-fn find(session: &Session, class: ObjectClass) -> Vec<ObjectHandle> {
-    session
-        .find_objects(&[Attribute::Class(class)])
-        .expect("C_FindObjects")
-}
-
-fn bytes_attribute(session: &Session, object: ObjectHandle, kind: AttributeType) -> Vec<u8> {
-    let attrs = session
-        .get_attributes(object, &[kind])
-        .expect("C_GetAttributeValue");
-    match attrs.into_iter().next() {
-        Some(Attribute::Id(v))
-        | Some(Attribute::Value(v))
-        | Some(Attribute::Modulus(v))
-        | Some(Attribute::PublicExponent(v)) => v,
-        other => panic!("unexpected attribute {other:?}"),
-    }
-}
-
-fn certificate(session: &Session) -> CertKey {
-    let certs = find(session, ObjectClass::CERTIFICATE);
-    assert_eq!(certs.len(), 1, "one certificate on the TS-CNS");
-    CertKey::from_certificate(&bytes_attribute(session, certs[0], AttributeType::Value))
 }
 
 #[test]
@@ -116,7 +82,7 @@ fn shows_certificate_and_public_key_before_login_and_the_private_key_after() {
     assert_eq!(bytes_attribute(&session, public, AttributeType::Id), id);
     assert_eq!(bytes_attribute(&session, private, AttributeType::Id), id);
 
-    let cert_key = certificate(&session);
+    let cert_key = certificate(&session, "TS-CNS");
     let (n, e) = cert_key.components();
     assert_eq!(bytes_attribute(&session, public, AttributeType::Modulus), n);
     assert_eq!(
@@ -171,14 +137,6 @@ fn shows_certificate_and_public_key_before_login_and_the_private_key_after() {
     session.logout().expect("C_Logout");
 }
 
-fn pss(hash: MechanismType, mgf: PkcsMgfType, len: u64) -> PkcsPssParams {
-    PkcsPssParams {
-        hash_alg: hash,
-        mgf,
-        s_len: len.into(),
-    }
-}
-
 #[test]
 fn signs_with_every_advertised_mechanism_and_each_signature_verifies() {
     let _guard = serial();
@@ -186,13 +144,7 @@ fn signs_with_every_advertised_mechanism_and_each_signature_verifies() {
     let module = pkcs11();
     let slot = slot_of_reader(card.reader_index);
 
-    let mut advertised = module.get_mechanism_list(slot).expect("C_GetMechanismList");
-    advertised.retain(|m| {
-        module
-            .get_mechanism_info(slot, *m)
-            .map(|info| info.sign())
-            .unwrap_or(false)
-    });
+    let mut advertised = sign_mechanisms(module, slot);
     let mut expected = vec![
         MechanismType::RSA_PKCS,
         MechanismType::RSA_X_509,
@@ -220,7 +172,7 @@ fn signs_with_every_advertised_mechanism_and_each_signature_verifies() {
         .login(UserType::User, Some(&pin(PIN)))
         .expect("C_Login");
     let key = find(&session, ObjectClass::PRIVATE_KEY)[0];
-    let cert = certificate(&session);
+    let cert = certificate(&session, "TS-CNS");
     let dir = scratch_dir("cns-sign");
     let message = b"Accedi con CNS: firma di prova";
     let sha1 = digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, message);
@@ -341,18 +293,7 @@ fn digests_match_an_independent_implementation() {
 /// A fresh card per PIN test: its retry counter starts full.
 fn with_fresh_card(test: impl FnOnce(&VirtualCard, &Session)) {
     let _guard = serial();
-    let card = VirtualCard::insert(FRESH_READER, "cns", &[]);
-    let session = pkcs11()
-        .open_rw_session(slot_of_reader(FRESH_READER))
-        .expect("C_OpenSession");
-    test(&card, &session);
-    drop(session);
-    card.remove();
-}
-
-fn pin_tries(card: &VirtualCard) -> u64 {
-    card.stat("pin_tries")
-        .expect("the simulator reports its PIN retry counter")
+    with_card_in(pkcs11, FRESH_READER, "cns", &[], test);
 }
 
 #[test]

@@ -10,11 +10,12 @@
 
 mod common;
 
-use common::harness::{cardsim_path, scratch_dir, VirtualCard};
+use common::harness::{scratch_dir, simulator_variants, VirtualCard};
 use common::module::{pkcs11, serial, slot_of_reader};
+use common::token::{cert_key, find, pss, sign_mechanisms};
 use common::verify::CertKey;
 use cryptoki::error::{Error, RvError};
-use cryptoki::mechanism::rsa::{PkcsMgfType, PkcsPssParams};
+use cryptoki::mechanism::rsa::PkcsMgfType;
 use cryptoki::mechanism::{Mechanism, MechanismType};
 use cryptoki::object::{Attribute, AttributeInfo, AttributeType, ObjectClass, ObjectHandle};
 use cryptoki::session::{Session, UserType};
@@ -22,7 +23,6 @@ use cryptoki::slot::Slot;
 use cryptoki::types::AuthPin;
 use ring::digest;
 use std::path::Path;
-use std::process::Command;
 
 const PIN: &str = "12345678";
 const READER: u16 = 0;
@@ -69,26 +69,9 @@ fn ace_2025() {
     check_variant("ace-2025");
 }
 
-/// The CNS variants `cardsim --list-variants` offers ("cns NAME[ (default)]\tdescription").
-fn simulator_variants() -> Vec<String> {
-    let out = Command::new(cardsim_path())
-        .arg("--list-variants")
-        .output()
-        .expect("cardsim --list-variants");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|line| {
-            let mut words = line.split_whitespace();
-            (words.next() == Some("cns"))
-                .then(|| words.next().map(str::to_string))
-                .flatten()
-        })
-        .collect()
-}
-
 fn check_variant(variant: &str) {
     let _guard = serial();
-    let offered = simulator_variants();
+    let offered = simulator_variants("cns");
     assert!(
         offered.iter().any(|v| v == variant),
         "cardsim has no cns variant {variant} (offers {offered:?}): merge the simulator's variants"
@@ -145,12 +128,6 @@ fn check_listing(variant: &str, card: &VirtualCard, slot: Slot) -> Listing {
         "{variant}: {apdus} APDUs to list"
     );
     Listing { label }
-}
-
-fn find(session: &Session, class: ObjectClass) -> Vec<ObjectHandle> {
-    session
-        .find_objects(&[Attribute::Class(class)])
-        .expect("C_FindObjects")
 }
 
 fn check_public_objects(variant: &str, session: &Session) {
@@ -224,14 +201,6 @@ fn check_holder_data(variant: &str, session: &Session, label: &str) {
     );
 }
 
-fn pss(hash: MechanismType, mgf: PkcsMgfType, len: u64) -> PkcsPssParams {
-    PkcsPssParams {
-        hash_alg: hash,
-        mgf,
-        s_len: len.into(),
-    }
-}
-
 fn modulus_bits(session: &Session, key: ObjectHandle) -> u64 {
     match session
         .get_attributes(key, &[AttributeType::ModulusBits])
@@ -241,19 +210,6 @@ fn modulus_bits(session: &Session, key: ObjectHandle) -> u64 {
     {
         Some(Attribute::ModulusBits(bits)) => bits.into(),
         other => panic!("CKA_MODULUS_BITS: {other:?}"),
-    }
-}
-
-fn certificate(session: &Session) -> CertKey {
-    let cert = find(session, ObjectClass::CERTIFICATE)[0];
-    match session
-        .get_attributes(cert, &[AttributeType::Value])
-        .expect("C_GetAttributeValue")
-        .into_iter()
-        .next()
-    {
-        Some(Attribute::Value(der)) => CertKey::from_certificate(&der),
-        other => panic!("certificate CKA_VALUE: {other:?}"),
     }
 }
 
@@ -292,19 +248,13 @@ fn expect_size_error(result: cryptoki::error::Result<Vec<u8>>, what: &str) {
 
 fn check_signatures(variant: &str, session: &Session, slot: Slot, dir: &Path) {
     let module = pkcs11();
-    let mut advertised = module.get_mechanism_list(slot).expect("C_GetMechanismList");
-    advertised.retain(|m| {
-        module
-            .get_mechanism_info(slot, *m)
-            .map(|info| info.sign())
-            .unwrap_or(false)
-    });
+    let advertised = sign_mechanisms(module, slot);
     let key = find(session, ObjectClass::PRIVATE_KEY);
     assert_eq!(key.len(), 1, "{variant}: private key after login");
     let key = key[0];
     let bits = modulus_bits(session, key);
     assert!(bits == 1024 || bits == 2048, "{variant}: {bits}-bit key");
-    let cert = certificate(session);
+    let cert = cert_key(session, find(session, ObjectClass::CERTIFICATE)[0]);
     let message = b"Accedi con CNS: firma di prova";
     let sha256 = digest::digest(&digest::SHA256, message);
     let sign = |mechanism: &Mechanism, data: &[u8]| {

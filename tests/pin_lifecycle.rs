@@ -6,8 +6,9 @@
 
 mod common;
 
-use common::harness::{cardsim_path, module_path, scratch_dir, PcscDaemon, VirtualCard};
+use common::harness::{module_path, scratch_dir, simulator_variants, PcscDaemon, VirtualCard};
 use common::module::{pkcs11, serial, slot_of_reader};
+use common::token::{expect_rv, pin, tries, with_card_in};
 use common::verify::CertKey;
 use cryptoki::context::Pkcs11;
 use cryptoki::error::{Error, RvError};
@@ -15,8 +16,6 @@ use cryptoki::mechanism::Mechanism;
 use cryptoki::object::{Attribute, AttributeType, ObjectClass};
 use cryptoki::session::{Session, SessionState, UserType};
 use cryptoki::slot::TokenInfo;
-use cryptoki::types::AuthPin;
-use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
@@ -50,10 +49,6 @@ fn trace_log() -> &'static PathBuf {
     })
 }
 
-fn pin(text: &str) -> AuthPin {
-    AuthPin::from(text)
-}
-
 fn rv_of(result: cryptoki::error::Result<()>) -> Option<RvError> {
     match result {
         Ok(()) => None,
@@ -62,19 +57,10 @@ fn rv_of(result: cryptoki::error::Result<()>) -> Option<RvError> {
     }
 }
 
-fn expect_rv(result: cryptoki::error::Result<()>, expected: RvError) {
-    assert_eq!(rv_of(result), Some(expected));
-}
-
 fn token_info() -> TokenInfo {
     module()
         .get_token_info(slot_of_reader(READER))
         .expect("C_GetTokenInfo")
-}
-
-fn tries(card: &VirtualCard, key: &str) -> u64 {
-    card.stat(key)
-        .unwrap_or_else(|| panic!("the simulator reports {key}"))
 }
 
 /// A fresh card with full counters and a R/W session on it; the card goes afterwards.
@@ -90,17 +76,7 @@ fn with_card(cardsim_args: &[&str], test: impl FnOnce(&VirtualCard, &Session)) {
 
 fn with_card_of(kind: &str, cardsim_args: &[&str], test: impl FnOnce(&VirtualCard, &Session)) {
     let _guard = serial();
-    let card = VirtualCard::insert(READER, kind, cardsim_args);
-    let session = module()
-        .open_rw_session(slot_of_reader(READER))
-        .expect("C_OpenSession");
-    // A failing test still takes its card out properly, so the next test starts clean.
-    let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| test(&card, &session)));
-    drop(session);
-    card.remove();
-    if let Err(panic) = outcome {
-        std::panic::resume_unwind(panic);
-    }
+    with_card_in(module, READER, kind, cardsim_args, test);
 }
 
 /// Three wrong PINs, with the flags and the card's counter checked after each.
@@ -557,28 +533,11 @@ fn the_puk_warns_when_one_try_is_left_and_no_secret_is_logged() {
     assert_no_secret_in(trace_log(), &[PIN, PUK, NEW_PIN]);
 }
 
-/// The CNS variants `cardsim --list-variants` offers ("cns NAME[ (default)]\tdescription").
-fn simulator_variants() -> Vec<String> {
-    let out = Command::new(cardsim_path())
-        .arg("--list-variants")
-        .output()
-        .expect("cardsim --list-variants");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|line| {
-            let mut words = line.split_whitespace();
-            (words.next() == Some("cns"))
-                .then(|| words.next().map(str::to_string))
-                .flatten()
-        })
-        .collect()
-}
-
 /// Every TS-CNS batch of the profile table: its PIN and PUK references, P2 backtracking bit
 /// and application selection hold for CHANGE REFERENCE DATA and RESET RETRY COUNTER too.
 #[test]
 fn every_ts_cns_batch_changes_and_unblocks() {
-    let variants = simulator_variants();
+    let variants = simulator_variants("cns");
     assert!(
         variants.len() > 1,
         "cardsim offers its variants: {variants:?}"

@@ -5,9 +5,11 @@
 
 mod common;
 
-use common::harness::{module_path, scratch_dir, PcscDaemon, VirtualCard};
+use common::harness::{module_path, scratch_dir, VirtualCard};
+use common::module::serial;
+use common::tools::{openssl_dgst_verify, openssl_pubkey, path, pkcs11_tool, succeed};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 use std::sync::OnceLock;
 
 const PIN: &str = "12345678";
@@ -15,37 +17,6 @@ const PIN: &str = "12345678";
 fn card() -> &'static VirtualCard {
     static CARD: OnceLock<VirtualCard> = OnceLock::new();
     CARD.get_or_init(|| VirtualCard::insert(0, "cns", &[]))
-}
-
-fn serial() -> parking_lot::MutexGuard<'static, ()> {
-    static LOCK: parking_lot::Mutex<()> = parking_lot::Mutex::new(());
-    LOCK.lock()
-}
-
-/// Runs `pkcs11-tool --module <module> <args>` against the shared daemon.
-fn pkcs11_tool(module: &Path, args: &[&str], env: &[(&str, &Path)]) -> Output {
-    let daemon = PcscDaemon::shared();
-    let mut cmd = Command::new("pkcs11-tool");
-    cmd.arg("--module")
-        .arg(module)
-        .args(args)
-        .env("PCSCLITE_CSOCK_NAME", &daemon.socket);
-    for (key, value) in env {
-        cmd.env(key, value);
-    }
-    let output = cmd.output().expect("pkcs11-tool (Debian package opensc)");
-    eprintln!(
-        "pkcs11-tool {}\n--- stdout\n{}--- stderr\n{}",
-        args.join(" "),
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
-}
-
-fn succeed(output: Output, what: &str) -> String {
-    assert!(output.status.success(), "{what} failed: {output:?}");
-    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 /// The CKA_ID of the private key, as `pkcs11-tool -O` prints it ("ID:  0a1b…").
@@ -113,57 +84,18 @@ fn sign_and_verify(module: &Path, env: &[(&str, &Path)], mechanism: &str, dir: &
         ),
         "--read-object",
     );
-    let x509 = Command::new("openssl")
-        .args(["x509", "-inform", "DER", "-pubkey", "-noout", "-in"])
-        .arg(&cert)
-        .output()
-        .expect("openssl x509");
-    assert!(x509.status.success(), "certificate read back must parse");
-    std::fs::write(&pubkey, &x509.stdout).expect("write pubkey");
+    openssl_pubkey(&cert, &pubkey);
 
-    let mut verify = Command::new("openssl");
-    verify.args(["dgst", "-sha256", "-verify"]).arg(&pubkey);
-    if mechanism.ends_with("PSS") {
-        verify.args([
-            "-sigopt",
-            "rsa_padding_mode:pss",
-            "-sigopt",
-            "rsa_pss_saltlen:-1",
-        ]);
-    }
-    let verified = verify
-        .arg("-signature")
-        .arg(&sig)
-        .arg(&data)
-        .output()
-        .expect("openssl dgst");
+    let pss = mechanism.ends_with("PSS");
+    let verified = openssl_dgst_verify(&pubkey, &sig, &data, pss);
     assert!(
         verified.status.success(),
         "openssl rejects the {mechanism} signature: {verified:?}"
     );
     // The same signature over other data must not verify: the check can fail.
     std::fs::write(&data, b"altro documento\n").expect("write data");
-    let mut tampered = Command::new("openssl");
-    tampered.args(["dgst", "-sha256", "-verify"]).arg(&pubkey);
-    if mechanism.ends_with("PSS") {
-        tampered.args([
-            "-sigopt",
-            "rsa_padding_mode:pss",
-            "-sigopt",
-            "rsa_pss_saltlen:-1",
-        ]);
-    }
-    let rejected = tampered
-        .arg("-signature")
-        .arg(&sig)
-        .arg(&data)
-        .output()
-        .expect("openssl dgst");
+    let rejected = openssl_dgst_verify(&pubkey, &sig, &data, pss);
     assert!(!rejected.status.success());
-}
-
-fn path(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
 }
 
 #[test]
@@ -258,10 +190,10 @@ fn the_trace_log_never_contains_the_pin() {
     let data = dir.join("data");
     std::fs::write(&data, b"x").expect("data");
     let module = module_path();
-    let output = Command::new("pkcs11-tool")
-        .arg("--module")
-        .arg(&module)
-        .args([
+    let sig = dir.join("sig");
+    let output = pkcs11_tool(
+        &module,
+        &[
             "--login",
             "--pin",
             PIN,
@@ -269,15 +201,15 @@ fn the_trace_log_never_contains_the_pin() {
             "-m",
             "SHA256-RSA-PKCS",
             "-i",
-        ])
-        .arg(&data)
-        .arg("-o")
-        .arg(dir.join("sig"))
-        .env("PCSCLITE_CSOCK_NAME", &PcscDaemon::shared().socket)
-        .env("CIE_CNS_PKCS11_LOG", "trace")
-        .env("CIE_CNS_PKCS11_LOG_FILE", &log)
-        .output()
-        .expect("pkcs11-tool");
+            path(&data),
+            "-o",
+            path(&sig),
+        ],
+        &[
+            ("CIE_CNS_PKCS11_LOG", Path::new("trace")),
+            ("CIE_CNS_PKCS11_LOG_FILE", &log),
+        ],
+    );
     assert!(output.status.success(), "{output:?}");
     let text = std::fs::read_to_string(&log).expect("the log file was written");
     assert!(

@@ -2,6 +2,9 @@
 
 use zeroize::Zeroizing;
 
+use super::CardError;
+use crate::iso7816::StatusWord;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PinKind {
     /// The holder's PIN (CKU_USER).
@@ -25,6 +28,24 @@ pub enum PinFormatError {
     Length,
     /// CKR_PIN_INVALID
     Characters,
+}
+
+/// What both cards answer to VERIFY, CHANGE REFERENCE DATA and RESET RETRY COUNTER
+/// (cns.md §4, cie.md §6): `9000` done, `6983` blocked, `63Cx` wrong with x tries left
+/// (`63C0` blocked). Any other status word is the driver's to name, through `other`.
+pub fn pin_outcome(
+    sw: StatusWord,
+    other: impl FnOnce(StatusWord) -> CardError,
+) -> Result<(), CardError> {
+    match sw {
+        StatusWord::SUCCESS => Ok(()),
+        StatusWord::AUTH_METHOD_BLOCKED => Err(CardError::PinLocked),
+        sw => match sw.tries_left() {
+            Some(0) => Err(CardError::PinLocked),
+            Some(tries_left) => Err(CardError::PinIncorrect { tries_left }),
+            None => Err(other(sw)),
+        },
+    }
 }
 
 /// A PIN in the right format for its card; the bytes are wiped on drop and never printed.

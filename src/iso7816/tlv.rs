@@ -134,6 +134,48 @@ pub fn find(input: &[u8], tag: u32) -> Result<Option<&[u8]>, TlvError> {
     Ok(None)
 }
 
+/// BER length octets for a value of `len` bytes: one byte below 0x80, else `81 xx` or
+/// `82 xxxx` (a length over 0xFFFF, which no card command carries, is written as 0xFFFF).
+pub fn push_length(out: &mut Vec<u8>, len: usize) {
+    match len {
+        0..=0x7F => out.push(len as u8),
+        0x80..=0xFF => out.extend_from_slice(&[0x81, len as u8]),
+        _ => {
+            let [hi, lo] = (len.min(0xFFFF) as u16).to_be_bytes();
+            out.extend_from_slice(&[0x82, hi, lo]);
+        }
+    }
+}
+
+/// One data object: the tag bytes as given, the BER length, the value.
+pub fn encode(tag: &[u8], value: &[u8]) -> Vec<u8> {
+    let mut out = tag.to_vec();
+    push_length(&mut out, value.len());
+    out.extend_from_slice(value);
+    out
+}
+
+/// RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER } (RFC 8017 A.1.1),
+/// each integer with its leading zeros stripped; `None` when it does not parse or an
+/// integer is zero or empty. What follows the two integers is not looked at.
+pub fn rsa_public_key(der: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
+    let (seq, _) = parse_one(der).ok()?;
+    if seq.tag != 0x30 {
+        return None;
+    }
+    let mut items = seq.children();
+    let mut integer = || match items.next() {
+        Some(Ok(t)) if t.tag == 0x02 => {
+            let start = t.value.iter().position(|b| *b != 0)?;
+            Some(t.value[start..].to_vec())
+        }
+        _ => None,
+    };
+    let modulus = integer()?;
+    let exponent = integer()?;
+    Some((modulus, exponent))
+}
+
 /// Total encoded length (tag + length + value) of the object starting `input`, read
 /// from its header alone: tells how many bytes of a DER certificate to read.
 pub fn encoded_length(input: &[u8]) -> Result<usize, TlvError> {
@@ -172,6 +214,23 @@ pub fn encoded_length(input: &[u8]) -> Result<usize, TlvError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn encode_uses_the_shortest_length_form_and_parses_back() {
+        assert_eq!(encode(&[0x42], &[0xAA]), [0x42, 0x01, 0xAA]);
+        for len in [0, 0x7F, 0x80, 0xFF, 0x100, 0x1234] {
+            let value = vec![0x5A; len];
+            let encoded = encode(&[0x5F, 0x37], &value);
+            let header = match len {
+                0..=0x7F => [0x5F, 0x37, len as u8].to_vec(),
+                0x80..=0xFF => [0x5F, 0x37, 0x81, len as u8].to_vec(),
+                _ => [0x5F, 0x37, 0x82, (len >> 8) as u8, len as u8].to_vec(),
+            };
+            assert_eq!(&encoded[..header.len()], &header[..]);
+            let (t, rest) = parse_one(&encoded).unwrap();
+            assert_eq!((t.tag, t.value, rest.len()), (0x5F37, &value[..], 0));
+        }
+    }
 
     #[test]
     fn short_and_long_forms() {

@@ -9,7 +9,7 @@ use x509_cert::Certificate;
 use super::object::{AttributeValue, ObjectClass, TokenObject};
 use super::MechanismInfo;
 use crate::card::HolderDatum;
-use crate::iso7816::tlv::{self, TlvIter};
+use crate::iso7816::tlv;
 
 const RSA_ENCRYPTION: &str = "1.2.840.113549.1.1.1";
 const OID_SURNAME: &str = "2.5.4.4";
@@ -102,32 +102,7 @@ impl CertificateInfo {
 
 /// RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER } (RFC 8017 A.1.1).
 fn rsa_public_key(der: &[u8]) -> Result<(Vec<u8>, Vec<u8>), ObjectError> {
-    let (seq, _) = tlv::parse_one(der).map_err(|_| ObjectError::PublicKey)?;
-    if seq.tag != 0x30 {
-        return Err(ObjectError::PublicKey);
-    }
-    let mut items = TlvIter::new(seq.value);
-    let mut integer = || -> Result<Vec<u8>, ObjectError> {
-        match items.next() {
-            Some(Ok(t)) if t.tag == 0x02 => {
-                let start = t
-                    .value
-                    .iter()
-                    .position(|b| *b != 0)
-                    .unwrap_or(t.value.len());
-                let value = t.value[start..].to_vec();
-                if value.is_empty() {
-                    Err(ObjectError::PublicKey)
-                } else {
-                    Ok(value)
-                }
-            }
-            _ => Err(ObjectError::PublicKey),
-        }
-    };
-    let modulus = integer()?;
-    let exponent = integer()?;
-    Ok((modulus, exponent))
+    tlv::rsa_public_key(der).ok_or(ObjectError::PublicKey)
 }
 
 fn ck_date(time: x509_cert::time::Time) -> [u8; 8] {

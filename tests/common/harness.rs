@@ -46,6 +46,23 @@ pub fn cardsim_path() -> PathBuf {
     path
 }
 
+/// The `kind` variants `cardsim --list-variants` offers ("KIND NAME[ (default)]\tdescription").
+pub fn simulator_variants(kind: &str) -> Vec<String> {
+    let out = Command::new(cardsim_path())
+        .arg("--list-variants")
+        .output()
+        .expect("cardsim --list-variants");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|line| {
+            let mut words = line.split_whitespace();
+            (words.next() == Some(kind))
+                .then(|| words.next().map(str::to_string))
+                .flatten()
+        })
+        .collect()
+}
+
 /// A fresh scratch directory under target/, removed by nobody (small, and useful after a failure).
 pub fn scratch_dir(name: &str) -> PathBuf {
     let dir = target_dir().join("test-scratch").join(format!(

@@ -1,7 +1,10 @@
 //! Shared by the integration tests: the real stack (`harness`), the module as an
-//! application loads it (`module`), and independent signature checks (`verify`).
+//! application loads it (`module`), what the token tests ask of a session (`token`), the
+//! command-line tools (`tools`), and independent signature checks (`verify`).
 #![allow(dead_code)]
 
 pub mod harness;
 pub mod module;
+pub mod token;
+pub mod tools;
 pub mod verify;

@@ -104,10 +104,7 @@ impl Holder {
 }
 
 /// The tests of one binary share one card and its PIN counter: one at a time.
-pub fn serial() -> parking_lot::MutexGuard<'static, ()> {
-    static LOCK: parking_lot::Mutex<()> = parking_lot::Mutex::new(());
-    LOCK.lock()
-}
+pub use crate::common::module::serial;
 
 /// Runs `cmd`, printing what it said (visible when a test fails).
 pub fn run(cmd: &mut Command, tool: &str) -> Output {

@@ -64,11 +64,7 @@ fn host_key(params: &DhParams, rng: &dyn SecureRandom) -> Result<HostKey, CardEr
 /// 2048-bit group, sent chained in plain by `plain::send`, C4).
 pub fn mse_set_key_agreement(y_ifd: &[u8]) -> Command {
     let mut data = vec![0x80, 0x01, 0x9B, 0x83, 0x01, 0x81, 0x91];
-    match y_ifd.len() {
-        n if n < 0x80 => data.push(n as u8),
-        n if n < 0x100 => data.extend([0x81, n as u8]),
-        n => data.extend([0x82, (n >> 8) as u8, n as u8]),
-    }
+    tlv::push_length(&mut data, y_ifd.len());
     data.extend_from_slice(y_ifd);
     Command::new(0x00, INS_MSE, 0x41, 0xA6).with_data(data)
 }

@@ -86,29 +86,7 @@ pub struct ChipKey {
 /// Leading zeros stripped (§2).
 pub fn parse_chip_key(der: &[u8]) -> Result<ChipKey, CardError> {
     const WHAT: &str = "EF 1004";
-    let (seq, _) = tlv::parse_one(der).map_err(|_| CardError::Malformed(WHAT))?;
-    if seq.tag != 0x30 {
-        return Err(CardError::Malformed(WHAT));
-    }
-    let mut items = seq.children();
-    let mut integer = || -> Result<Vec<u8>, CardError> {
-        match items.next() {
-            Some(Ok(t)) if t.tag == 0x02 => {
-                let start = t
-                    .value
-                    .iter()
-                    .position(|b| *b != 0)
-                    .unwrap_or(t.value.len());
-                if start == t.value.len() {
-                    return Err(CardError::Malformed(WHAT));
-                }
-                Ok(t.value[start..].to_vec())
-            }
-            _ => Err(CardError::Malformed(WHAT)),
-        }
-    };
-    let modulus = integer()?;
-    let exponent = integer()?;
+    let (modulus, exponent) = tlv::rsa_public_key(der).ok_or(CardError::Malformed(WHAT))?;
     if modulus.last().is_none_or(|b| b & 1 == 0) {
         return Err(CardError::Malformed(WHAT));
     }

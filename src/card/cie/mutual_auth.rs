@@ -11,11 +11,12 @@ use super::dh::KeyAgreement;
 use super::files::ChipKey;
 use super::iso9796;
 use super::params::{CaKey, DhParams};
+use super::plain::expect_success;
 use super::secure_channel::{PendingChannel, SecureChannel};
 use super::sm::Ssc;
 use super::terminal_keys::{self, SN_IFD};
 use crate::card::CardError;
-use crate::iso7816::{CardChannel, Command, Response};
+use crate::iso7816::{tlv, CardChannel, Command};
 
 const INS_MSE: u8 = 0x22;
 const INS_PSO: u8 = 0x2A;
@@ -50,17 +51,6 @@ pub fn certificate_body(ca: &CaKey) -> Vec<u8> {
     body
 }
 
-fn tlv(tag: &[u8], value: &[u8]) -> Vec<u8> {
-    let mut out = tag.to_vec();
-    match value.len() {
-        n if n < 0x80 => out.push(n as u8),
-        n if n < 0x100 => out.extend([0x81, n as u8]),
-        n => out.extend([0x82, (n >> 8) as u8, n as u8]),
-    }
-    out.extend_from_slice(value);
-    out
-}
-
 /// §4.4 step 1: the card-verifiable terminal certificate
 /// `7F21 { 5F37 signature ‖ 5F38 remainder ‖ 42 CAR }`, signed ISO 9796-2 scheme 1 /
 /// SHA-256 with the CA private exponent, and checked with the CA modulus and exponent the
@@ -80,10 +70,10 @@ pub fn terminal_certificate(ca: &CaKey) -> Result<Vec<u8>, CardError> {
         );
         return Err(CardError::ChipAuthentication);
     }
-    let mut content = tlv(&[0x5F, 0x37], &signature);
-    content.extend(tlv(&[0x5F, 0x38], &remainder));
-    content.extend(tlv(&[0x42], &ca.car));
-    Ok(tlv(&[0x7F, 0x21], &content))
+    let mut content = tlv::encode(&[0x5F, 0x37], &signature);
+    content.extend(tlv::encode(&[0x5F, 0x38], &remainder));
+    content.extend(tlv::encode(&[0x42], &ca.car));
+    Ok(tlv::encode(&[0x7F, 0x21], &content))
 }
 
 /// What the authentication hashes besides the random parts (§4.4 steps 6, 8).
@@ -152,17 +142,6 @@ pub fn check_chip_answer(
         CardError::ChipAuthentication
     })?;
     Ok(())
-}
-
-fn expect_success(ins: u8, response: Response) -> Result<Vec<u8>, CardError> {
-    if response.sw.is_success() {
-        Ok(response.data)
-    } else {
-        Err(CardError::UnexpectedStatus {
-            ins,
-            sw: response.sw.0,
-        })
-    }
 }
 
 fn send(

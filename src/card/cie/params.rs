@@ -219,17 +219,6 @@ pub fn read_ca_key(channel: &mut CardChannel<'_>) -> Result<CaKey, CardError> {
 mod tests {
     use super::*;
 
-    fn wrap(tag: &[u8], content: &[u8]) -> Vec<u8> {
-        let mut v = tag.to_vec();
-        match content.len() {
-            n if n < 0x80 => v.push(n as u8),
-            n if n < 0x100 => v.extend([0x81, n as u8]),
-            n => v.extend([0x82, (n >> 8) as u8, n as u8]),
-        }
-        v.extend_from_slice(content);
-        v
-    }
-
     #[test]
     fn commands_are_byte_exact() {
         let enc = |c: Command| crate::iso7816::apdu::hex(&c.encode(false).unwrap());
@@ -244,9 +233,12 @@ mod tests {
     #[test]
     fn dh_value_by_position() {
         let p = vec![0xC3; 256];
-        let answer = wrap(
+        let answer = tlv::encode(
             &[0x70],
-            &wrap(&[0xBF, 0xA1, 0x01], &wrap(&[0xA3], &wrap(&[0x98], &p))),
+            &tlv::encode(
+                &[0xBF, 0xA1, 0x01],
+                &tlv::encode(&[0xA3], &tlv::encode(&[0x98], &p)),
+            ),
         );
         assert_eq!(parse_dh_value(&answer, 0x98).unwrap(), p);
         assert!(parse_dh_value(&answer, 0x97).is_err());
@@ -257,31 +249,34 @@ mod tests {
 
     #[test]
     fn dh_all_by_position() {
-        let mut inner = wrap(&[0x97], &[2]);
-        inner.extend(wrap(&[0x98], &[0xC3; 256]));
-        inner.extend(wrap(&[0x99], &[0x81; 32]));
-        let answer = wrap(&[0x70], &wrap(&[0xBF, 0xA1, 0x01], &wrap(&[0xA3], &inner)));
+        let mut inner = tlv::encode(&[0x97], &[2]);
+        inner.extend(tlv::encode(&[0x98], &[0xC3; 256]));
+        inner.extend(tlv::encode(&[0x99], &[0x81; 32]));
+        let answer = tlv::encode(
+            &[0x70],
+            &tlv::encode(&[0xBF, 0xA1, 0x01], &tlv::encode(&[0xA3], &inner)),
+        );
         let params = parse_dh_all(&answer).unwrap();
         assert_eq!(
             (params.g.len(), params.p.len(), params.q.len()),
             (1, 256, 32)
         );
-        assert!(parse_dh_all(&wrap(
+        assert!(parse_dh_all(&tlv::encode(
             &[0x70],
-            &wrap(&[0xBF, 0xA1, 0x01], &wrap(&[0xA3], &[]))
+            &tlv::encode(&[0xBF, 0xA1, 0x01], &tlv::encode(&[0xA3], &[]))
         ))
         .is_err());
     }
 
     #[test]
     fn ca_key_layout_c1() {
-        let mut inner = wrap(&[0x81], &[0xE1; 256]);
-        inner.extend(wrap(&[0x82], &[0x05; 255]));
-        inner.extend(wrap(&[0x5F, 0x20], b"\x00\x00\x00\x00CARNAME!"));
-        inner.extend(wrap(&[0x5F, 0x4C], b"AIDAID\x01"));
-        let answer = wrap(
+        let mut inner = tlv::encode(&[0x81], &[0xE1; 256]);
+        inner.extend(tlv::encode(&[0x82], &[0x05; 255]));
+        inner.extend(tlv::encode(&[0x5F, 0x20], b"\x00\x00\x00\x00CARNAME!"));
+        inner.extend(tlv::encode(&[0x5F, 0x4C], b"AIDAID\x01"));
+        let answer = tlv::encode(
             &[0x70],
-            &wrap(&[0xBF, 0xA0, 0x04], &wrap(&[0x7F, 0x49], &inner)),
+            &tlv::encode(&[0xBF, 0xA0, 0x04], &tlv::encode(&[0x7F, 0x49], &inner)),
         );
         let key = parse_ca_key(&answer).unwrap();
         assert_eq!(key.car, b"CARNAME!");
@@ -314,10 +309,13 @@ mod tests {
 
     #[test]
     fn the_other_dh_form_is_tried_when_the_card_refuses_the_hinted_one() {
-        let mut inner = wrap(&[0x97], &[2]);
-        inner.extend(wrap(&[0x98], &[0xC3; 64]));
-        inner.extend(wrap(&[0x99], &[0x81; 20]));
-        let answer = wrap(&[0x70], &wrap(&[0xBF, 0xA1, 0x01], &wrap(&[0xA3], &inner)));
+        let mut inner = tlv::encode(&[0x97], &[2]);
+        inner.extend(tlv::encode(&[0x98], &[0xC3; 64]));
+        inner.extend(tlv::encode(&[0x99], &[0x81; 20]));
+        let answer = tlv::encode(
+            &[0x70],
+            &tlv::encode(&[0xBF, 0xA1, 0x01], &tlv::encode(&[0xA3], &inner)),
+        );
         let mut card = SingleFormOnly {
             answer,
             sent: Vec::new(),

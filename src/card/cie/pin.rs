@@ -5,6 +5,7 @@
 use zeroize::Zeroizing;
 
 use super::secure_channel::SecureChannel;
+use crate::card::pin::pin_outcome;
 use crate::card::{CardError, Pin, PinKind, PinPolicy};
 use crate::iso7816::{CardChannel, Command, StatusWord};
 
@@ -45,15 +46,7 @@ pub fn verify_command(kind: PinKind, pin: &Pin) -> Command {
 
 /// What a VERIFY answer means (§6): 63Cx wrong with x tries left, 6983 blocked.
 pub fn verify_result(sw: StatusWord) -> Result<(), CardError> {
-    match sw {
-        StatusWord::SUCCESS => Ok(()),
-        StatusWord::AUTH_METHOD_BLOCKED => Err(CardError::PinLocked),
-        sw => match sw.tries_left() {
-            Some(0) => Err(CardError::PinLocked),
-            Some(tries_left) => Err(CardError::PinIncorrect { tries_left }),
-            None => Err(super::status_error(INS_VERIFY, sw)),
-        },
-    }
+    pin_outcome(sw, |sw| super::status_error(INS_VERIFY, sw))
 }
 
 /// VERIFY under the authenticated secure channel. The decrypted answer is never traced.

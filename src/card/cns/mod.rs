@@ -31,6 +31,7 @@ pub mod profile;
 use zeroize::Zeroizing;
 
 use super::file::{self, ReadSize};
+use super::pin::pin_outcome;
 use super::{Card, CardError, HolderDatum, Pin, PinKind, PinPolicy, PublicData, SignatureKind};
 use crate::iso7816::{CardChannel, Command, Response, StatusWord};
 use crate::token::MechanismInfo;
@@ -287,15 +288,7 @@ impl Card for CnsCard {
         let command =
             Command::new(0x00, INS_VERIFY, 0x00, self.pin_p2(kind)).with_secret_data(block);
         let sw = channel.execute(&command)?.sw;
-        match sw {
-            StatusWord::SUCCESS => Ok(()),
-            StatusWord::AUTH_METHOD_BLOCKED => Err(CardError::PinLocked),
-            sw => match sw.tries_left() {
-                Some(0) => Err(CardError::PinLocked),
-                Some(tries_left) => Err(CardError::PinIncorrect { tries_left }),
-                None => Err(file::unexpected(INS_VERIFY, sw)),
-            },
-        }
+        pin_outcome(sw, |sw| file::unexpected(INS_VERIFY, sw))
     }
 
     /// CNS has no command that drops a verified PIN (cns.md §3–4): the token resets the card.

@@ -6,6 +6,7 @@
 
 use zeroize::Zeroizing;
 
+use crate::card::pin::pin_outcome;
 use crate::card::{file, CardError, Pin};
 use crate::iso7816::{CardChannel, Command, StatusWord};
 
@@ -58,15 +59,7 @@ fn two_blocks(first: &Pin, second: &Pin) -> Result<Zeroizing<Vec<u8>>, CardError
 
 /// The status words of VERIFY apply (cns.md §4): 63Cx wrong with x tries left, 6983 blocked.
 fn outcome(ins: u8, sw: StatusWord) -> Result<(), CardError> {
-    match sw {
-        StatusWord::SUCCESS => Ok(()),
-        StatusWord::AUTH_METHOD_BLOCKED => Err(CardError::PinLocked),
-        sw => match sw.tries_left() {
-            Some(0) => Err(CardError::PinLocked),
-            Some(tries_left) => Err(CardError::PinIncorrect { tries_left }),
-            None => Err(file::unexpected(ins, sw)),
-        },
-    }
+    pin_outcome(sw, |sw| file::unexpected(ins, sw))
 }
 
 #[cfg(test)]

@@ -54,18 +54,6 @@ pub fn classify(response: &Response) -> Result<Answer, SmError> {
     }
 }
 
-/// BER length octets for a value of `len` bytes.
-fn push_length(out: &mut Vec<u8>, len: usize) {
-    match len {
-        0..=0x7F => out.push(len as u8),
-        0x80..=0xFF => out.extend_from_slice(&[0x81, len as u8]),
-        _ => {
-            let [hi, lo] = (len.min(0xFFFF) as u16).to_be_bytes();
-            out.extend_from_slice(&[0x82, hi, lo]);
-        }
-    }
-}
-
 /// Protects `command` under `keys` with `ssc` (already stepped for this command).
 /// The result is marked secret: traces never show an SM payload.
 pub fn wrap(keys: &SessionKeys, ssc: &Ssc, command: &Command) -> Result<Command, SmError> {
@@ -75,11 +63,11 @@ pub fn wrap(keys: &SessionKeys, ssc: &Ssc, command: &Command) -> Result<Command,
         let cryptogram = cipher::encrypt(&keys.enc, &pad(&command.data))?;
         if command.ins & 1 == 0 {
             body.push(DO_CRYPTOGRAM_PI);
-            push_length(&mut body, cryptogram.len() + 1);
+            tlv::push_length(&mut body, cryptogram.len() + 1);
             body.push(PADDING_INDICATOR);
         } else {
             body.push(DO_CRYPTOGRAM);
-            push_length(&mut body, cryptogram.len());
+            tlv::push_length(&mut body, cryptogram.len());
         }
         body.extend_from_slice(&cryptogram);
     }

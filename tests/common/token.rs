@@ -1,0 +1,112 @@
+//! What the token tests ask of a session, through the `cryptoki` crate: PINs, return
+//! codes, objects and their attributes, and a card in a reader for one test.
+
+use cryptoki::context::Pkcs11;
+use cryptoki::error::{Error, Result, RvError};
+use cryptoki::mechanism::rsa::{PkcsMgfType, PkcsPssParams};
+use cryptoki::mechanism::MechanismType;
+use cryptoki::object::{Attribute, AttributeType, ObjectClass, ObjectHandle};
+use cryptoki::session::Session;
+use cryptoki::slot::Slot;
+use cryptoki::types::AuthPin;
+use std::panic::AssertUnwindSafe;
+
+use super::harness::VirtualCard;
+use super::module::slot_of_reader;
+use super::verify::CertKey;
+
+pub fn pin(text: &str) -> AuthPin {
+    AuthPin::from(text)
+}
+
+/// The call failed with exactly `expected`.
+pub fn expect_rv<T: std::fmt::Debug>(result: Result<T>, expected: RvError) {
+    match result {
+        Err(Error::Pkcs11(rv, _)) => assert_eq!(rv, expected),
+        other => panic!("expected {expected:?}, got {other:?}"),
+    }
+}
+
+pub fn find(session: &Session, class: ObjectClass) -> Vec<ObjectHandle> {
+    session
+        .find_objects(&[Attribute::Class(class)])
+        .expect("C_FindObjects")
+}
+
+/// A byte-string attribute (CKA_ID, CKA_VALUE, CKA_MODULUS, CKA_PUBLIC_EXPONENT).
+pub fn bytes_attribute(session: &Session, object: ObjectHandle, kind: AttributeType) -> Vec<u8> {
+    let attrs = session
+        .get_attributes(object, &[kind])
+        .expect("C_GetAttributeValue");
+    match attrs.into_iter().next() {
+        Some(Attribute::Id(v))
+        | Some(Attribute::Value(v))
+        | Some(Attribute::Modulus(v))
+        | Some(Attribute::PublicExponent(v)) => v,
+        other => panic!("unexpected attribute {other:?}"),
+    }
+}
+
+/// The public key of a certificate object, from its CKA_VALUE.
+pub fn cert_key(session: &Session, cert: ObjectHandle) -> CertKey {
+    CertKey::from_certificate(&bytes_attribute(session, cert, AttributeType::Value))
+}
+
+/// The public key of the one certificate on the token (`card` names it in the message).
+pub fn certificate(session: &Session, card: &str) -> CertKey {
+    let certs = find(session, ObjectClass::CERTIFICATE);
+    assert_eq!(certs.len(), 1, "one certificate on the {card}");
+    cert_key(session, certs[0])
+}
+
+/// A retry counter the simulator reports (`pin_tries`, `puk_tries`).
+pub fn tries(card: &VirtualCard, key: &str) -> u64 {
+    card.stat(key)
+        .unwrap_or_else(|| panic!("the simulator reports {key}"))
+}
+
+pub fn pin_tries(card: &VirtualCard) -> u64 {
+    tries(card, "pin_tries")
+}
+
+/// Inserts a `kind` card (cardsim arguments `cardsim_args`) in `reader`, opens a R/W session
+/// on it through `module` and runs `test`; the card goes afterwards, even when `test` fails,
+/// so that the next test starts clean. The caller holds the `serial()` lock.
+pub fn with_card_in(
+    module: fn() -> &'static Pkcs11,
+    reader: u16,
+    kind: &str,
+    cardsim_args: &[&str],
+    test: impl FnOnce(&VirtualCard, &Session),
+) {
+    let card = VirtualCard::insert(reader, kind, cardsim_args);
+    let session = module()
+        .open_rw_session(slot_of_reader(reader))
+        .expect("C_OpenSession");
+    let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| test(&card, &session)));
+    drop(session);
+    card.remove();
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+/// The mechanisms `slot` advertises for signing (CKF_SIGN), in the order the module lists them.
+pub fn sign_mechanisms(module: &Pkcs11, slot: Slot) -> Vec<MechanismType> {
+    let mut advertised = module.get_mechanism_list(slot).expect("C_GetMechanismList");
+    advertised.retain(|m| {
+        module
+            .get_mechanism_info(slot, *m)
+            .map(|info| info.sign())
+            .unwrap_or(false)
+    });
+    advertised
+}
+
+pub fn pss(hash: MechanismType, mgf: PkcsMgfType, len: u64) -> PkcsPssParams {
+    PkcsPssParams {
+        hash_alg: hash,
+        mgf,
+        s_len: len.into(),
+    }
+}
