@@ -7,10 +7,14 @@ VR_PIDS=()
 vr_start_pcscd() {
   VR_DIR=$1
   mkdir -p "$VR_DIR/run" "$VR_DIR/conf" /run/pcscd
-  VR_PORT=$(python3 -c 'import socket
-for p in range(35963, 36963, 2):
+  # vpcd listens on PORT and PORT+1 on every interface; a random start keeps daemons that
+  # start at the same moment off each other's ports.
+  VR_PORT=$(python3 -c 'import random, socket
+start = random.randrange(20000, 60000, 2)
+for p in list(range(start, 60000, 2)) + list(range(20000, start, 2)):
     try:
-        a=socket.socket(); a.bind(("0.0.0.0",p)); b=socket.socket(); b.bind(("0.0.0.0",p+1)); print(p); break
+        a = socket.socket(); a.bind(("0.0.0.0", p)); b = socket.socket(); b.bind(("0.0.0.0", p + 1))
+        print(p); break
     except OSError: pass')
   printf 'FRIENDLYNAME "Virtual PCD"\nDEVICENAME /dev/null:%s\nLIBPATH /usr/lib/pcsc/drivers/serial/libifdvpcd.so\n' \
     "$VR_PORT" >"$VR_DIR/conf/vpcd"

@@ -68,44 +68,24 @@ done
 [ -e "$module" ] || die "$module missing (package opensc-pkcs11)"
 [ -e /usr/lib/pcsc/drivers/serial/libifdvpcd.so ] || die "vpcd driver missing (package vsmartcard-vpcd)"
 
+# A private pcscd with the vpcd driver (the project's shared recipe, shared/HARNESS.md).
+# shellcheck source=../../scripts/lib/virtual-reader.sh
+source "$here/../../scripts/lib/virtual-reader.sh"
 D="$(mktemp -d)"
-pcscd_pid=""; card_pid=""
 cleanup() {
   local rc=$?
   set +e
-  [ -n "$card_pid" ] && kill "$card_pid" 2>/dev/null && wait "$card_pid" 2>/dev/null
-  [ -n "$pcscd_pid" ] && kill "$pcscd_pid" 2>/dev/null && wait "$pcscd_pid" 2>/dev/null
+  vr_stop
   if [ $rc -ne 0 ]; then
-    echo "--- cardsim log (tail)" >&2; tail -n 40 "$D/cardsim.log" >&2 || true
+    echo "--- cardsim log (tail)" >&2; tail -n 40 "$D/cardsim-0.log" >&2 || true
     echo "--- pcscd log (tail)" >&2; tail -n 20 "$D/pcscd.log" >&2 || true
   fi
-  [ -n "${FIDELITY_KEEP_TRACE:-}" ] && cp "$D/cardsim.log" "$FIDELITY_KEEP_TRACE"
+  [ -n "${FIDELITY_KEEP_TRACE:-}" ] && cp "$D/cardsim-0.log" "$FIDELITY_KEEP_TRACE"
   rm -rf "$D"
   exit $rc
 }
 trap cleanup EXIT
-
-# A free port pair (vpcd listens on PORT and PORT+1).
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-port=""
-for _ in $(seq 50); do
-  p=$(( 20000 + RANDOM % 30000 ))
-  if ! port_in_use "$p" && ! port_in_use $((p + 1)); then port=$p; break; fi
-done
-[ -n "$port" ] || die "no free port"
-
-mkdir -p "$D/run" "$D/conf" /run/pcscd
-cat > "$D/conf/vpcd" <<CONF
-FRIENDLYNAME "Virtual PCD"
-DEVICENAME /dev/null:$port
-LIBPATH /usr/lib/pcsc/drivers/serial/libifdvpcd.so
-CONF
-unshare --mount --propagation private sh -c \
-  "mount --bind '$D/run' /run/pcscd && exec pcscd --foreground --config '$D/conf'" >"$D/pcscd.log" 2>&1 &
-pcscd_pid=$!
-for _ in $(seq 100); do [ -S "$D/run/pcscd.comm" ] && break; sleep 0.05; done
-[ -S "$D/run/pcscd.comm" ] || die "pcscd did not start"
-export PCSCLITE_CSOCK_NAME="$D/run/pcscd.comm"
+vr_start_pcscd "$D" || die "pcscd did not start"
 
 # What a real CCID reader tells OpenSC: extended APDUs fit (cns-opensc.md, "Chaining vs extended").
 cat > "$D/opensc.conf" <<CONF
@@ -117,9 +97,7 @@ app default {
 CONF
 export OPENSC_CONF="$D/opensc.conf"
 
-"$cardsim" --card cns --variant "$variant" --vpcd "127.0.0.1:$port" --stats "$D/stats" --trace \
-  >"$D/cardsim.log" 2>&1 &
-card_pid=$!
+vr_insert_card "$cardsim" 0 --card cns --variant "$variant" --trace || die "card not seen by pcscd"
 
 # Wait for the card (pcscd polls presence every ~0.4 s).
 atr=""
@@ -130,8 +108,8 @@ done
 [ -n "$atr" ] || die "card not seen by OpenSC"
 echo "ATR: $atr"
 
-apdus() { sed -n 's/^apdus=\([0-9]*\).*/\1/p' "$D/stats"; }
-stats() { cat "$D/stats"; }
+apdus() { sed -n 's/^apdus=\([0-9]*\).*/\1/p' "$D/stats-0"; }
+stats() { cat "$D/stats-0"; }
 # Run a command with its output in OUTFILE and print the APDUs it cost: measure LABEL OUTFILE CMD...
 measure() {
   local label="$1" out="$2"; shift 2
