@@ -12,15 +12,15 @@ pub mod objects;
 pub mod padding;
 mod pin_lifecycle;
 
+/// The PIN kinds and rules the state machine sees, as the card defines them.
+pub use crate::card::{PinKind, PinPolicy};
 pub use hash::HashAlg;
 pub use info::TokenInfo;
 pub use mechanism::MechanismInfo;
 pub use object::{AttributeValue, ObjectClass, TokenObject};
 
 use crate::card::CardChannel;
-use crate::card::{
-    detect, Card, CardError, Pin, PinFormatError, PinKind, PinPolicy, SignatureKind,
-};
+use crate::card::{detect, Card, CardError, Pin, PinFormatError, SignatureKind};
 use crate::transport::{Transport, TransportError};
 use info::RetryState;
 use objects::CertificateInfo;
