@@ -101,6 +101,17 @@ fn private_key(token: &Token) -> ObjectIndex {
         .unwrap()
 }
 
+/// `sig` verifies over `message` under the ST 2021's key, with ring.
+fn verify(algorithm: &ring::signature::RsaParameters, message: &[u8], sig: &[u8]) {
+    let key = TestKey::stincard().public();
+    ring::signature::RsaPublicKeyComponents {
+        n: &key.modulus,
+        e: &key.exponent,
+    }
+    .verify(algorithm, message, sig)
+    .expect("the signature verifies");
+}
+
 fn sent(card: &Arc<Mutex<MockCns>>) -> usize {
     card.lock().unwrap().sent.len()
 }
@@ -254,13 +265,7 @@ fn sign_pkcs1_builds_the_block_and_costs_three_apdus() {
         .unwrap();
     assert_eq!(sent(&card), before + 3);
     // Checked by the token; checked again here with ring, over the message.
-    let key = TestKey::stincard().public();
-    ring::signature::RsaPublicKeyComponents {
-        n: &key.modulus,
-        e: &key.exponent,
-    }
-    .verify(&ring::signature::RSA_PKCS1_2048_8192_SHA256, b"hello", &sig)
-    .expect("PKCS#1 v1.5 signature verifies");
+    verify(&ring::signature::RSA_PKCS1_2048_8192_SHA256, b"hello", &sig);
 }
 
 #[test]
@@ -283,13 +288,7 @@ fn sign_pss_and_raw() {
         )
         .unwrap();
     assert_eq!(sig.len(), 256);
-    let public = TestKey::stincard().public();
-    ring::signature::RsaPublicKeyComponents {
-        n: &public.modulus,
-        e: &public.exponent,
-    }
-    .verify(&ring::signature::RSA_PSS_2048_8192_SHA256, b"hello", &sig)
-    .expect("PSS signature verifies");
+    verify(&ring::signature::RSA_PSS_2048_8192_SHA256, b"hello", &sig);
 
     let sig = token
         .sign(
