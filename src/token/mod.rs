@@ -11,6 +11,7 @@ pub mod object;
 pub mod objects;
 pub mod padding;
 mod pin_lifecycle;
+pub mod signature_check;
 
 /// The PIN kinds and rules the state machine sees, as the card defines them.
 pub use crate::card::{PinKind, PinPolicy};
@@ -24,6 +25,7 @@ use crate::card::{
 };
 use info::RetryState;
 use objects::CertificateInfo;
+use signature_check::PublicKey;
 
 /// Why a token operation failed, in PKCS#11 terms (mapped to CK_RV by `cryptoki`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,6 +78,9 @@ pub struct Token {
     objects: Vec<TokenObject>,
     /// The authentication key pair's modulus length in bits (from the certificate).
     modulus_bits: usize,
+    /// The certificate's public key: every signature is checked against it before it is
+    /// returned (`signature_check`). `None` without a usable certificate.
+    public_key: Option<PublicKey>,
     /// The PUK while the SO (or a context-specific PUK login) is logged in (`pin_lifecycle`).
     login_puk: Option<Pin>,
 }
@@ -203,6 +208,7 @@ impl Token {
             info,
             objects,
             modulus_bits,
+            public_key: certificate.as_ref().map(public_key),
             login_puk: None,
         }
     }
@@ -318,6 +324,7 @@ impl Token {
         );
         self.objects = objects;
         self.modulus_bits = certificate.modulus_bits();
+        self.public_key = Some(public_key(&certificate));
         let holder = holder_from_certificate(&certificate);
         self.info.label = token_label(self.family, &self.info.serial, holder.as_deref());
         if let (Some(serial), Some(dir)) = (self.card.serial_for_cache(), cache::directory()) {
@@ -380,13 +387,51 @@ impl Token {
             Err(CardError::PinLocked) => self.info.user_retries = RetryState::Locked,
             _ => {}
         }
-        result.map_err(|e| match e {
+        let signature = result.map_err(|e| match e {
             // A PIN refused while rebuilding: the card no longer counts us as logged in.
             CardError::PinIncorrect { .. } | CardError::PinLocked => TokenError::UserNotLoggedIn,
             // The card lost the verified PIN with the reset.
             CardError::Reset => TokenError::UserNotLoggedIn,
             e => card_error(e),
-        })
+        })?;
+        self.check_signature(&input, signature)
+    }
+
+    /// Returns `signature` only if it is the signature of what the chip was asked to sign
+    /// under the certificate's key (`signature_check`). A bad one is a device error, and
+    /// the cached public data of this card is dropped: it may be what does not match.
+    fn check_signature(&self, input: &[u8], signature: Vec<u8>) -> Result<Vec<u8>, TokenError> {
+        let public = self
+            .public_key
+            .as_ref()
+            .ok_or(TokenError::KeyHandleInvalid)?;
+        let block = match self.card.signature_kind() {
+            SignatureKind::RawRsa => zeroize::Zeroizing::new(input.to_vec()),
+            // The chip pads a DigestInfo with PKCS#1 v1.5 type 1 (cie.md §7): deterministic.
+            SignatureKind::Pkcs1OnChip => zeroize::Zeroizing::new(
+                padding::pkcs1_v15_type1(input, public.len())
+                    .map_err(|_| TokenError::DataLenRange)?,
+            ),
+        };
+        match public.check(&signature, &block) {
+            Ok(()) => Ok(signature),
+            Err(fault) => {
+                log::warn!(
+                    "{} {}: the card's signature fails its check ({fault:?}): not returned",
+                    self.family,
+                    self.info.serial
+                );
+                self.drop_cached_certificate();
+                Err(TokenError::DeviceError)
+            }
+        }
+    }
+
+    /// Removes this card's entry from the public-data cache (token::cache).
+    fn drop_cached_certificate(&self) {
+        if let (Some(serial), Some(dir)) = (self.card.serial_for_cache(), cache::directory()) {
+            cache::remove_certificate(&dir, self.family, &serial);
+        }
     }
 
     /// The bytes the chip's private-key operation takes for `request` (cns.md §5.1: raw RSA
@@ -448,6 +493,13 @@ impl Token {
         op: impl FnMut(&mut dyn Card, &mut CardChannel<'_>) -> Result<T, CardError>,
     ) -> Result<T, CardError> {
         self.card.transaction(op)
+    }
+}
+
+fn public_key(certificate: &CertificateInfo) -> PublicKey {
+    PublicKey {
+        modulus: certificate.modulus.clone(),
+        exponent: certificate.public_exponent.clone(),
     }
 }
 

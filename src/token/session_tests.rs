@@ -6,6 +6,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
 use super::*;
+use crate::card::cns::tests::TestKey;
 use crate::card::testing::FakeTransport;
 use crate::card::PublicData;
 
@@ -52,10 +53,14 @@ impl Card for FakeCard {
     fn logout(&mut self, _: &mut CardChannel<'_>) -> Result<(), CardError> {
         Ok(())
     }
-    fn sign(&mut self, _: &mut CardChannel<'_>, _: &[u8]) -> Result<Vec<u8>, CardError> {
+    fn sign(&mut self, _: &mut CardChannel<'_>, input: &[u8]) -> Result<Vec<u8>, CardError> {
         let mut s = self.0.lock().unwrap();
         s.sign_calls += 1;
-        s.sign_results.pop_front().unwrap_or(Ok(vec![0x5A; 256]))
+        // A chip that pads PKCS#1 v1.5 itself and signs with the certificate's key.
+        s.sign_results.pop_front().unwrap_or_else(|| {
+            let block = crate::token::padding::pkcs1_v15_type1(input, 256).unwrap();
+            Ok(TestKey::stincard().raw_sign(&block))
+        })
     }
     fn read_certificate_after_login(
         &mut self,
@@ -100,7 +105,7 @@ fn token(certificate: Option<Vec<u8>>) -> (Token, Arc<Mutex<Script>>, Arc<Mutex<
 }
 
 fn certificate() -> Vec<u8> {
-    crate::card::cns::tests::certificate()
+    TestKey::stincard().certificate
 }
 
 fn digest_info() -> SignRequest {
@@ -232,4 +237,34 @@ fn a_pin_of_the_wrong_length_never_reaches_the_card() {
         token.login(PinKind::User, b"1234567a"),
         Err(TokenError::PinInvalid)
     );
+}
+
+#[test]
+fn a_signature_that_fails_its_check_never_reaches_the_caller() {
+    let (mut token, script, _) = token(Some(certificate()));
+    let key = private_key(&token);
+    let good = token
+        .sign(key, &digest_info())
+        .expect("a good signature passes");
+    let mut corrupt = good.clone();
+    corrupt[100] ^= 0x04;
+    let wrong_key = {
+        let block = padding::pkcs1_v15_type1(&HashAlg::Sha256.digest_info(&[7; 32]), 128).unwrap();
+        TestKey::stincard_1024().raw_sign(&block)
+    };
+    for bad in [
+        corrupt,
+        good[1..].to_vec(),
+        vec![0xFF; 256],
+        wrong_key,
+        Vec::new(),
+    ] {
+        script.lock().unwrap().sign_results.push_back(Ok(bad));
+        assert_eq!(
+            token.sign(key, &digest_info()),
+            Err(TokenError::DeviceError)
+        );
+    }
+    // The next good answer goes through.
+    assert_eq!(token.sign(key, &digest_info()), Ok(good));
 }
