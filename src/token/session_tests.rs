@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 
 use super::*;
 use crate::card::cns::tests::TestKey;
+use crate::card::testing::FakeTransport;
 use crate::card::PublicData;
-use crate::transport::{Channel, ReaderCapabilities};
 
 /// What the fake card was asked, and what it answers.
 #[derive(Default)]
@@ -76,47 +76,10 @@ impl Card for FakeCard {
     }
 }
 
-struct NoApdus;
-
-impl Channel for NoApdus {
-    fn transmit(&mut self, _: &[u8]) -> Result<Vec<u8>, TransportError> {
-        Err(TransportError::Communication("no APDU expected".into()))
-    }
-}
-
-/// A reader whose transactions can be made to fail (card gone).
-struct FakeTransport {
-    unreachable: Arc<Mutex<bool>>,
-}
-
-impl Transport for FakeTransport {
-    fn atr(&self) -> &[u8] {
-        &[0x3B, 0x80, 0x80, 0x01, 0x01]
-    }
-    fn capabilities(&self) -> ReaderCapabilities {
-        ReaderCapabilities {
-            extended_apdu: false,
-        }
-    }
-    fn transaction(&mut self) -> Result<Box<dyn Channel + '_>, TransportError> {
-        if *self.unreachable.lock().unwrap() {
-            return Err(TransportError::CardRemoved);
-        }
-        Ok(Box::new(NoApdus))
-    }
-    fn reconnect(&mut self) -> Result<(), TransportError> {
-        Ok(())
-    }
-    fn check_present(&mut self) -> Result<(), TransportError> {
-        Ok(())
-    }
-}
-
 fn token(certificate: Option<Vec<u8>>) -> (Token, Arc<Mutex<Script>>, Arc<Mutex<bool>>) {
     let script = Arc::new(Mutex::new(Script::default()));
     let unreachable = Arc::new(Mutex::new(false));
     let bound = Bound {
-        card: Box::new(FakeCard(script.clone())),
         public: PublicData {
             serial: "123456789012".into(),
             family: "CIE",
@@ -132,7 +95,10 @@ fn token(certificate: Option<Vec<u8>>) -> (Token, Arc<Mutex<Script>>, Arc<Mutex<
         unreachable: unreachable.clone(),
     };
     (
-        Token::build(Box::new(transport), bound),
+        Token::build(
+            Connection::with_driver(Box::new(transport), Box::new(FakeCard(script.clone()))),
+            bound,
+        ),
         script,
         unreachable,
     )
