@@ -2,10 +2,11 @@
 
 use crate::fault::Fault;
 use std::path::PathBuf;
+use std::time::Duration;
 
 pub const USAGE: &str = "usage:
   cardsim --card cns|cie [--variant NAME] [--pin PIN] [--puk PUK] [--vpcd HOST:PORT] [--stats FILE]
-          [--state FILE] [--trace] [--fault NAME]
+          [--state FILE] [--trace] [--fault NAME] [--slow MS]
   cardsim --list-variants
 
   --card cns|cie    card family: TS-CNS or CIE 3.0 (CIE PIN and PUK: exactly 8 digits)
@@ -19,7 +20,9 @@ pub const USAGE: &str = "usage:
                     start (absent = fresh card; overrides --pin/--puk), rewritten after each change
   --trace           print every APDU to stderr (PIN data masked)
   --fault NAME      misbehave on purpose, for tests: corrupt-signature (one bit of every
-                    holder signature flipped), short-signature (its first byte dropped)";
+                    holder signature flipped), short-signature (its first byte dropped)
+  --slow MS         answer every APDU MS milliseconds late (a slow chip or reader), so that
+                    tests can pull the card while an operation is under way";
 
 pub const DEFAULT_VPCD: &str = "127.0.0.1:35963";
 
@@ -41,6 +44,8 @@ pub struct RunArgs {
     pub state: Option<PathBuf>,
     pub trace: bool,
     pub fault: Option<Fault>,
+    /// `--slow`: the delay before every APDU answer.
+    pub slow: Duration,
 }
 
 pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Action, String> {
@@ -56,6 +61,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Action, String> 
         state: None,
         trace: false,
         fault: None,
+        slow: Duration::ZERO,
     };
     while let Some(arg) = it.next() {
         let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
@@ -71,6 +77,13 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Action, String> 
             "--state" => run.state = Some(PathBuf::from(value("--state")?)),
             "--trace" => run.trace = true,
             "--fault" => run.fault = Some(Fault::parse(&value("--fault")?)?),
+            "--slow" => {
+                let ms = value("--slow")?;
+                let ms: u64 = ms
+                    .parse()
+                    .map_err(|_| format!("--slow {ms:?}: milliseconds"))?;
+                run.slow = Duration::from_millis(ms);
+            }
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
@@ -102,6 +115,11 @@ mod tests {
         );
         assert!(parse(args("--card")).is_err());
         assert!(parse(args("--bogus")).is_err());
+        let Ok(Action::Run(r)) = parse(args("--card cie --slow 250")) else {
+            panic!()
+        };
+        assert_eq!(r.slow, Duration::from_millis(250));
+        assert!(parse(args("--card cie --slow soon")).is_err());
         let Ok(Action::Run(r)) = parse(args("--card cie --fault short-signature")) else {
             panic!()
         };
