@@ -58,6 +58,19 @@ pub fn load_certificate(dir: &Path, family: &str, serial: &str) -> Option<Vec<u8
     }
 }
 
+/// Forgets the certificate of `serial` (a signature check failed against what the token
+/// showed: the cached copy must not be shown again before the card proves it).
+pub fn remove_certificate(dir: &Path, family: &str, serial: &str) {
+    let Some(path) = certificate_file(dir, family, serial) else {
+        return;
+    };
+    match fs::remove_file(&path) {
+        Ok(()) => log::info!("cache: {} dropped", path.display()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => log::warn!("cache: {} not dropped: {e}", path.display()),
+    }
+}
+
 /// Stores `der` as the certificate of `serial`, atomically, mode 0600 in a 0700 directory.
 pub fn store_certificate(
     dir: &Path,
@@ -122,6 +135,10 @@ mod tests {
         );
         assert_eq!(fs::read_dir(&dir).unwrap().count(), 1);
         assert_eq!(load_certificate(&dir, "CIE", "999999999999"), None);
+        remove_certificate(&dir, "CIE", "123456789012");
+        assert_eq!(load_certificate(&dir, "CIE", "123456789012"), None);
+        // Nothing to drop is no error.
+        remove_certificate(&dir, "CIE", "123456789012");
         fs::remove_dir_all(&base).unwrap();
     }
 

@@ -6,8 +6,9 @@
 
 use super::files::{self, CIE_AID, IAS_AID};
 use super::params::DhQueryForm;
+use crate::card::CardChannel;
 use crate::card::CardError;
-use crate::iso7816::{CardChannel, StatusWord};
+use crate::iso7816::StatusWord;
 
 /// How the CIE application is reached (§1.1 point 1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,7 +117,7 @@ pub fn probe(channel: &mut CardChannel<'_>, hint: &ChipHint) -> Result<Option<Pr
         }
         return match files::read_nis(channel) {
             Ok(nis) => Ok(Some(Probed { family, nis })),
-            Err(CardError::Transport(e)) => Err(CardError::Transport(e)),
+            Err(e) if e.is_link() => Err(e),
             Err(e) => {
                 log::debug!("CIE DF selected but no NIS: {e:?}");
                 Ok(None)

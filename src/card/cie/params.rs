@@ -6,9 +6,10 @@
 //! tags are still checked, and anything unexpected is an error, never a panic.
 
 use super::plain;
+use crate::card::CardChannel;
 use crate::card::CardError;
 use crate::iso7816::tlv::{self, Tlv};
-use crate::iso7816::{CardChannel, Command};
+use crate::iso7816::Command;
 
 const INS_GET_DATA: u8 = 0xCB;
 
@@ -198,7 +199,7 @@ pub fn read_dh_params_any(
 ) -> Result<(DhParams, DhQueryForm), CardError> {
     match read_dh_params(channel, preferred) {
         Ok(params) => Ok((params, preferred)),
-        Err(CardError::Transport(e)) => Err(CardError::Transport(e)),
+        Err(e) if e.is_link() => Err(e),
         Err(first_error) => {
             log::debug!(
                 "CIE: DH parameters in {preferred:?} form: {first_error:?}; trying the other form"
