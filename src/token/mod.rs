@@ -76,6 +76,8 @@ pub struct Token {
     family: &'static str,
     info: TokenInfo,
     objects: Vec<TokenObject>,
+    /// What the card can sign with (`mechanism::for_card`).
+    mechanisms: Vec<MechanismInfo>,
     /// The authentication key pair's modulus length in bits (from the certificate).
     modulus_bits: usize,
     /// The certificate's public key: every signature is checked against it before it is
@@ -160,6 +162,7 @@ impl Token {
 
     fn build(card: Connection, bound: Bound) -> Token {
         let driver = &*card;
+        let mechanisms = mechanism::for_card(driver.signature_kind(), driver.key_sizes());
         let Bound {
             public,
             user_retries,
@@ -187,7 +190,7 @@ impl Token {
         let label = token_label(public.family, &public.serial, holder.as_deref());
         let (mut objects, modulus_bits) = match &certificate {
             Some(c) => (
-                objects::key_pair_objects(c, &key_label(public.family), driver.mechanisms()),
+                objects::key_pair_objects(c, &key_label(public.family), &mechanisms),
                 c.modulus_bits(),
             ),
             None => (Vec::new(), 0),
@@ -207,6 +210,7 @@ impl Token {
             family: public.family,
             info,
             objects,
+            mechanisms,
             modulus_bits,
             public_key: certificate.as_ref().map(public_key),
             login_puk: None,
@@ -227,8 +231,8 @@ impl Token {
         &self.objects
     }
 
-    pub fn mechanisms(&self) -> &'static [MechanismInfo] {
-        self.card.mechanisms()
+    pub fn mechanisms(&self) -> &[MechanismInfo] {
+        &self.mechanisms
     }
 
     pub fn pin_policy(&self, kind: PinKind) -> PinPolicy {
@@ -311,11 +315,8 @@ impl Token {
             self.family,
             self.info.serial
         );
-        let mut objects = objects::key_pair_objects(
-            &certificate,
-            &key_label(self.family),
-            self.card.mechanisms(),
-        );
+        let mut objects =
+            objects::key_pair_objects(&certificate, &key_label(self.family), &self.mechanisms);
         objects.extend(
             self.card
                 .holder_data()
