@@ -58,17 +58,17 @@ impl CertificateFacts {
     pub fn parse(der: &[u8]) -> Option<CertificateFacts> {
         let cert = Certificate::from_der(der).ok()?;
         let tbs = cert.tbs_certificate();
-        let attribute = |oid: &str| {
-            tbs.subject()
-                .iter()
-                .find(|atv| atv.oid.to_string() == oid)
-                .map(|atv| {
-                    String::from_utf8_lossy(atv.value.value())
-                        .trim()
-                        .to_string()
-                })
-                .filter(|s| !s.is_empty())
-        };
+        // The first value of each attribute type in the subject.
+        let mut names = std::collections::BTreeMap::new();
+        for atv in tbs.subject().iter() {
+            let text = String::from_utf8_lossy(atv.value.value())
+                .trim()
+                .to_string();
+            if !text.is_empty() {
+                names.entry(atv.oid.to_string()).or_insert(text);
+            }
+        }
+        let attribute = |oid: &str| names.get(oid).cloned();
         // As the module names the token: "SURNAME GIVEN-NAME".
         let holder = match (attribute(OID_SURNAME), attribute(OID_GIVEN_NAME)) {
             (Some(s), Some(g)) => Some(format!("{s} {g}")),

@@ -44,9 +44,26 @@ fn has_line(text: &str, line: &str) -> bool {
     text.lines().any(|l| l == line)
 }
 
+/// The report has every line of `lines` and ends with `code`.
+fn assert_report(report: &(String, Option<i32>), code: i32, lines: &[String]) {
+    let (text, status) = report;
+    for line in lines {
+        assert!(has_line(text, line), "no line {line:?} in\n{text}");
+    }
+    assert_eq!(*status, Some(code), "{text}");
+}
+
 fn reader_line(tag: &str, what: &str) -> String {
     let reader = PcscDaemon::shared().reader_name(READER);
     format!("[{tag}] reader {reader}: {what}")
+}
+
+/// The doctor's report on the card `card_args` in a home (`registered` or not): it has `lines`
+/// and exits with `code`.
+fn card_report(card_args: &[&str], registered: bool, code: i32, lines: &[String]) {
+    let _serial = serial();
+    let report = with_card(card_args, |_| doctor(&home(registered), "C"));
+    assert_report(&report, code, lines);
 }
 
 /// The card `args` in the reader while `test` runs, then out again.
@@ -101,63 +118,43 @@ fn empty_reader() {
 
 #[test]
 fn unsupported_card() {
-    let _serial = serial();
-    let (text, code) = with_card(&["bank"], |_| doctor(&home(true), "C"));
     let line = reader_line(
         "problem",
         "a card is in the reader but it is not a CIE or TS-CNS → insert your CIE or TS-CNS",
     );
-    assert!(has_line(&text, &line), "{text}");
-    assert_eq!(code, Some(1));
+    card_report(&["bank"], true, 1, &[line]);
 }
 
 #[test]
-fn ts_cns_ok_and_registered() {
+fn ts_cns_ok_and_registered_in_english_and_italian() {
     let _serial = serial();
-    let (text, code) = with_card(&["cns"], |card| {
-        let result = doctor(&home(true), "C");
-        assert_eq!(card.stat("pin_tries"), Some(3));
-        result
-    });
-    let card = "TS-CNS, batch ST 2021 (STIncard), holder ROSSI MARIO";
-    assert!(has_line(&text, &reader_line("ok", card)), "{text}");
-    assert!(
-        has_line(&text, "[ok] certificate: valid until 2051-11-22"),
-        "{text}"
-    );
-    assert!(has_line(&text, "[ok] PIN: 3 tries of 3 left"), "{text}");
-    assert!(
-        has_line(&text, "[ok] Firefox profile x.default: module registered"),
-        "{text}"
-    );
-    assert_eq!(code, Some(0), "{text}");
-}
-
-#[test]
-fn ts_cns_in_italian() {
-    let _serial = serial();
-    let (text, code) = with_card(&["cns"], |_| doctor(&home(true), "it_IT.UTF-8"));
     let reader = PcscDaemon::shared().reader_name(READER);
-    let line =
-        format!("[ok] lettore {reader}: TS-CNS, lotto ST 2021 (STIncard), titolare ROSSI MARIO");
-    assert!(has_line(&text, &line), "{text}");
-    assert!(
-        has_line(&text, "[ok] certificato: valido fino al 2051-11-22"),
-        "{text}"
-    );
-    assert!(
-        has_line(&text, "[ok] Firefox, profilo x.default: modulo registrato"),
-        "{text}"
-    );
-    assert_eq!(code, Some(0), "{text}");
+    let english = [
+        reader_line("ok", "TS-CNS, batch ST 2021 (STIncard), holder ROSSI MARIO"),
+        "[ok] certificate: valid until 2051-11-22".into(),
+        "[ok] PIN: 3 tries of 3 left".into(),
+        "[ok] Firefox profile x.default: module registered".into(),
+    ];
+    let italian = [
+        format!("[ok] lettore {reader}: TS-CNS, lotto ST 2021 (STIncard), titolare ROSSI MARIO"),
+        "[ok] certificato: valido fino al 2051-11-22".into(),
+        "[ok] PIN: 3 tentativi su 3".into(),
+        "[ok] Firefox, profilo x.default: modulo registrato".into(),
+    ];
+    for (lang, lines) in [("en_GB.UTF-8", english), ("it_IT.UTF-8", italian)] {
+        let report = with_card(&["cns"], |card| {
+            let report = doctor(&home(true), lang);
+            assert_eq!(card.stat("pin_tries"), Some(3));
+            report
+        });
+        assert_report(&report, 0, &lines);
+    }
 }
 
 #[test]
 fn module_not_registered() {
-    let _serial = serial();
-    let (text, code) = with_card(&["cns"], |_| doctor(&home(false), "C"));
-    assert!(has_line(&text, "[problem] Firefox profile x.default: module not registered → close the browser and run: cie-cns register"), "{text}");
-    assert_eq!(code, Some(1));
+    let line = "[problem] Firefox profile x.default: module not registered → close the browser and run: cie-cns register";
+    card_report(&["cns"], false, 1, &[line.into()]);
 }
 
 #[test]
@@ -197,33 +194,25 @@ fn cie_ok_and_after_a_login_its_holder_and_certificate() {
 
 #[test]
 fn ts_cns_pin_blocked() {
-    let _serial = serial();
     let state = scratch_dir("doctor-state").join("state");
     std::fs::write(
         &state,
         "card=cns\nvariant=stincard\npin=12345678\npin_tries=0\npuk=87654321\npuk_tries=10\n",
     )
     .unwrap();
-    let state = state.to_str().unwrap().to_string();
-    let (text, code) = with_card(&["cns", "--state", &state], |_| doctor(&home(true), "C"));
-    assert!(
-        has_line(
-            &text,
-            "[problem] PIN: blocked → unblock it with the PUK: cie-cns pin unblock"
-        ),
-        "{text}"
+    let line = "[problem] PIN: blocked → unblock it with the PUK: cie-cns pin unblock";
+    card_report(
+        &["cns", "--state", state.to_str().unwrap()],
+        true,
+        1,
+        &[line.into()],
     );
-    assert_eq!(code, Some(1));
 }
 
 #[test]
 fn certificate_expired() {
-    let _serial = serial();
-    let (text, code) = with_card(&["cns", "--expired-certificate"], |_| {
-        doctor(&home(true), "C")
-    });
-    assert!(has_line(&text, "[problem] certificate: EXPIRED on 2025-01-01 → sites no longer accept the card: ask the issuer for a new one"), "{text}");
-    assert_eq!(code, Some(1));
+    let line = "[problem] certificate: EXPIRED on 2025-01-01 → sites no longer accept the card: ask the issuer for a new one";
+    card_report(&["cns", "--expired-certificate"], true, 1, &[line.into()]);
 }
 
 #[test]

@@ -40,40 +40,37 @@ pub fn run(lang: Lang, module_path: &Path, home: Option<&Home>) -> bool {
 
 fn load(report: &mut Report, path: &Path) -> Option<Module> {
     let l = report.lang;
-    let subject = l.pick("modulo", "module");
-    if !path.is_file() {
-        report.line(
-            Verdict::Problem,
-            subject,
-            &l.pick(
-                format!("{} non c'è", path.display()),
-                format!("{} is missing", path.display()),
-            ),
-            Some(l.pick(
-                "installa il pacchetto cie-cns-pkcs11",
-                "install the cie-cns-pkcs11 package",
-            )),
-        );
-        return None;
-    }
-    match Module::load(path) {
-        Ok(module) => {
-            report.line(Verdict::Ok, subject, &path.display().to_string(), None);
-            Some(module)
-        }
-        Err(e) => {
-            report.line(
-                Verdict::Problem,
-                subject,
-                &l.pick(
-                    format!("{} non si carica: {e}", path.display()),
-                    format!("{} does not load: {e}", path.display()),
+    let shown = path.display();
+    let loaded = if path.is_file() {
+        Module::load(path).map_err(|e| {
+            (
+                l.pick(
+                    format!("{shown} non si carica: {e}"),
+                    format!("{shown} does not load: {e}"),
                 ),
-                Some(l.pick(
+                l.pick(
                     "reinstalla il pacchetto cie-cns-pkcs11",
                     "reinstall the cie-cns-pkcs11 package",
-                )),
-            );
+                ),
+            )
+        })
+    } else {
+        Err((
+            l.pick(format!("{shown} non c'è"), format!("{shown} is missing")),
+            l.pick(
+                "installa il pacchetto cie-cns-pkcs11",
+                "install the cie-cns-pkcs11 package",
+            ),
+        ))
+    };
+    let subject = l.pick("modulo", "module");
+    match loaded {
+        Ok(module) => {
+            report.line(Verdict::Ok, subject, &shown.to_string(), None);
+            Some(module)
+        }
+        Err((text, todo)) => {
+            report.line(Verdict::Problem, subject, &text, Some(todo));
             None
         }
     }
