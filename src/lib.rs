@@ -4,6 +4,11 @@
 //! `ffi` (C ABI) → `cryptoki` (PKCS#11 state machine) → `token` (card as a token)
 //! → `card` (one driver per family) → `iso7816` (APDU codec) → `transport` (PC/SC).
 
+// `unsafe` only where the caller's memory is touched (DESIGN.md "ffi"), and there every
+// unsafe operation in its own block with a SAFETY note.
+#![deny(unsafe_code)]
+#![deny(unsafe_op_in_unsafe_fn)]
+
 mod assembly;
 pub mod card;
 pub mod cryptoki;
