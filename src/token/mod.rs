@@ -22,6 +22,7 @@ use crate::card::{
 };
 use crate::iso7816::CardChannel;
 use crate::transport::{Transport, TransportError};
+use cache::Entry;
 use info::RetryState;
 use objects::CertificateInfo;
 
@@ -117,7 +118,24 @@ impl Token {
         if bound.public.certificate.is_none() {
             bound.public.certificate = Self::cached_certificate(bound.card.as_ref(), &bound.public);
         }
+        if let (Some(serial), Some(dir)) = (bound.card.serial_for_cache(), cache::directory()) {
+            if let Some(bytes) = cache::load(&dir, bound.public.family, &serial, Entry::ChipData) {
+                bound.card.use_cached_chip_data(&bytes);
+            }
+        }
         Ok(Some(Self::build(transport, bound)))
+    }
+
+    /// Keeps in the cache the chip data the driver has just read from the card (token::cache).
+    fn cache_chip_data(&mut self) {
+        let Some(bytes) = self.card.chip_data_to_cache() else {
+            return;
+        };
+        if let (Some(serial), Some(dir)) = (self.card.serial_for_cache(), cache::directory()) {
+            if let Err(e) = cache::store(&dir, self.family, &serial, Entry::ChipData, &bytes) {
+                log::info!("{} {serial}: chip data not cached: {e}", self.family);
+            }
+        }
     }
 
     /// The certificate the cache holds for a card that shows it only after login; parsed
@@ -493,6 +511,7 @@ impl Token {
                 }
                 Err(e) => Err(e),
             };
+            self.cache_chip_data();
             let result = match outcome {
                 Ok(result) => result,
                 Err(TransportError::CardReset) if attempt == 0 => {
