@@ -4,6 +4,7 @@
 //! `ffi` (C ABI) → `cryptoki` (PKCS#11 state machine) → `token` (card as a token)
 //! → `card` (one driver per family) → `iso7816` (APDU codec) → `transport` (PC/SC).
 
+mod assembly;
 pub mod card;
 pub mod cryptoki;
 mod ffi;

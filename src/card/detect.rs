@@ -7,8 +7,8 @@
 use super::cie::CieCard;
 use super::cns::detection as cns;
 use super::{Card, CardError};
+use crate::card::CardChannel;
 use crate::iso7816::apdu::hex;
-use crate::iso7816::CardChannel;
 
 /// Picks and confirms the driver for the card with `atr`, inside the caller's transaction.
 pub fn detect(

@@ -7,8 +7,9 @@
 //! header) rather than at the file size, which is often padded.
 
 use super::CardError;
+use crate::card::CardChannel;
 use crate::iso7816::fcp::{self, FileControl};
-use crate::iso7816::{CardChannel, Command, StatusWord};
+use crate::iso7816::{Command, StatusWord};
 
 const INS_SELECT: u8 = 0xA4;
 const INS_READ_BINARY: u8 = 0xB0;

@@ -1,17 +1,19 @@
 //! Card drivers, one per family, behind one `Card` trait (DESIGN.md "card").
 //!
-//! A driver speaks APDUs through an `iso7816::CardChannel` that the token opens for
-//! each operation (one PC/SC transaction), so every method takes the channel.
+//! A driver speaks APDUs through a `CardChannel` (channel.rs: GET RESPONSE, 6Cxx, tracing)
+//! that the token opens for each operation (one PC/SC transaction), so every method takes
+//! the channel.
 
+pub mod channel;
 pub mod cie;
 pub mod cns;
 pub mod detect;
 pub mod file;
 pub mod pin;
 
+pub use channel::CardChannel;
 pub use pin::{Pin, PinFormatError, PinKind, PinPolicy};
 
-use crate::iso7816::CardChannel;
 use crate::token::MechanismInfo;
 
 /// Why a card operation failed.
@@ -29,6 +31,9 @@ pub enum CardError {
     NotSupported,
     /// Transport failure (removed, reset, communication).
     Transport(crate::transport::TransportError),
+    /// A command this reader cannot carry (an extended APDU through a short-only reader):
+    /// a driver's choice, not a broken link.
+    Unencodable(crate::iso7816::ApduError),
     /// An unexpected status word for this command.
     UnexpectedStatus { ins: u8, sw: u16 },
     /// Card data that does not parse (certificate, TLV, personal data).

@@ -2,15 +2,13 @@
 //!
 //! A slot holds a bound `Token`; the state machine sees it through `Device` so that the
 //! session, login, find and sign logic can be unit-tested without a card. In the module
-//! the only implementation is `Token` and the only backend is PC/SC (`Backend::pcsc`):
+//! the only implementation is `Token`, reached through PC/SC readers (`crate::assembly`):
 //! nothing here lets a caller bypass PC/SC (DESIGN.md "sim/").
 
-use crate::card::{PinKind, PinPolicy};
 use crate::token::{
-    MechanismInfo, ObjectIndex, SignRequest, Token, TokenError, TokenInfo, TokenObject,
+    MechanismInfo, ObjectIndex, PinKind, PinPolicy, SignRequest, Token, TokenError, TokenInfo,
+    TokenObject,
 };
-use crate::transport::{PcscSystem, ReaderSystem, Transport, TransportError};
-use std::sync::Arc;
 
 /// What the state machine needs from a bound token (the `Token` API, object-safe).
 pub trait Device: Send {
@@ -73,33 +71,4 @@ impl Device for Token {
     fn is_present(&mut self) -> bool {
         Token::is_present(self)
     }
-}
-
-pub type EstablishFn = Arc<dyn Fn() -> Result<Box<dyn ReaderSystem>, TransportError> + Send + Sync>;
-pub type BindFn =
-    Arc<dyn Fn(Box<dyn Transport>) -> Result<Option<Box<dyn Device>>, TokenError> + Send + Sync>;
-
-/// How an initialized module reaches readers and turns a connected card into a device.
-#[derive(Clone)]
-pub struct Backend {
-    pub establish: EstablishFn,
-    pub bind: BindFn,
-}
-
-impl Backend {
-    /// The module's only backend: PC/SC readers and `Token::bind`.
-    pub fn pcsc() -> Backend {
-        Backend {
-            establish: Arc::new(establish_pcsc),
-            bind: Arc::new(bind_token),
-        }
-    }
-}
-
-fn establish_pcsc() -> Result<Box<dyn ReaderSystem>, TransportError> {
-    PcscSystem::establish().map(|s| Box::new(s) as Box<dyn ReaderSystem>)
-}
-
-fn bind_token(transport: Box<dyn Transport>) -> Result<Option<Box<dyn Device>>, TokenError> {
-    Token::bind(transport).map(|t| t.map(|t| Box::new(t) as Box<dyn Device>))
 }

@@ -3,7 +3,7 @@
 
 use super::instance::Instance;
 use super::Rv;
-use crate::card::PinKind;
+use crate::token::PinKind;
 use cryptoki_sys::*;
 
 pub const MANUFACTURER: &str = "cie-cns-pkcs11";

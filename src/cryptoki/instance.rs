@@ -5,10 +5,9 @@
 //! Lock order (never the other way round): session operations → one slot. The slot and
 //! session tables are only locked for a lookup, never while a card is talking.
 
-use super::device::Backend;
+use super::readers::{Backend, Readers, ReadersError};
 use super::session::SessionTable;
 use super::slots::SlotTable;
-use crate::transport::{ReaderSystem, TransportError};
 use cryptoki_sys::CK_ULONG;
 use parking_lot::{Condvar, Mutex};
 use std::sync::Arc;
@@ -17,7 +16,7 @@ use std::time::Duration;
 pub struct Instance {
     pub(super) backend: Backend,
     /// `None` while the PC/SC service is not reachable: retried on the next slot query.
-    system: Mutex<Option<Arc<dyn ReaderSystem>>>,
+    system: Mutex<Option<Arc<dyn Readers>>>,
     pub(super) slots: SlotTable,
     pub(super) sessions: SessionTable,
     /// Object handles and binding ids: never reused in the life of the instance.
@@ -43,7 +42,7 @@ impl Instance {
     }
 
     /// The reader system, establishing it if the service was not reachable before.
-    pub(super) fn system(&self) -> Option<Arc<dyn ReaderSystem>> {
+    pub(super) fn system(&self) -> Option<Arc<dyn Readers>> {
         let mut system = self.system.lock();
         if system.is_none() {
             match (self.backend.establish)() {
@@ -55,8 +54,8 @@ impl Instance {
     }
 
     /// Forgets a reader system whose service went away (pcscd restarted or stopped).
-    pub(super) fn system_failed(&self, error: &TransportError) {
-        if *error == TransportError::NoService {
+    pub(super) fn system_failed(&self, error: &ReadersError) {
+        if *error == ReadersError::NoService {
             log::debug!("PC/SC service lost");
             *self.system.lock() = None;
         }

@@ -4,7 +4,7 @@
 //! (`session`), PIN change and unblock (`pin`), objects and search (`object`), signing
 //! (`sign`), digests (`digest`),
 //! slot events (`event`). It knows nothing about APDUs: it talks to a `Token` through
-//! `device::Device`. Every fallible function returns `Result<_, Rv>`; the C layer does
+//! `device::Device`, and to readers through `readers::Readers`. Every fallible function returns `Result<_, Rv>`; the C layer does
 //! the rest.
 
 pub mod bound;
@@ -18,6 +18,7 @@ pub mod module;
 pub mod object;
 pub mod output;
 pub mod pin;
+pub mod readers;
 pub mod rv;
 pub mod session;
 pub mod sign;

@@ -10,8 +10,8 @@
 //! the child sees an uninitialized module it can initialize again (§5.4 C_Initialize;
 //! `pkcs11-tool --test-fork`).
 
-use super::device::Backend;
 use super::instance::Instance;
+use super::readers::Backend;
 use super::Rv;
 use cryptoki_sys::*;
 use parking_lot::RwLock;
@@ -169,9 +169,10 @@ pub fn instance() -> Result<Arc<Instance>, Rv> {
     MODULE.instance(current_pid())
 }
 
-/// C_Initialize on the global state, with PC/SC.
-pub fn initialize(args: InitArgs) -> Result<(), Rv> {
-    MODULE.initialize(args, current_pid(), Backend::pcsc())
+/// C_Initialize on the global state, with the readers `backend` reaches (the module
+/// passes PC/SC's, `crate::assembly`).
+pub fn initialize(args: InitArgs, backend: Backend) -> Result<(), Rv> {
+    MODULE.initialize(args, current_pid(), backend)
 }
 
 /// C_Finalize on the global state.

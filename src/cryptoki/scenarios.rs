@@ -61,7 +61,7 @@ fn find_one(instance: &Instance, h: CK_SESSION_HANDLE, class: CK_OBJECT_CLASS) -
 #[test]
 fn no_pc_sc_service_means_no_slots() {
     let mut backend = backend_for(Shared::default());
-    backend.establish = Arc::new(|| Err(crate::transport::TransportError::NoService));
+    backend.establish = Arc::new(|| Err(crate::cryptoki::readers::ReadersError::NoService));
     let instance = Instance::new(backend);
     assert!(instance.slot_list(false, true).is_empty());
     assert_eq!(instance.slot_info(0).err(), Some(Rv::SLOT_ID_INVALID));

@@ -10,7 +10,7 @@ use super::instance::Instance;
 use super::object::FindOperation;
 use super::sign::SignOperation;
 use super::Rv;
-use crate::card::PinKind;
+use crate::token::PinKind;
 use crate::token::TokenError;
 use cryptoki_sys::*;
 use parking_lot::Mutex;

@@ -151,7 +151,7 @@ impl Instance {
     pub(super) fn refresh_readers(&self) {
         let readers = match self.system() {
             None => Vec::new(),
-            Some(system) => match system.readers() {
+            Some(system) => match system.names() {
                 Ok(readers) => readers,
                 Err(e) => {
                     log::debug!("listing readers: {e}");
@@ -197,8 +197,8 @@ impl Instance {
         let Some(system) = self.system() else {
             return;
         };
-        let transport = match system.connect(&slot.reader) {
-            Ok(Some(transport)) => transport,
+        let card = match system.insert(&slot.reader) {
+            Ok(Some(card)) => card,
             Ok(None) => {
                 state.forget_card();
                 return;
@@ -210,16 +210,16 @@ impl Instance {
                 return;
             }
         };
-        if state.unrecognized_atr.as_deref() == Some(transport.atr()) {
+        if state.unrecognized_atr.as_deref() == Some(card.atr()) {
             return;
         }
         if let Some((atr, at)) = &state.failed_bind {
-            if atr.as_slice() == transport.atr() && at.elapsed() < BIND_RETRY {
+            if atr.as_slice() == card.atr() && at.elapsed() < BIND_RETRY {
                 return;
             }
         }
-        let atr = transport.atr().to_vec();
-        match (self.backend.bind)(transport) {
+        let atr = card.atr().to_vec();
+        match card.bind() {
             Ok(Some(device)) => {
                 // A token may show more objects later (a CIE shows its key pair only after
                 // login): reserve room so its handles never run into the next binding's.

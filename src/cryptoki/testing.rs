@@ -1,13 +1,12 @@
 //! Fakes for the state machine's unit tests: readers, cards and a token, no PC/SC.
 
-use super::device::{Backend, Device};
-use crate::card::{PinKind, PinPolicy};
+use super::device::Device;
+use super::readers::{Backend, Bindable, Readers, ReadersError};
 use crate::token::info::RetryState;
 use crate::token::{
-    AttributeValue, MechanismInfo, ObjectClass, ObjectIndex, SignRequest, TokenError, TokenInfo,
-    TokenObject,
+    AttributeValue, MechanismInfo, ObjectClass, ObjectIndex, PinKind, PinPolicy, SignRequest,
+    TokenError, TokenInfo, TokenObject,
 };
-use crate::transport::{Channel, ReaderCapabilities, ReaderSystem, Transport, TransportError};
 use cryptoki_sys::*;
 use parking_lot::Mutex;
 use std::collections::HashMap;
@@ -34,48 +33,50 @@ pub type Shared = Arc<Mutex<World>>;
 
 struct FakeSystem(Shared);
 
-impl ReaderSystem for FakeSystem {
-    fn readers(&self) -> Result<Vec<String>, TransportError> {
+impl Readers for FakeSystem {
+    fn names(&self) -> Result<Vec<String>, ReadersError> {
         Ok(self.0.lock().readers.clone())
     }
-    fn connect(&self, reader: &str) -> Result<Option<Box<dyn Transport>>, TransportError> {
+    fn insert(&self, reader: &str) -> Result<Option<Box<dyn Bindable>>, ReadersError> {
         let world = self.0.lock();
         Ok(match world.cards.get(reader) {
-            Some(true) => Some(Box::new(FakeTransport {
-                atr: reader.as_bytes().to_vec(),
+            Some(true) => Some(Box::new(FakeCard {
+                world: self.0.clone(),
+                reader: reader.to_string(),
             })),
             _ => None,
         })
     }
-    fn wait_for_change(&self, timeout: Duration) -> Result<bool, TransportError> {
+    fn wait_for_change(&self, timeout: Duration) -> Result<bool, ReadersError> {
         std::thread::sleep(timeout.min(Duration::from_millis(20)));
         Ok(false)
     }
     fn cancel(&self) {}
 }
 
-/// Its "ATR" is the reader name, so that the fake binder knows the card's reader.
-struct FakeTransport {
-    atr: Vec<u8>,
+/// Its "ATR" is the reader name.
+struct FakeCard {
+    world: Shared,
+    reader: String,
 }
 
-impl Transport for FakeTransport {
+impl Bindable for FakeCard {
     fn atr(&self) -> &[u8] {
-        &self.atr
+        self.reader.as_bytes()
     }
-    fn capabilities(&self) -> ReaderCapabilities {
-        ReaderCapabilities {
-            extended_apdu: true,
+    fn bind(self: Box<Self>) -> Result<Option<Box<dyn Device>>, TokenError> {
+        let FakeCard { world, reader } = *self;
+        {
+            let mut w = world.lock();
+            w.binds += 1;
+            if w.unsupported.contains(&reader) {
+                return Ok(None);
+            }
+            if w.failing.contains(&reader) {
+                return Err(TokenError::DeviceError);
+            }
         }
-    }
-    fn transaction(&mut self) -> Result<Box<dyn Channel + '_>, TransportError> {
-        Err(TransportError::NoCard)
-    }
-    fn reconnect(&mut self) -> Result<(), TransportError> {
-        Ok(())
-    }
-    fn check_present(&mut self) -> Result<(), TransportError> {
-        Ok(())
+        Ok(Some(Box::new(FakeDevice::new(world, reader))))
     }
 }
 
@@ -237,27 +238,8 @@ impl Device for FakeDevice {
 
 /// A backend over `world`.
 pub fn backend_for(world: Shared) -> Backend {
-    let for_system = world.clone();
     Backend {
-        establish: Arc::new(move || {
-            Ok(Box::new(FakeSystem(for_system.clone())) as Box<dyn ReaderSystem>)
-        }),
-        bind: Arc::new(move |transport| {
-            let reader = String::from_utf8_lossy(transport.atr()).into_owned();
-            {
-                let mut w = world.lock();
-                w.binds += 1;
-                if w.unsupported.contains(&reader) {
-                    return Ok(None);
-                }
-                if w.failing.contains(&reader) {
-                    return Err(TokenError::DeviceError);
-                }
-            }
-            Ok(Some(
-                Box::new(FakeDevice::new(world.clone(), reader)) as Box<dyn Device>
-            ))
-        }),
+        establish: Arc::new(move || Ok(Box::new(FakeSystem(world.clone())) as Box<dyn Readers>)),
     }
 }
 

@@ -3,9 +3,7 @@
 
 pub mod apdu;
 pub mod atr;
-pub mod channel;
 pub mod fcp;
 pub mod tlv;
 
 pub use apdu::{ApduError, Command, Response, StatusWord};
-pub use channel::CardChannel;

@@ -12,15 +12,15 @@ pub mod objects;
 pub mod padding;
 mod pin_lifecycle;
 
+/// The PIN kinds and rules the state machine sees, as the card defines them.
+pub use crate::card::{PinKind, PinPolicy};
 pub use hash::HashAlg;
 pub use info::TokenInfo;
 pub use mechanism::MechanismInfo;
 pub use object::{AttributeValue, ObjectClass, TokenObject};
 
-use crate::card::{
-    detect, Card, CardError, Pin, PinFormatError, PinKind, PinPolicy, SignatureKind,
-};
-use crate::iso7816::CardChannel;
+use crate::card::CardChannel;
+use crate::card::{detect, Card, CardError, Pin, PinFormatError, SignatureKind};
 use crate::transport::{Transport, TransportError};
 use cache::Entry;
 use info::RetryState;
@@ -596,6 +596,10 @@ fn card_error(e: CardError) -> TokenError {
         CardError::Transport(e) => transport_error(e),
         CardError::UnexpectedStatus { ins, sw } => {
             log::warn!("card answered {sw:04X} to INS {ins:02X}");
+            TokenError::DeviceError
+        }
+        CardError::Unencodable(e) => {
+            log::warn!("command not sendable through this reader: {e}");
             TokenError::DeviceError
         }
         CardError::Malformed(what) => {

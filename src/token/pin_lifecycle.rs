@@ -8,8 +8,8 @@
 
 use super::info::RetryState;
 use super::{card_error, Token, TokenError};
+use crate::card::CardChannel;
 use crate::card::{Card, CardError, Pin, PinFormatError, PinKind};
-use crate::iso7816::CardChannel;
 use crate::transport::TransportError;
 
 impl Token {

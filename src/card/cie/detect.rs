@@ -6,8 +6,9 @@
 
 use super::files::{self, CIE_AID, IAS_AID};
 use super::params::DhQueryForm;
+use crate::card::CardChannel;
 use crate::card::CardError;
-use crate::iso7816::{CardChannel, StatusWord};
+use crate::iso7816::StatusWord;
 
 /// How the CIE application is reached (§1.1 point 1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

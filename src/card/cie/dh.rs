@@ -9,8 +9,9 @@ use super::params::DhParams;
 use super::plain;
 use super::secure_channel::PendingChannel;
 use super::sm::SessionKeys;
+use crate::card::CardChannel;
 use crate::card::CardError;
-use crate::iso7816::{tlv, CardChannel, Command};
+use crate::iso7816::{tlv, Command};
 
 const INS_MSE: u8 = 0x22;
 const INS_GET_DATA: u8 = 0xCB;

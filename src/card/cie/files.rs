@@ -5,8 +5,9 @@
 use super::plain;
 use super::secure_channel::UserChannel;
 use crate::card::file::{self as iso_file, ReadSize};
+use crate::card::CardChannel;
 use crate::card::CardError;
-use crate::iso7816::{tlv, CardChannel, Command, StatusWord};
+use crate::iso7816::{tlv, Command, StatusWord};
 
 const INS_SELECT: u8 = 0xA4;
 const INS_READ_BINARY: u8 = 0xB0;

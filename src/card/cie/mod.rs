@@ -40,7 +40,8 @@ pub mod terminal_keys;
 use ring::rand::SystemRandom;
 
 use super::{Card, CardError, Pin, PinKind, PinPolicy, PublicData, SignatureKind};
-use crate::iso7816::{CardChannel, StatusWord};
+use crate::card::CardChannel;
+use crate::iso7816::StatusWord;
 use crate::token::MechanismInfo;
 use detect::{ChipHint, Family};
 use chip_data::ChipData;

@@ -15,8 +15,9 @@ use super::plain::expect_success;
 use super::secure_channel::{PendingChannel, SecureChannel};
 use super::sm::Ssc;
 use super::terminal_keys::{self, SN_IFD};
+use crate::card::CardChannel;
 use crate::card::CardError;
-use crate::iso7816::{tlv, CardChannel, Command};
+use crate::iso7816::{tlv, Command};
 
 const INS_MSE: u8 = 0x22;
 const INS_PSO: u8 = 0x2A;

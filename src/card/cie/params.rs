@@ -6,9 +6,10 @@
 //! tags are still checked, and anything unexpected is an error, never a panic.
 
 use super::plain;
+use crate::card::CardChannel;
 use crate::card::CardError;
 use crate::iso7816::tlv::{self, Tlv};
-use crate::iso7816::{CardChannel, Command};
+use crate::iso7816::Command;
 
 const INS_GET_DATA: u8 = 0xCB;
 

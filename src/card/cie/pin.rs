@@ -6,8 +6,9 @@ use zeroize::Zeroizing;
 
 use super::secure_channel::{SecureChannel, UserChannel};
 use crate::card::pin::pin_outcome;
+use crate::card::CardChannel;
 use crate::card::{CardError, Pin, PinKind, PinPolicy};
-use crate::iso7816::{CardChannel, Command, StatusWord};
+use crate::iso7816::{Command, StatusWord};
 
 const INS_VERIFY: u8 = 0x20;
 

@@ -8,8 +8,9 @@ use zeroize::Zeroizing;
 use super::pin::{reference, verify, verify_result};
 use super::secure_channel::{SecureChannel, UserChannel};
 use super::status_error;
+use crate::card::CardChannel;
 use crate::card::{CardError, Pin, PinKind};
-use crate::iso7816::{CardChannel, Command, StatusWord};
+use crate::iso7816::{Command, StatusWord};
 
 const INS_CHANGE_REFERENCE_DATA: u8 = 0x24;
 const INS_RESET_RETRY_COUNTER: u8 = 0x2C;

@@ -1,8 +1,9 @@
 //! Commands sent without secure messaging, and plain status handling (cie.md §4.1–4.3,
 //! §5.4: data over 255 bytes is chained in pieces of 255 with CLA `10`).
 
+use crate::card::CardChannel;
 use crate::card::CardError;
-use crate::iso7816::{CardChannel, Command, Response, StatusWord};
+use crate::iso7816::{Command, Response, StatusWord};
 
 const MAX_SHORT_DATA: usize = 255;
 
@@ -11,7 +12,7 @@ const MAX_SHORT_DATA: usize = 255;
 /// answer 9000.
 pub fn send(channel: &mut CardChannel<'_>, command: &Command) -> Result<Response, CardError> {
     if command.data.len() <= MAX_SHORT_DATA {
-        return Ok(channel.execute(command)?);
+        return channel.execute(command);
     }
     let pieces: Vec<&[u8]> = command.data.chunks(MAX_SHORT_DATA).collect();
     let last = pieces.len() - 1;
@@ -25,7 +26,7 @@ pub fn send(channel: &mut CardChannel<'_>, command: &Command) -> Result<Response
             Command::new(cla, command.ins, command.p1, command.p2).with_data(piece.to_vec());
         if i == last {
             c.le = command.le;
-            return Ok(channel.execute(&c)?);
+            return channel.execute(&c);
         }
         let response = channel.execute(&c)?;
         if response.sw != StatusWord::SUCCESS {

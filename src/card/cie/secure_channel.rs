@@ -13,8 +13,9 @@
 
 use super::sm::codec::{self, Answer};
 use super::sm::{SessionKeys, SmError, Ssc};
+use crate::card::CardChannel;
 use crate::card::CardError;
-use crate::iso7816::{CardChannel, Command, Response, StatusWord};
+use crate::iso7816::{Command, Response, StatusWord};
 
 /// Keys and counter of one session. Keys are wiped when this is dropped (`SessionKeys`).
 struct SmSession {

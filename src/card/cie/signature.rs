@@ -3,8 +3,9 @@
 //! type-1 padding itself; it cannot do raw RSA, hence no RSA_X_509 and no PSS.
 
 use super::secure_channel::UserChannel;
+use crate::card::CardChannel;
 use crate::card::CardError;
-use crate::iso7816::{CardChannel, Command};
+use crate::iso7816::Command;
 
 const INS_MSE: u8 = 0x22;
 const INS_INTERNAL_AUTHENTICATE: u8 = 0x88;

@@ -13,9 +13,9 @@
 use super::files;
 use super::profile::{self, Addressing, CnsAtr, Profile};
 use super::CnsCard;
+use crate::card::CardChannel;
 use crate::card::CardError;
 use crate::iso7816::apdu::hex;
-use crate::iso7816::CardChannel;
 
 /// A TS-CNS an ATR hint points to: the CNS marker (cns.md §1.1–1.2) or a known contactless
 /// ATR (IDEMIA over NFC, §1.2 step 1). `Ok(None)` for any other ATR (without an APDU) and

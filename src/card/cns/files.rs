@@ -9,8 +9,9 @@
 use super::personal_data;
 use super::profile::{Addressing, CertificateLocation};
 use crate::card::file::{self, ReadSize};
+use crate::card::CardChannel;
 use crate::card::CardError;
-use crate::iso7816::{tlv, CardChannel, Command};
+use crate::iso7816::{tlv, Command};
 
 /// EF_IDCarta, `3F00/1000/1003`: 16 ASCII digits (cns.md §2.1).
 pub const ID_CARTA: &[u8] = &[0x10, 0x00, 0x10, 0x03];

@@ -33,7 +33,8 @@ use zeroize::Zeroizing;
 use super::file::{self, ReadSize};
 use super::pin::pin_outcome;
 use super::{Card, CardError, HolderDatum, Pin, PinKind, PinPolicy, PublicData, SignatureKind};
-use crate::iso7816::{CardChannel, Command, Response, StatusWord};
+use crate::card::CardChannel;
+use crate::iso7816::{Command, Response, StatusWord};
 use crate::token::MechanismInfo;
 use personal_data::PersonalData;
 use profile::{CnsAtr, Profile, ReadChunk};
@@ -398,7 +399,7 @@ fn pso_single(
     let pso = Command::new(0x00, INS_PSO, 0x80, 0x86)
         .with_data(data.to_vec())
         .with_le(le);
-    Ok(channel.execute(&pso)?)
+    channel.execute(&pso)
 }
 
 /// Command chaining (CLA b5, ISO 7816-4 §5.1.1.1) for readers without extended APDUs.
@@ -424,7 +425,7 @@ fn pso_chained(
             let command = Command::new(0x00, INS_PSO, 0x80, 0x86)
                 .with_data(part.to_vec())
                 .with_le(le.min(256));
-            return Ok(channel.execute(&command)?);
+            return channel.execute(&command);
         }
     }
     Err(CardError::DataLength)

@@ -7,8 +7,9 @@
 use zeroize::Zeroizing;
 
 use crate::card::pin::pin_outcome;
+use crate::card::CardChannel;
 use crate::card::{file, CardError, Pin};
-use crate::iso7816::{CardChannel, Command, StatusWord};
+use crate::iso7816::{Command, StatusWord};
 
 const INS_CHANGE_REFERENCE_DATA: u8 = 0x24;
 const INS_RESET_RETRY_COUNTER: u8 = 0x2C;

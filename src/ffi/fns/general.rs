@@ -16,7 +16,7 @@ ck_fn! {
     fn C_Initialize(p_init_args: *mut c_void) {
         crate::logging::init();
         let args = marshal::init_args(p_init_args)?;
-        module::initialize(args)
+        module::initialize(args, crate::assembly::pcsc())
     }
 }
 

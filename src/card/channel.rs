@@ -1,4 +1,5 @@
-//! A card channel: one transaction's worth of APDU exchange.
+//! A card channel: one transaction's worth of APDU exchange (the engine over the
+//! `iso7816` codec, next to the drivers that use it).
 //!
 //! Encodes commands for what the reader can carry, follows `61xx` with GET RESPONSE
 //! and answers `6Cxx` by resending with the exact Le (ISO 7816-4 §5.3.4 / §5.1.3),
@@ -6,7 +7,8 @@
 //! data and the data the card answers to it (and to its GET RESPONSE rounds) are never
 //! printed, so secure-messaging payloads stay out of logs.
 
-use super::apdu::{hex, Command, Response};
+use super::CardError;
+use crate::iso7816::apdu::{hex, Command, Response};
 use crate::transport::{Channel, ReaderCapabilities, TransportError};
 
 /// GET RESPONSE rounds before we call the card broken (64 × 256 bytes covers any file we read).
@@ -39,7 +41,7 @@ impl<'a> CardChannel<'a> {
 
     /// Sends `command` and returns the final response: the data of every GET RESPONSE
     /// round is appended, and a `6Cxx` answer is replaced by the answer to the resend.
-    pub fn execute(&mut self, command: &Command) -> Result<Response, TransportError> {
+    pub fn execute(&mut self, command: &Command) -> Result<Response, CardError> {
         let mut response = self.exchange(command, command.secret)?;
         if let Some(exact) = response.sw.exact_length() {
             if command.le.is_some() {
@@ -52,9 +54,9 @@ impl<'a> CardChannel<'a> {
         while let Some(remaining) = response.sw.bytes_remaining() {
             rounds += 1;
             if rounds > MAX_GET_RESPONSE_ROUNDS {
-                return Err(TransportError::Communication(
+                return Err(CardError::Transport(TransportError::Communication(
                     "card keeps answering 61xx".into(),
-                ));
+                )));
             }
             // GET RESPONSE on the same logical channel (CLA b1-b2).
             let get_response = Command::new(command.cla & 0x03, 0xC0, 0, 0).with_le(remaining);
@@ -66,19 +68,18 @@ impl<'a> CardChannel<'a> {
         Ok(response)
     }
 
-    fn exchange(
-        &mut self,
-        command: &Command,
-        secret_answer: bool,
-    ) -> Result<Response, TransportError> {
+    fn exchange(&mut self, command: &Command, secret_answer: bool) -> Result<Response, CardError> {
         let encoded = command
             .encode(self.capabilities.extended_apdu)
-            .map_err(|e| TransportError::Communication(format!("cannot encode APDU: {e}")))?;
+            .map_err(CardError::Unencodable)?;
         log::trace!("> {}", command.trace());
         self.sent += 1;
         let raw = self.inner.transmit(&encoded)?;
-        let response = Response::decode(&raw)
-            .map_err(|e| TransportError::Communication(format!("bad response APDU: {e}")))?;
+        let response = Response::decode(&raw).map_err(|e| {
+            CardError::Transport(TransportError::Communication(format!(
+                "bad response APDU: {e}"
+            )))
+        })?;
         if secret_answer && !response.data.is_empty() {
             log::trace!("< *** ({} bytes) {}", response.data.len(), response.sw);
         } else {
@@ -160,7 +161,7 @@ mod tests {
             extended_apdu: false,
         };
         let r = CardChannel::new(&mut s, short).execute(&Command::new(0, 0xB0, 0, 0).with_le(300));
-        assert!(r.is_err());
+        assert!(matches!(r, Err(CardError::Unencodable(_))));
         assert!(s.sent.is_empty());
     }
 
