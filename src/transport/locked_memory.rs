@@ -35,7 +35,10 @@ unsafe impl Sync for LockedBytes {}
 fn page_size() -> usize {
     // SAFETY: sysconf has no memory-safety preconditions.
     let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-    usize::try_from(size).ok().filter(|s| *s > 0).unwrap_or(4096)
+    usize::try_from(size)
+        .ok()
+        .filter(|s| *s > 0)
+        .unwrap_or(4096)
 }
 
 impl LockedBytes {

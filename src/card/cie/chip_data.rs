@@ -71,8 +71,7 @@ impl ChipData {
         let [g, p, q, ca_modulus, ca_exponent, car, ca_aid, chip_modulus, chip_exponent]: [Vec<u8>;
             FIELDS] = values.try_into().map_err(|_| malformed())?;
         // §4.1: CAR = CHR[4..12], CA_AID = CHA[0..6]; EF 1004's modulus is odd (files.rs).
-        if car.len() != 8 || ca_aid.len() != 6 || chip_modulus.last().is_none_or(|b| b & 1 == 0)
-        {
+        if car.len() != 8 || ca_aid.len() != 6 || chip_modulus.last().is_none_or(|b| b & 1 == 0) {
             return Err(malformed());
         }
         Ok(ChipData {

@@ -3,22 +3,23 @@
 //!
 //! The secure channel is kept for the whole login: a signature after login costs MSE SET +
 //! INTERNAL AUTHENTICATE (+ one GET RESPONSE), not a new handshake (the official library
-//! redoes 20 APDUs per signature, §12). The PIN is held in zeroized memory while logged
-//! in, only so that a channel the chip dropped (another application, a reset) can be
-//! rebuilt once without asking the user (DESIGN.md "PINs").
+//! redoes 20 APDUs per signature, §12). The login is a type (`login::Login`): only VERIFY PIN
+//! yields the `UserChannel` signing takes. The PIN is kept on a locked page only to rebuild,
+//! once, a session another application made the chip drop; a reset ends the login.
 //!
 //! APDUs per operation (2048-bit group and keys; measured on the virtual CIE, tests/cie_token.rs):
 //! - bind: 3 — SELECT IAS AID or MF (the ATR hints which), SELECT CIE DF, READ BINARY of
 //!   the NIS by SFI; one more SELECT when the hint is wrong. The retry counter costs none
 //!   (no known way to read it without a try, §6).
-//! - first login of a binding: 34 (32 on a Gemalto answering the single DH GET DATA):
-//!   2 SELECTs; DH parameters and CA key, 4 GET DATA + 3 GET RESPONSE; EF 1004, SELECT + 2
-//!   READ BINARY; key agreement 4 (chained MSE SET, GET DATA + GET RESPONSE); mutual
-//!   authentication 11 (chained PSO and EXTERNAL AUTHENTICATE, one GET RESPONSE); VERIFY 1;
-//!   EF 1003 under SM, SELECT + ⌈size/231⌉ READ BINARY.
-//! - later logins of the same binding: 23 (the card parameters are kept).
+//! - login, chip data cached (token::cache): 15 — key agreement 4 (chained MSE SET, GET DATA +
+//!   GET RESPONSE); mutual authentication 10 (chained PSO and EXTERNAL AUTHENTICATE, one GET
+//!   RESPONSE); VERIFY 1. No SELECT: the application bind selected is trusted, and proven by
+//!   the chip authentication (a refusal re-selects once).
+//! - first login of a card: 11 more for the chip data — DH parameters and CA key, 4 GET DATA
+//!   and 3 GET RESPONSE (2 fewer on a Gemalto answering the single DH GET DATA); EF 1004,
+//!   SELECT and 2 READ BINARY — and EF 1003 under SM, SELECT and ⌈size/231⌉ READ BINARY.
 //! - signature: 3 — MSE SET, INTERNAL AUTHENTICATE, one GET RESPONSE (2048-bit signature).
-//! - signature after the chip dropped the session or a reset: one rebuild, about 20.
+//! - signature after another application made the chip drop the session: one rebuild, 15.
 
 pub mod bignum;
 pub mod chip_data;
@@ -43,8 +44,8 @@ use super::{Card, CardError, Pin, PinKind, PinPolicy, PublicData, SignatureKind}
 use crate::card::CardChannel;
 use crate::iso7816::StatusWord;
 use crate::token::MechanismInfo;
-use detect::{ChipHint, Family};
 use chip_data::ChipData;
+use detect::{ChipHint, Family};
 use login::{KeptPin, Login};
 use secure_channel::{SecureChannel, UserChannel};
 

@@ -108,20 +108,24 @@ impl SecureChannel {
     /// §6: the chip accepted the PIN on this session (VERIFY or CHANGE REFERENCE DATA
     /// answered 9000); only `pin` and `pin_lifecycle` know when.
     pub(super) fn user_verified(self) -> UserChannel {
-        UserChannel(self.0)
+        UserChannel(self)
     }
 }
 
-/// An authenticated session in which the chip accepted the holder's PIN.
-pub struct UserChannel(SmSession);
+/// An authenticated session in which the chip accepted the holder's PIN; it transmits as
+/// the `SecureChannel` it was.
+pub struct UserChannel(SecureChannel);
 
-impl UserChannel {
-    pub fn transmit(
-        &mut self,
-        channel: &mut CardChannel<'_>,
-        command: &Command,
-    ) -> Result<Response, CardError> {
-        self.0.transmit(channel, command)
+impl std::ops::Deref for UserChannel {
+    type Target = SecureChannel;
+    fn deref(&self) -> &SecureChannel {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for UserChannel {
+    fn deref_mut(&mut self) -> &mut SecureChannel {
+        &mut self.0
     }
 }
 
