@@ -519,15 +519,15 @@ fn a_pin_of_the_wrong_length_sends_no_apdu() {
         let before = card.stats().apdus;
         expect_rv(
             session.login(UserType::User, Some(&pin("1234"))),
-            RvError::PinLenRange,
+            RvError::PinIncorrect,
         );
         expect_rv(
             session.login(UserType::User, Some(&pin("123456789"))),
-            RvError::PinLenRange,
+            RvError::PinIncorrect,
         );
         expect_rv(
             session.login(UserType::User, Some(&pin("1234567a"))),
-            RvError::PinInvalid,
+            RvError::PinIncorrect,
         );
         assert_eq!(card.stats().apdus, before, "no APDU");
         assert_eq!(pin_tries(card), 3);

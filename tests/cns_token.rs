@@ -363,15 +363,15 @@ fn a_pin_in_the_wrong_format_never_reaches_the_card() {
         let before = card.stats();
         expect_rv(
             session.login(UserType::User, Some(&pin("1234"))),
-            RvError::PinLenRange,
+            RvError::PinIncorrect,
         );
         expect_rv(
             session.login(UserType::User, Some(&pin("123456789"))),
-            RvError::PinLenRange,
+            RvError::PinIncorrect,
         );
         expect_rv(
             session.login(UserType::User, Some(&pin("1234abcd"))),
-            RvError::PinInvalid,
+            RvError::PinIncorrect,
         );
         assert_eq!(card.stats().apdus, before.apdus, "no APDU sent");
         assert_eq!(pin_tries(card), 3, "no try spent");

@@ -672,6 +672,18 @@ fn functions_return_the_documented_codes() {
             row.function
         );
     }
+    // No RNG, but a stale session handle is reported first (issue #10).
+    let seed = list.C_SeedRandom.expect("C_SeedRandom");
+    let generate = list.C_GenerateRandom.expect("C_GenerateRandom");
+    let mut buffer = [0u8; 16];
+    assert_eq!(
+        unsafe { seed(0x5eed, buffer.as_mut_ptr(), 16) },
+        CKR_SESSION_HANDLE_INVALID
+    );
+    assert_eq!(
+        unsafe { generate(0x5eed, std::ptr::null_mut(), 16) },
+        CKR_SESSION_HANDLE_INVALID
+    );
     let finalize = list.C_Finalize.expect("C_Finalize");
     assert_eq!(unsafe { finalize(std::ptr::null_mut()) }, CKR_OK);
 }

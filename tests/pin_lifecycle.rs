@@ -330,15 +330,15 @@ fn pins_and_puks_in_the_wrong_format_never_reach_the_card() {
             ),
             (
                 session.login(UserType::So, Some(&pin("8765"))),
-                RvError::PinLenRange,
+                RvError::PinIncorrect,
             ),
             (
                 session.login(UserType::So, Some(&pin("8765432x"))),
-                RvError::PinInvalid,
+                RvError::PinIncorrect,
             ),
             (
                 session.login(UserType::ContextSpecific, Some(&pin("876543210"))),
-                RvError::PinLenRange,
+                RvError::PinIncorrect,
             ),
         ] {
             expect_rv(result, expected);
@@ -654,7 +654,7 @@ fn cie_a_wrong_puk_costs_one_puk_try_and_the_so_flags_say_so() {
         let before = card.stats();
         expect_rv(
             session.login(UserType::So, Some(&pin("8765432"))),
-            RvError::PinLenRange,
+            RvError::PinIncorrect,
         );
         assert_eq!(
             card.stats().apdus,

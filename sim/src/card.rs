@@ -36,6 +36,8 @@ pub struct CardOptions {
     pub pin: String,
     /// PUK, 5..8 ASCII digits.
     pub puk: String,
+    /// A deliberate misbehaviour (`--fault`); `None`: the chip as the facts sheets describe it.
+    pub fault: Option<crate::fault::Fault>,
 }
 
 impl Default for CardOptions {
@@ -43,6 +45,7 @@ impl Default for CardOptions {
         CardOptions {
             pin: "12345678".into(),
             puk: "87654321".into(),
+            fault: None,
         }
     }
 }

@@ -1,10 +1,11 @@
 //! Command line of the `cardsim` binary (hand-parsed: a handful of flags).
 
+use crate::fault::Fault;
 use std::path::PathBuf;
 
 pub const USAGE: &str = "usage:
   cardsim --card cns|cie [--variant NAME] [--pin PIN] [--puk PUK] [--vpcd HOST:PORT] [--stats FILE]
-          [--state FILE] [--trace]
+          [--state FILE] [--trace] [--fault NAME]
   cardsim --list-variants
 
   --card cns|cie    card family: TS-CNS or CIE 3.0 (CIE PIN and PUK: exactly 8 digits)
@@ -16,7 +17,9 @@ pub const USAGE: &str = "usage:
                     (CIE: plus ' pin_tries=N puk_tries=M')
   --state FILE      keep PIN/PUK values and retry counters in FILE across restarts: read at
                     start (absent = fresh card; overrides --pin/--puk), rewritten after each change
-  --trace           print every APDU to stderr (PIN data masked)";
+  --trace           print every APDU to stderr (PIN data masked)
+  --fault NAME      misbehave on purpose, for tests: corrupt-signature (one bit of every
+                    holder signature flipped), short-signature (its first byte dropped)";
 
 pub const DEFAULT_VPCD: &str = "127.0.0.1:35963";
 
@@ -37,6 +40,7 @@ pub struct RunArgs {
     pub stats: Option<PathBuf>,
     pub state: Option<PathBuf>,
     pub trace: bool,
+    pub fault: Option<Fault>,
 }
 
 pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Action, String> {
@@ -51,6 +55,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Action, String> 
         stats: None,
         state: None,
         trace: false,
+        fault: None,
     };
     while let Some(arg) = it.next() {
         let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
@@ -65,6 +70,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Action, String> 
             "--stats" => run.stats = Some(PathBuf::from(value("--stats")?)),
             "--state" => run.state = Some(PathBuf::from(value("--state")?)),
             "--trace" => run.trace = true,
+            "--fault" => run.fault = Some(Fault::parse(&value("--fault")?)?),
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
@@ -96,6 +102,11 @@ mod tests {
         );
         assert!(parse(args("--card")).is_err());
         assert!(parse(args("--bogus")).is_err());
+        let Ok(Action::Run(r)) = parse(args("--card cie --fault short-signature")) else {
+            panic!()
+        };
+        assert_eq!(r.fault, Some(Fault::ShortSignature));
+        assert!(parse(args("--card cie --fault melt")).is_err());
         assert!(parse(args("")).is_err());
     }
 }

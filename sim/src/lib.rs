@@ -7,6 +7,7 @@ pub mod card;
 pub mod cie;
 pub mod cli;
 pub mod cns;
+pub mod fault;
 pub mod state;
 pub mod stats;
 pub mod sw;

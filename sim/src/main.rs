@@ -31,6 +31,7 @@ fn main() -> ExitCode {
     let opts = CardOptions {
         pin: run.pin.clone(),
         puk: run.puk.clone(),
+        fault: run.fault,
     };
     let mut card = match card::build(&run.card, run.variant.as_deref(), &opts) {
         Ok(c) => c,

@@ -7,14 +7,19 @@
 pub mod channel;
 pub mod cie;
 pub mod cns;
+mod connection;
 pub mod detect;
 pub mod file;
 pub mod pin;
+#[cfg(test)]
+pub(crate) mod testing;
 
 pub use channel::CardChannel;
+pub use connection::{Connection, Inserted};
 pub use pin::{Pin, PinFormatError, PinKind, PinPolicy};
 
 use crate::token::MechanismInfo;
+use crate::transport::TransportError;
 
 /// Why a card operation failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,7 +34,12 @@ pub enum CardError {
     DataLength,
     /// The card does not support this operation.
     NotSupported,
-    /// Transport failure (removed, reset, communication).
+    /// The card was reset (by someone else, or under us): it forgot every verified PIN
+    /// and session. The connection has reconnected already.
+    Reset,
+    /// The card or its reader has gone.
+    Removed,
+    /// Any other failure of the link to the card (no service, communication, timeout).
     Transport(crate::transport::TransportError),
     /// A command this reader cannot carry (an extended APDU through a short-only reader):
     /// a driver's choice, not a broken link.
@@ -46,9 +56,26 @@ pub enum CardError {
     ChipAuthentication,
 }
 
-impl From<crate::transport::TransportError> for CardError {
-    fn from(e: crate::transport::TransportError) -> Self {
-        CardError::Transport(e)
+impl CardError {
+    /// The link to the card failed (reset, removed, communication): never a card's answer,
+    /// so a driver or the token passes it on instead of trying something else.
+    pub fn is_link(&self) -> bool {
+        matches!(
+            self,
+            CardError::Reset | CardError::Removed | CardError::Transport(_)
+        )
+    }
+}
+
+impl From<TransportError> for CardError {
+    fn from(e: TransportError) -> Self {
+        match e {
+            TransportError::CardReset => CardError::Reset,
+            TransportError::CardRemoved
+            | TransportError::NoCard
+            | TransportError::ReaderUnavailable => CardError::Removed,
+            e => CardError::Transport(e),
+        }
     }
 }
 

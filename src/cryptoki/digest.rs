@@ -11,7 +11,7 @@ use cryptoki_sys::CK_SESSION_HANDLE;
 
 pub struct DigestOperation {
     context: ring::digest::Context,
-    /// C_DigestUpdate was called: C_Digest may no longer end it (§5.12 C_Digest).
+    /// C_DigestUpdate was called: only C_DigestFinal may end it (§5.12 C_Digest).
     multipart: bool,
 }
 
@@ -49,11 +49,12 @@ fn finish(
     single: bool,
 ) -> Result<(), Rv> {
     let op = slot.as_ref().ok_or(Rv::OPERATION_NOT_INITIALIZED)?;
-    let outcome = if single && op.multipart {
-        Err(Rv::OPERATION_NOT_INITIALIZED)
-    } else {
-        op.produce(last, out)
-    };
+    if single && op.multipart {
+        // C_Digest cannot finish a multi-part digest; the refusal leaves it as it was, so
+        // the caller can still C_DigestUpdate / C_DigestFinal (issue #10).
+        return Err(Rv::OPERATION_ACTIVE);
+    }
+    let outcome = op.produce(last, out);
     match outcome {
         Ok(Delivery::LengthOnly) | Err(Rv::BUFFER_TOO_SMALL) => {}
         _ => *slot = None,

@@ -36,8 +36,11 @@ impl Instance {
             shut_down: Mutex::new(false),
             wake: Condvar::new(),
         };
-        // A missing PC/SC service is not an error: the slot list is empty until it runs.
-        let _ = instance.system();
+        // Readers present now are slots from now on, with the IDs C_GetSlotList will
+        // report: an application with a configured slot ID (Java's SunPKCS11 `slot=`)
+        // goes straight to C_GetSlotInfo / C_OpenSession (DESIGN.md "Slots"). A missing
+        // PC/SC service is not an error: the slot list is empty until it runs.
+        instance.refresh_readers();
         instance
     }
 

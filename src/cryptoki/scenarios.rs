@@ -68,6 +68,23 @@ fn no_pc_sc_service_means_no_slots() {
 }
 
 #[test]
+fn readers_present_at_initialize_are_slots_without_a_slot_list() {
+    let world = world_with_card();
+    let instance = Instance::new(backend_for(world));
+    // No C_GetSlotList: a configured slot ID works at once (issue #10).
+    assert!(instance.slot_info(0).unwrap().flags & CKF_TOKEN_PRESENT != 0);
+    assert!(instance.token_info(0).is_ok());
+    let h = instance.open_session(0, CKF_SERIAL_SESSION).unwrap();
+    instance.close_session(h).unwrap();
+    // … and the IDs are those C_GetSlotList then reports, with no event for them.
+    assert_eq!(instance.slot_list(false, true), vec![0]);
+    assert_eq!(
+        instance.wait_for_slot_event(CKF_DONT_BLOCK),
+        Err(Rv(CKR_NO_EVENT))
+    );
+}
+
+#[test]
 fn slot_and_token_info() {
     let (_, instance) = setup();
     let slot = instance.slot_info(0).unwrap();
@@ -118,7 +135,8 @@ fn sessions_and_login_states() {
 
     assert_eq!(
         instance.login(ro, CKU_USER, b"1111"),
-        Err(Rv(CKR_PIN_LEN_RANGE))
+        Err(Rv(CKR_PIN_INCORRECT)),
+        "a PIN of the wrong format is an incorrect PIN for C_Login (§5.6.8)"
     );
     assert_eq!(
         instance.login(ro, CKU_USER, b"11111"),
@@ -324,23 +342,15 @@ fn multi_part_sign_hashes_incrementally() {
     let mut query = TestOutput::query();
     instance.sign_final(h, &mut query).unwrap();
     assert_eq!(query.len, K);
-    // C_Sign cannot end a multi-part operation; the operation is over.
+    // C_Sign cannot end a multi-part operation: refused, and the operation goes on.
     let mut out = TestOutput::with_capacity(K);
-    assert_eq!(
-        instance.sign(h, b"x", &mut out),
-        Err(Rv::OPERATION_NOT_INITIALIZED)
-    );
+    assert_eq!(instance.sign(h, b"x", &mut out), Err(Rv::OPERATION_ACTIVE));
+    assert!(world.lock().signed.is_empty(), "nothing went to the card");
+    instance.sign_final(h, &mut out).unwrap();
     assert_eq!(
         instance.sign_final(h, &mut out),
         Err(Rv::OPERATION_NOT_INITIALIZED)
     );
-
-    instance
-        .sign_init(h, &mech(CKM_SHA256_RSA_PKCS), key)
-        .unwrap();
-    instance.sign_update(h, b"hel").unwrap();
-    instance.sign_update(h, b"lo").unwrap();
-    instance.sign_final(h, &mut out).unwrap();
     let digest = ring::digest::digest(&ring::digest::SHA256, b"hello");
     assert_eq!(
         world.lock().signed,
@@ -462,6 +472,18 @@ fn digests_match_ring_and_follow_the_length_convention() {
             instance.digest_final(h, &mut out),
             Err(Rv::OPERATION_NOT_INITIALIZED)
         );
+
+        // C_Digest cannot end a multi-part digest: refused, and the digest goes on.
+        instance.digest_init(h, &mech(mechanism)).unwrap();
+        instance.digest_update(h, b"abc").unwrap();
+        assert_eq!(
+            instance.digest(h, b"zzz", &mut out),
+            Err(Rv::OPERATION_ACTIVE)
+        );
+        instance.digest_update(h, b"def").unwrap();
+        let mut out = TestOutput::with_capacity(64);
+        instance.digest_final(h, &mut out).unwrap();
+        assert_eq!(out.bytes, expected.as_ref());
     }
     assert_eq!(
         instance.digest_init(h, &mech(CKM_MD5)),

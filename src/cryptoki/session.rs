@@ -101,15 +101,14 @@ impl SessionTable {
 }
 
 /// C_Login's view of a token error. A PIN of the wrong length or with non-digits is
-/// rejected by the token before any APDU and reported as CKR_PIN_LEN_RANGE /
-/// CKR_PIN_INVALID, like OpenSC does and as NSS expects (it treats both like
-/// CKR_PIN_INCORRECT and asks again). Strictly, §5.1 lists these two codes for functions
-/// that set a PIN; C_Login's own list (§5.6.8) has only CKR_PIN_INCORRECT.
+/// rejected by the token before any APDU (no try spent) and answered CKR_PIN_INCORRECT:
+/// C_Login's own list (§5.6.8) has no CKR_PIN_LEN_RANGE / CKR_PIN_INVALID (those are for
+/// the functions that set a PIN, §5.5.8–9), and browsers ask for the PIN again on it.
 fn login_rv(e: TokenError) -> Rv {
     match e {
-        TokenError::PinIncorrect => Rv(CKR_PIN_INCORRECT),
-        TokenError::PinLenRange => Rv(CKR_PIN_LEN_RANGE),
-        TokenError::PinInvalid => Rv(CKR_PIN_INVALID),
+        TokenError::PinIncorrect | TokenError::PinLenRange | TokenError::PinInvalid => {
+            Rv(CKR_PIN_INCORRECT)
+        }
         TokenError::PinLocked => Rv(CKR_PIN_LOCKED),
         TokenError::DeviceRemoved => Rv::DEVICE_REMOVED,
         TokenError::DeviceError => Rv(CKR_DEVICE_ERROR),
@@ -155,6 +154,11 @@ impl Instance {
         let session = self.sessions.get(handle)?;
         let mut ops = session.ops.lock();
         f(&mut ops)
+    }
+
+    /// `Ok` while `handle` names an open session (functions that check nothing else of it).
+    pub fn check_session(&self, handle: CK_SESSION_HANDLE) -> Result<(), Rv> {
+        self.sessions.get(handle).map(|_| ())
     }
 
     /// C_OpenSession (§5.6). CKF_SERIAL_SESSION is mandatory; read-write sessions are

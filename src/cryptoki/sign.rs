@@ -240,10 +240,6 @@ impl SignOperation {
         out: &mut dyn Output,
         single: Option<&[u8]>,
     ) -> Result<Delivery, Rv> {
-        if single.is_some() && self.multipart {
-            // C_Sign cannot finish a multi-part operation (§5.13 C_Sign).
-            return Err(Rv::OPERATION_NOT_INITIALIZED);
-        }
         if self.signature.is_none() {
             if let Some(k) = self.modulus_len {
                 if out.room_for(k)? == Room::LengthOnly {
@@ -292,6 +288,11 @@ fn finish(
     single: Option<&[u8]>,
 ) -> Result<(), Rv> {
     let op = slot.as_mut().ok_or(Rv::OPERATION_NOT_INITIALIZED)?;
+    if single.is_some() && op.multipart {
+        // C_Sign cannot finish a multi-part operation (§5.13 C_Sign); the refusal leaves it
+        // usable for C_SignUpdate / C_SignFinal.
+        return Err(Rv::OPERATION_ACTIVE);
+    }
     let outcome = op.produce(token, out, single);
     match outcome {
         Ok(Delivery::LengthOnly) | Err(Rv::BUFFER_TOO_SMALL) => {}

@@ -4,6 +4,7 @@
 use super::fns::digest::*;
 use super::fns::general::*;
 use super::fns::object::*;
+use super::fns::random::*;
 use super::fns::session::*;
 use super::fns::sign::*;
 use super::fns::slot_token::*;

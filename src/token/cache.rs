@@ -93,6 +93,24 @@ pub fn load(dir: &Path, family: &str, serial: &str, entry: Entry) -> Option<Vec<
     }
 }
 
+/// Forgets the certificate of `serial` (a signature check failed against what the token
+/// showed: the cached copy must not be shown again before the card proves it).
+pub fn remove_certificate(dir: &Path, family: &str, serial: &str) {
+    remove(dir, family, serial, Entry::Certificate)
+}
+
+/// Forgets `entry` of `serial`; nothing to forget is no error.
+pub fn remove(dir: &Path, family: &str, serial: &str, entry: Entry) {
+    let Some(path) = entry_file(dir, family, serial, entry) else {
+        return;
+    };
+    match fs::remove_file(&path) {
+        Ok(()) => log::info!("cache: {} dropped", path.display()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => log::warn!("cache: {} not dropped: {e}", path.display()),
+    }
+}
+
 /// Stores `bytes` as `entry` of `serial`, atomically, mode 0600 in a 0700 directory.
 pub fn store(
     dir: &Path,
@@ -158,6 +176,10 @@ mod tests {
         );
         assert_eq!(fs::read_dir(&dir).unwrap().count(), 1);
         assert_eq!(load_certificate(&dir, "CIE", "999999999999"), None);
+        remove_certificate(&dir, "CIE", "123456789012");
+        assert_eq!(load_certificate(&dir, "CIE", "123456789012"), None);
+        // Nothing to drop is no error.
+        remove_certificate(&dir, "CIE", "123456789012");
         fs::remove_dir_all(&base).unwrap();
     }
 

@@ -11,6 +11,7 @@ pub mod object;
 pub mod objects;
 pub mod padding;
 mod pin_lifecycle;
+pub mod signature_check;
 
 /// The PIN kinds and rules the state machine sees, as the card defines them.
 pub use crate::card::{PinKind, PinPolicy};
@@ -19,12 +20,13 @@ pub use info::TokenInfo;
 pub use mechanism::MechanismInfo;
 pub use object::{AttributeValue, ObjectClass, TokenObject};
 
-use crate::card::CardChannel;
-use crate::card::{detect, Card, CardError, Pin, PinFormatError, SignatureKind};
-use crate::transport::{Transport, TransportError};
+use crate::card::{
+    Card, CardChannel, CardError, Connection, Inserted, Pin, PinFormatError, SignatureKind,
+};
 use cache::Entry;
 use info::RetryState;
 use objects::CertificateInfo;
+use signature_check::PublicKey;
 
 /// Why a token operation failed, in PKCS#11 terms (mapped to CK_RV by `cryptoki`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,21 +71,23 @@ pub type ObjectIndex = usize;
 
 /// A bound token: the detected card, its public data read once, and the objects built from it.
 pub struct Token {
-    transport: Box<dyn Transport>,
-    card: Box<dyn Card>,
+    /// The card in its reader, with its driver.
+    card: Connection,
     /// "TS-CNS" or "CIE": names the token, its key objects and its cache files.
     family: &'static str,
     info: TokenInfo,
     objects: Vec<TokenObject>,
     /// The authentication key pair's modulus length in bits (from the certificate).
     modulus_bits: usize,
+    /// The certificate's public key: every signature is checked against it before it is
+    /// returned (`signature_check`). `None` without a usable certificate.
+    public_key: Option<PublicKey>,
     /// The PUK while the SO (or a context-specific PUK login) is logged in (`pin_lifecycle`).
     login_puk: Option<Pin>,
 }
 
 /// What binding read from the card, before the token is built from it.
 struct Bound {
-    card: Box<dyn Card>,
     public: crate::card::PublicData,
     user_retries: RetryState,
     so_retries: RetryState,
@@ -93,37 +97,26 @@ struct Bound {
 const KEY_LABEL_SUFFIX: &str = "authentication";
 
 impl Token {
-    /// Detects the card behind `transport` and reads its public data.
+    /// Detects the card and reads its public data.
     /// `Ok(None)`: a card this module does not support (logged with its ATR, never an error).
-    pub fn bind(mut transport: Box<dyn Transport>) -> Result<Option<Token>, TokenError> {
-        // Binding only reads public files, so after a reset by someone else it is safe to
-        // reconnect and start again.
-        let mut attempts = 0;
-        let bound = loop {
-            match Self::detect_and_read(transport.as_mut()) {
-                Err(CardError::Transport(TransportError::CardReset)) if attempts < 2 => {
-                    attempts += 1;
-                    transport.reconnect().map_err(transport_error)?;
-                }
-                // Reset again and again by others: nothing to do with a login.
-                Err(CardError::Transport(TransportError::CardReset)) => {
-                    return Err(TokenError::DeviceError)
-                }
-                other => break other,
-            }
-        };
-        let Some(mut bound) = bound.map_err(card_error)? else {
+    pub fn bind(card: Inserted) -> Result<Option<Token>, TokenError> {
+        let bound = card.detect(Self::read_public).map_err(|e| match e {
+            // Reset again and again by others while reading public files.
+            CardError::Reset => TokenError::DeviceError,
+            e => card_error(e),
+        })?;
+        let Some((mut card, mut bound)) = bound else {
             return Ok(None);
         };
         if bound.public.certificate.is_none() {
-            bound.public.certificate = Self::cached_certificate(bound.card.as_ref(), &bound.public);
+            bound.public.certificate = Self::cached_certificate(&*card, &bound.public);
         }
-        if let (Some(serial), Some(dir)) = (bound.card.serial_for_cache(), cache::directory()) {
+        if let (Some(serial), Some(dir)) = (card.serial_for_cache(), cache::directory()) {
             if let Some(bytes) = cache::load(&dir, bound.public.family, &serial, Entry::ChipData) {
-                bound.card.use_cached_chip_data(&bytes);
+                card.use_cached_chip_data(&bytes);
             }
         }
-        Ok(Some(Self::build(transport, bound)))
+        Ok(Some(Self::build(card, bound)))
     }
 
     /// Keeps in the cache the chip data the driver has just read from the card (token::cache).
@@ -159,24 +152,15 @@ impl Token {
         }
     }
 
-    /// Detection, public data and the PIN retry counter, all in one transaction.
-    fn detect_and_read(transport: &mut dyn Transport) -> Result<Option<Bound>, CardError> {
-        let atr = transport.atr().to_vec();
-        let capabilities = transport.capabilities();
-        let mut tx = transport.transaction()?;
-        let mut channel = CardChannel::new(tx.as_mut(), capabilities);
-        let Some(mut card) = detect::detect(&atr, &mut channel)? else {
-            return Ok(None);
-        };
-        let public = card.read_public_data(&mut channel)?;
+    /// Public data and the PIN retry counter, in the detection's transaction.
+    fn read_public(card: &mut dyn Card, channel: &mut CardChannel<'_>) -> Result<Bound, CardError> {
+        let public = card.read_public_data(channel)?;
         // Worth one APDU: the token flags then show a low counter before the user types
         // (OpenSC shows every TS-CNS PIN as locked, cns-opensc.md).
-        let retries = pin_lifecycle::read_counter(card.as_mut(), &mut channel, PinKind::User)?;
+        let retries = pin_lifecycle::read_counter(card, channel, PinKind::User)?;
         // A blocked PIN needs the PUK next: its counter is worth one more APDU (SO flags).
         let so_retries = match retries {
-            RetryState::Locked => {
-                pin_lifecycle::read_counter(card.as_mut(), &mut channel, PinKind::Puk)?
-            }
+            RetryState::Locked => pin_lifecycle::read_counter(card, channel, PinKind::Puk)?,
             _ => RetryState::Unknown,
         };
         log::debug!(
@@ -185,17 +169,16 @@ impl Token {
             public.serial,
             channel.apdus_sent()
         );
-        Ok(Some(Bound {
-            card,
+        Ok(Bound {
             public,
             user_retries: retries,
             so_retries,
-        }))
+        })
     }
 
-    fn build(transport: Box<dyn Transport>, bound: Bound) -> Token {
+    fn build(card: Connection, bound: Bound) -> Token {
+        let driver = &*card;
         let Bound {
-            card,
             public,
             user_retries,
             so_retries,
@@ -222,28 +205,28 @@ impl Token {
         let label = token_label(public.family, &public.serial, holder.as_deref());
         let (mut objects, modulus_bits) = match &certificate {
             Some(c) => (
-                objects::key_pair_objects(c, &key_label(public.family), card.mechanisms()),
+                objects::key_pair_objects(c, &key_label(public.family), driver.mechanisms()),
                 c.modulus_bits(),
             ),
             None => (Vec::new(), 0),
         };
-        objects.extend(card.holder_data().iter().map(objects::holder_data_object));
+        objects.extend(driver.holder_data().iter().map(objects::holder_data_object));
         let info = TokenInfo {
             label,
             manufacturer: public.manufacturer,
             model: public.model,
             serial: public.serial,
-            user_pin: card.pin_policy(PinKind::User),
+            user_pin: driver.pin_policy(PinKind::User),
             user_retries,
             so_retries,
         };
         Token {
-            transport,
             card,
             family: public.family,
             info,
             objects,
             modulus_bits,
+            public_key: certificate.as_ref().map(public_key),
             login_puk: None,
         }
     }
@@ -295,9 +278,9 @@ impl Token {
             match card.read_certificate_after_login(channel) {
                 Ok(der) => Ok(der),
                 // The login fails as a whole: nothing of it may stay with the driver.
-                Err(CardError::Transport(e)) => {
+                Err(e) if e.is_link() => {
                     card.forget_login();
-                    Err(CardError::Transport(e))
+                    Err(e)
                 }
                 // Logged in all the same; only the objects stay as they were.
                 Err(e) => {
@@ -309,7 +292,7 @@ impl Token {
         self.note_tries(kind, &result);
         let certificate = result.map_err(|e| match e {
             // A reset mid-VERIFY: whether the try counted is unknown, and nothing is verified.
-            CardError::Transport(TransportError::CardReset) => TokenError::DeviceError,
+            CardError::Reset => TokenError::DeviceError,
             e => card_error(e),
         })?;
         if let Some(der) = certificate {
@@ -359,6 +342,7 @@ impl Token {
         );
         self.objects = objects;
         self.modulus_bits = certificate.modulus_bits();
+        self.public_key = Some(public_key(&certificate));
         let holder = holder_from_certificate(&certificate);
         self.info.label = token_label(self.family, &self.info.serial, holder.as_deref());
         if let (Some(serial), Some(dir)) = (self.card.serial_for_cache(), cache::directory()) {
@@ -384,7 +368,7 @@ impl Token {
         self.card.forget_login();
         match result {
             // A reset dropped the state anyway.
-            Ok(()) | Err(CardError::Transport(TransportError::CardReset)) => Ok(()),
+            Ok(()) | Err(CardError::Reset) => Ok(()),
             Err(e) => Err(card_error(e)),
         }
     }
@@ -399,10 +383,8 @@ impl Token {
         let mut result = self.in_transaction(|card, channel| card.sign(channel, &input));
         // A driver that can rebuild its session (CIE, with the PIN it holds while logged in)
         // gets one more try after the chip dropped the session or someone reset the card.
-        if matches!(
-            result,
-            Err(CardError::ChannelLost | CardError::Transport(TransportError::CardReset))
-        ) && self.card.can_resume_session()
+        if matches!(result, Err(CardError::ChannelLost | CardError::Reset))
+            && self.card.can_resume_session()
         {
             log::info!(
                 "{} {}: session lost, rebuilding it once",
@@ -423,13 +405,51 @@ impl Token {
             Err(CardError::PinLocked) => self.info.user_retries = RetryState::Locked,
             _ => {}
         }
-        result.map_err(|e| match e {
+        let signature = result.map_err(|e| match e {
             // A PIN refused while rebuilding: the card no longer counts us as logged in.
             CardError::PinIncorrect { .. } | CardError::PinLocked => TokenError::UserNotLoggedIn,
             // The card lost the verified PIN with the reset.
-            CardError::Transport(TransportError::CardReset) => TokenError::UserNotLoggedIn,
+            CardError::Reset => TokenError::UserNotLoggedIn,
             e => card_error(e),
-        })
+        })?;
+        self.check_signature(&input, signature)
+    }
+
+    /// Returns `signature` only if it is the signature of what the chip was asked to sign
+    /// under the certificate's key (`signature_check`). A bad one is a device error, and
+    /// the cached public data of this card is dropped: it may be what does not match.
+    fn check_signature(&self, input: &[u8], signature: Vec<u8>) -> Result<Vec<u8>, TokenError> {
+        let public = self
+            .public_key
+            .as_ref()
+            .ok_or(TokenError::KeyHandleInvalid)?;
+        let block = match self.card.signature_kind() {
+            SignatureKind::RawRsa => zeroize::Zeroizing::new(input.to_vec()),
+            // The chip pads a DigestInfo with PKCS#1 v1.5 type 1 (cie.md §7): deterministic.
+            SignatureKind::Pkcs1OnChip => zeroize::Zeroizing::new(
+                padding::pkcs1_v15_type1(input, public.len())
+                    .map_err(|_| TokenError::DataLenRange)?,
+            ),
+        };
+        match public.check(&signature, &block) {
+            Ok(()) => Ok(signature),
+            Err(fault) => {
+                log::warn!(
+                    "{} {}: the card's signature fails its check ({fault:?}): not returned",
+                    self.family,
+                    self.info.serial
+                );
+                self.drop_cached_certificate();
+                Err(TokenError::DeviceError)
+            }
+        }
+    }
+
+    /// Removes this card's entry from the public-data cache (token::cache).
+    fn drop_cached_certificate(&self) {
+        if let (Some(serial), Some(dir)) = (self.card.serial_for_cache(), cache::directory()) {
+            cache::remove_certificate(&dir, self.family, &serial);
+        }
     }
 
     /// The bytes the chip's private-key operation takes for `request` (cns.md §5.1: raw RSA
@@ -482,52 +502,24 @@ impl Token {
 
     /// `false` once the card has been removed (the slot then drops the token).
     pub fn is_present(&mut self) -> bool {
-        match self.transport.check_present() {
-            Ok(()) => true,
-            // Still there, reset by someone else: reconnect so the next transaction works.
-            Err(TransportError::CardReset) => {
-                self.card.card_reset();
-                self.transport.reconnect().is_ok()
-            }
-            Err(_) => false,
-        }
+        self.card.is_present()
     }
 
-    /// Runs `op` in one PC/SC transaction. A reset reported when the transaction begins
-    /// (no APDU sent yet) is handled by reconnecting and beginning again, once; a reset
-    /// during `op` reconnects and is returned as `CardReset` (the card lost its PIN state).
+    /// Runs `op` in one PC/SC transaction (`Connection::transaction`).
     fn in_transaction<T>(
         &mut self,
-        mut op: impl FnMut(&mut dyn Card, &mut CardChannel<'_>) -> Result<T, CardError>,
+        op: impl FnMut(&mut dyn Card, &mut CardChannel<'_>) -> Result<T, CardError>,
     ) -> Result<T, CardError> {
-        let capabilities = self.transport.capabilities();
-        for attempt in 0..2 {
-            // The outcome is computed in its own scope so the transaction's borrow of the
-            // transport ends before we may need to reconnect.
-            let outcome = match self.transport.transaction() {
-                Ok(mut tx) => {
-                    let mut channel = CardChannel::new(tx.as_mut(), capabilities);
-                    Ok(op(self.card.as_mut(), &mut channel))
-                }
-                Err(e) => Err(e),
-            };
-            self.cache_chip_data();
-            let result = match outcome {
-                Ok(result) => result,
-                Err(TransportError::CardReset) if attempt == 0 => {
-                    self.card.card_reset();
-                    self.transport.reconnect()?;
-                    continue;
-                }
-                Err(e) => Err(e.into()),
-            };
-            if let Err(CardError::Transport(TransportError::CardReset)) = result {
-                self.card.card_reset();
-                self.transport.reconnect()?;
-            }
-            return result;
-        }
-        Err(CardError::Transport(TransportError::CardReset))
+        let result = self.card.transaction(op);
+        self.cache_chip_data();
+        result
+    }
+}
+
+fn public_key(certificate: &CertificateInfo) -> PublicKey {
+    PublicKey {
+        modulus: certificate.modulus.clone(),
+        exponent: certificate.public_exponent.clone(),
     }
 }
 
@@ -576,15 +568,6 @@ fn token_label(family: &str, serial: &str, holder: Option<&str>) -> String {
     }
 }
 
-fn transport_error(e: TransportError) -> TokenError {
-    match e {
-        TransportError::CardRemoved
-        | TransportError::NoCard
-        | TransportError::ReaderUnavailable => TokenError::DeviceRemoved,
-        _ => TokenError::DeviceError,
-    }
-}
-
 fn card_error(e: CardError) -> TokenError {
     match e {
         CardError::PinIncorrect { .. } => TokenError::PinIncorrect,
@@ -592,8 +575,12 @@ fn card_error(e: CardError) -> TokenError {
         CardError::SecurityStatusNotSatisfied => TokenError::UserNotLoggedIn,
         CardError::DataLength => TokenError::DataLenRange,
         CardError::NotSupported => TokenError::FunctionNotSupported,
-        CardError::Transport(TransportError::CardReset) => TokenError::UserNotLoggedIn,
-        CardError::Transport(e) => transport_error(e),
+        CardError::Reset => TokenError::UserNotLoggedIn,
+        CardError::Removed => TokenError::DeviceRemoved,
+        CardError::Transport(e) => {
+            log::debug!("card link: {e}");
+            TokenError::DeviceError
+        }
         CardError::UnexpectedStatus { ins, sw } => {
             log::warn!("card answered {sw:04X} to INS {ins:02X}");
             TokenError::DeviceError

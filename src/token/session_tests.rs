@@ -6,8 +6,9 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
 use super::*;
+use crate::card::cns::tests::TestKey;
+use crate::card::testing::FakeTransport;
 use crate::card::PublicData;
-use crate::transport::{Channel, ReaderCapabilities};
 
 /// What the fake card was asked, and what it answers.
 #[derive(Default)]
@@ -52,10 +53,14 @@ impl Card for FakeCard {
     fn logout(&mut self, _: &mut CardChannel<'_>) -> Result<(), CardError> {
         Ok(())
     }
-    fn sign(&mut self, _: &mut CardChannel<'_>, _: &[u8]) -> Result<Vec<u8>, CardError> {
+    fn sign(&mut self, _: &mut CardChannel<'_>, input: &[u8]) -> Result<Vec<u8>, CardError> {
         let mut s = self.0.lock().unwrap();
         s.sign_calls += 1;
-        s.sign_results.pop_front().unwrap_or(Ok(vec![0x5A; 256]))
+        // A chip that pads PKCS#1 v1.5 itself and signs with the certificate's key.
+        s.sign_results.pop_front().unwrap_or_else(|| {
+            let block = crate::token::padding::pkcs1_v15_type1(input, 256).unwrap();
+            Ok(TestKey::stincard().raw_sign(&block))
+        })
     }
     fn read_certificate_after_login(
         &mut self,
@@ -71,47 +76,10 @@ impl Card for FakeCard {
     }
 }
 
-struct NoApdus;
-
-impl Channel for NoApdus {
-    fn transmit(&mut self, _: &[u8]) -> Result<Vec<u8>, TransportError> {
-        Err(TransportError::Communication("no APDU expected".into()))
-    }
-}
-
-/// A reader whose transactions can be made to fail (card gone).
-struct FakeTransport {
-    unreachable: Arc<Mutex<bool>>,
-}
-
-impl Transport for FakeTransport {
-    fn atr(&self) -> &[u8] {
-        &[0x3B, 0x80, 0x80, 0x01, 0x01]
-    }
-    fn capabilities(&self) -> ReaderCapabilities {
-        ReaderCapabilities {
-            extended_apdu: false,
-        }
-    }
-    fn transaction(&mut self) -> Result<Box<dyn Channel + '_>, TransportError> {
-        if *self.unreachable.lock().unwrap() {
-            return Err(TransportError::CardRemoved);
-        }
-        Ok(Box::new(NoApdus))
-    }
-    fn reconnect(&mut self) -> Result<(), TransportError> {
-        Ok(())
-    }
-    fn check_present(&mut self) -> Result<(), TransportError> {
-        Ok(())
-    }
-}
-
 fn token(certificate: Option<Vec<u8>>) -> (Token, Arc<Mutex<Script>>, Arc<Mutex<bool>>) {
     let script = Arc::new(Mutex::new(Script::default()));
     let unreachable = Arc::new(Mutex::new(false));
     let bound = Bound {
-        card: Box::new(FakeCard(script.clone())),
         public: PublicData {
             serial: "123456789012".into(),
             family: "CIE",
@@ -127,14 +95,17 @@ fn token(certificate: Option<Vec<u8>>) -> (Token, Arc<Mutex<Script>>, Arc<Mutex<
         unreachable: unreachable.clone(),
     };
     (
-        Token::build(Box::new(transport), bound),
+        Token::build(
+            Connection::with_driver(Box::new(transport), Box::new(FakeCard(script.clone()))),
+            bound,
+        ),
         script,
         unreachable,
     )
 }
 
 fn certificate() -> Vec<u8> {
-    crate::card::cns::tests::certificate()
+    TestKey::stincard().certificate
 }
 
 fn digest_info() -> SignRequest {
@@ -266,4 +237,34 @@ fn a_pin_of_the_wrong_length_never_reaches_the_card() {
         token.login(PinKind::User, b"1234567a"),
         Err(TokenError::PinInvalid)
     );
+}
+
+#[test]
+fn a_signature_that_fails_its_check_never_reaches_the_caller() {
+    let (mut token, script, _) = token(Some(certificate()));
+    let key = private_key(&token);
+    let good = token
+        .sign(key, &digest_info())
+        .expect("a good signature passes");
+    let mut corrupt = good.clone();
+    corrupt[100] ^= 0x04;
+    let wrong_key = {
+        let block = padding::pkcs1_v15_type1(&HashAlg::Sha256.digest_info(&[7; 32]), 128).unwrap();
+        TestKey::stincard_1024().raw_sign(&block)
+    };
+    for bad in [
+        corrupt,
+        good[1..].to_vec(),
+        vec![0xFF; 256],
+        wrong_key,
+        Vec::new(),
+    ] {
+        script.lock().unwrap().sign_results.push_back(Ok(bad));
+        assert_eq!(
+            token.sign(key, &digest_info()),
+            Err(TokenError::DeviceError)
+        );
+    }
+    // The next good answer goes through.
+    assert_eq!(token.sign(key, &digest_info()), Ok(good));
 }

@@ -303,7 +303,7 @@ impl CieCard {
                     return err(Sw::SECURITY_NOT_SATISFIED);
                 }
                 match self.chip.holder.sign_pkcs1_type1(&cmd.data) {
-                    Some(sig) => ok(sig),
+                    Some(sig) => ok(crate::fault::signature(self.fault, sig)),
                     None => err(Sw::WRONG_LENGTH),
                 }
             }

@@ -120,6 +120,7 @@ pub struct CieCard {
     pin: PinObject,
     puk: PinObject,
     state: Volatile,
+    fault: Option<crate::fault::Fault>,
 }
 
 /// A command after SM unwrapping and chaining.
@@ -223,6 +224,7 @@ impl CieCard {
             pin: PinObject::new(pin, pin::PIN_TRIES),
             puk: PinObject::new(puk, pin::PUK_TRIES),
             state: Volatile::default(),
+            fault: opts.fault,
         })
     }
 

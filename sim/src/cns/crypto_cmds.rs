@@ -112,7 +112,7 @@ fn decipher(card: &mut CnsCard, cmd: &Command) -> Vec<u8> {
         return status(Sw::WRONG_LENGTH);
     }
     match card.key.raw_private(block) {
-        Some(out) => respond(&out, Sw::OK),
+        Some(out) => respond(&crate::fault::signature(card.fault, out), Sw::OK),
         None => status(Sw::WRONG_DATA),
     }
 }

@@ -69,6 +69,7 @@ pub struct CnsCard {
     pub(crate) pin: PinObject,
     pub(crate) puk: PinObject,
     pub(crate) state: VolatileState,
+    pub(crate) fault: Option<crate::fault::Fault>,
 }
 
 impl CnsCard {
@@ -84,6 +85,7 @@ impl CnsCard {
             pin: PinObject::new(pin, PIN_TRIES),
             puk: PinObject::new(puk, PUK_TRIES),
             state: VolatileState::default(),
+            fault: opts.fault,
         })
     }
 

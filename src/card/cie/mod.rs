@@ -178,7 +178,7 @@ impl CieCard {
         if self.application_selected {
             match self.agree_and_authenticate(channel) {
                 Ok(sc) => return Ok(sc),
-                Err(e @ CardError::Transport(_)) => {
+                Err(e) if e.is_link() => {
                     self.application_selected = false;
                     return Err(e);
                 }

@@ -203,7 +203,7 @@ impl Card for CnsCard {
         // A missing or unreadable EF_DatiPersonali only costs the label its name.
         self.personal = match self.read_personal_data(channel) {
             Ok(personal) => personal,
-            Err(CardError::Transport(e)) => return Err(CardError::Transport(e)),
+            Err(e) if e.is_link() => return Err(e),
             Err(e) => {
                 log::debug!("TS-CNS: no EF_DatiPersonali: {e:?}");
                 None

@@ -5,6 +5,7 @@
 use super::profile::ACE_2025_AID;
 use super::*;
 use crate::card::detect;
+use crate::iso7816::tlv;
 use crate::transport::{Channel, ReaderCapabilities, TransportError};
 
 pub(crate) const ST_2021_ATR: [u8; 25] = [
@@ -64,6 +65,60 @@ pub(crate) fn certificate() -> Vec<u8> {
         "/tests/fixtures/cns-auth.der"
     ))
     .expect("fixture certificate")
+}
+
+/// A key pair of the virtual cards (sim/fixtures/cns), for mocks whose signatures the token
+/// checks: the private half signs like the chip's raw RSA, the certificate shows the public half.
+pub(crate) struct TestKey {
+    pub certificate: Vec<u8>,
+    modulus: Vec<u8>,
+    private_exponent: Vec<u8>,
+}
+
+impl TestKey {
+    /// The ST 2021 of `cardsim --variant stincard` (RSA-2048, holder ROSSI MARIO).
+    pub fn stincard() -> TestKey {
+        TestKey::fixture("stincard")
+    }
+
+    /// The CNS 1.0 of `cardsim --variant stincard-1024`.
+    pub fn stincard_1024() -> TestKey {
+        TestKey::fixture("stincard-1024")
+    }
+
+    fn fixture(name: &str) -> TestKey {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/sim/fixtures/cns/");
+        let read = |ext: &str| std::fs::read(format!("{dir}{name}.{ext}")).expect("sim fixture");
+        // PKCS#8 PrivateKeyInfo { version, algorithm, OCTET STRING { RSAPrivateKey } }
+        // (RFC 5208 §5, RFC 8017 A.1.2: version, n, e, d, …).
+        let pkcs8 = read("key.der");
+        let (info, _) = tlv::parse_one(&pkcs8).expect("PKCS#8");
+        let octets = info.children().nth(2).expect("privateKey").expect("TLV");
+        let (rsa, _) = tlv::parse_one(octets.value).expect("RSAPrivateKey");
+        let integers: Vec<Vec<u8>> = rsa
+            .children()
+            .map(|t| crate::card::cie::bignum::strip(t.expect("TLV").value).to_vec())
+            .collect();
+        TestKey {
+            certificate: read("cert.der"),
+            modulus: integers[1].clone(),
+            private_exponent: integers[3].clone(),
+        }
+    }
+
+    pub fn public(&self) -> crate::token::signature_check::PublicKey {
+        crate::token::signature_check::PublicKey {
+            modulus: self.modulus.clone(),
+            exponent: vec![1, 0, 1],
+        }
+    }
+
+    /// The chip's raw RSA private-key operation on a full block.
+    pub fn raw_sign(&self, block: &[u8]) -> Vec<u8> {
+        crate::card::cie::bignum::mod_pow(block, &self.private_exponent, &self.modulus)
+            .expect("block below the modulus")
+            .to_vec()
+    }
 }
 
 fn certificate_1024() -> Vec<u8> {
@@ -142,6 +197,9 @@ pub(crate) struct MockCns {
     chained: Vec<u8>,
     pub max_challenge: usize,
     pub sent: Vec<Vec<u8>>,
+    /// Signs for real with this key (its certificate on the card); `None`: PSO answers the
+    /// block reversed, enough for the driver tests to see it arrived whole.
+    pub key: Option<TestKey>,
 }
 
 impl MockCns {
@@ -176,7 +234,17 @@ impl MockCns {
             chained: Vec::new(),
             max_challenge: 256,
             sent: Vec::new(),
+            key: None,
         }
+    }
+
+    /// This mock with `key`'s certificate in the classic certificate file, signing with it.
+    pub fn signing_with(mut self, key: TestKey) -> MockCns {
+        let mut cert_file = key.certificate.clone();
+        cert_file.resize(2048, 0x00);
+        self.set_file(CLASSIC_CERT, cert_file);
+        self.key = Some(key);
+        self
     }
 
     /// The card `cardsim --variant name` plays, per the facts sheet.
@@ -436,8 +504,10 @@ impl MockCns {
         if data.first() != Some(&0) {
             return vec![0x6A, 0x80];
         }
-        // "Raw RSA": the mock returns the block reversed, enough to see it arrived whole.
-        let mut r: Vec<u8> = data[1..].iter().rev().copied().collect();
+        let mut r: Vec<u8> = match &self.key {
+            Some(key) => key.raw_sign(&data[1..]),
+            None => data[1..].iter().rev().copied().collect(),
+        };
         if ne.unwrap_or(0) < r.len().min(256) {
             return vec![0x67, 0x00];
         }

@@ -3,6 +3,7 @@
 pub mod digest;
 pub mod general;
 pub mod object;
+pub mod random;
 pub mod session;
 pub mod sign;
 pub mod slot_token;

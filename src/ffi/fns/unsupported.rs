@@ -396,20 +396,6 @@ ck_fn! {
 }
 
 ck_fn! {
-    /// C_SeedRandom (§5.19.1): CKR_RANDOM_NO_RNG — the token offers no random number generator (no CKF_RNG).
-    fn C_SeedRandom(_a0: CK_SESSION_HANDLE, _a1: *mut CK_BYTE, _a2: CK_ULONG) {
-        refuse(CKR_RANDOM_NO_RNG)
-    }
-}
-
-ck_fn! {
-    /// C_GenerateRandom (§5.19.2): CKR_RANDOM_NO_RNG — the token offers no random number generator (no CKF_RNG).
-    fn C_GenerateRandom(_a0: CK_SESSION_HANDLE, _a1: *mut CK_BYTE, _a2: CK_ULONG) {
-        refuse(CKR_RANDOM_NO_RNG)
-    }
-}
-
-ck_fn! {
     /// C_GetFunctionStatus (§5.20.1): CKR_FUNCTION_NOT_PARALLEL — legacy function: §5.20 says it returns CKR_FUNCTION_NOT_PARALLEL.
     fn C_GetFunctionStatus(_a0: CK_SESSION_HANDLE) {
         refuse(CKR_FUNCTION_NOT_PARALLEL)
