@@ -18,7 +18,6 @@ pub use channel::CardChannel;
 pub use connection::{Connection, Inserted};
 pub use pin::{Pin, PinFormatError, PinKind, PinPolicy};
 
-use crate::token::MechanismInfo;
 use crate::transport::TransportError;
 
 /// Why a card operation failed.
@@ -88,6 +87,13 @@ pub enum SignatureKind {
     Pkcs1OnChip,
 }
 
+/// RSA modulus lengths a chip can sign with, in bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeySizes {
+    pub min_bits: usize,
+    pub max_bits: usize,
+}
+
 /// The public data a token is built from, read before any login.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PublicData {
@@ -122,7 +128,9 @@ pub trait Card: Send {
     /// Reads serial, holder and certificate (public files, no PIN).
     fn read_public_data(&mut self, channel: &mut CardChannel<'_>) -> Result<PublicData, CardError>;
 
-    fn mechanisms(&self) -> &'static [MechanismInfo];
+    /// The RSA key sizes the chip signs with (the token derives its mechanisms from this
+    /// and `signature_kind`).
+    fn key_sizes(&self) -> KeySizes;
 
     /// Holder data read with the public data, for private data objects (none by default).
     fn holder_data(&self) -> Vec<HolderDatum> {
