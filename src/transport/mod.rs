@@ -4,6 +4,7 @@
 //! PC/SC transaction per multi-APDU operation (`Channel`), so that another process
 //! cannot interleave its commands with ours.
 
+pub mod locked_memory;
 mod pcsc_system;
 
 pub use pcsc_system::PcscSystem;
