@@ -5,11 +5,13 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 pub const USAGE: &str = "usage:
-  cardsim --card cns|cie [--variant NAME] [--pin PIN] [--puk PUK] [--vpcd HOST:PORT] [--stats FILE]
-          [--state FILE] [--trace] [--fault NAME] [--slow MS]
+  cardsim --card cns|cie|bank [--variant NAME] [--pin PIN] [--puk PUK] [--vpcd HOST:PORT]
+          [--stats FILE] [--state FILE] [--trace] [--fault NAME] [--expired-certificate]
+          [--slow MS]
   cardsim --list-variants
 
-  --card cns|cie    card family: TS-CNS or CIE 3.0 (CIE PIN and PUK: exactly 8 digits)
+  --card cns|cie|bank  card family: TS-CNS or CIE 3.0 (CIE PIN and PUK: exactly 8 digits), or
+                    a bank card (EMV: neither, every SELECT answered 6A82)
   --variant NAME    variant of the family (default: the first listed by --list-variants)
   --pin PIN         user PIN, 5-8 digits (default 12345678)
   --puk PUK         PUK, 5-8 digits (default 87654321)
@@ -21,6 +23,7 @@ pub const USAGE: &str = "usage:
   --trace           print every APDU to stderr (PIN data masked)
   --fault NAME      misbehave on purpose, for tests: corrupt-signature (one bit of every
                     holder signature flipped), short-signature (its first byte dropped)
+  --expired-certificate  TS-CNS (default variant): its certificate expired on 2025-01-01
   --slow MS         answer every APDU MS milliseconds late (a slow chip or reader), so that
                     tests can pull the card while an operation is under way";
 
@@ -44,6 +47,7 @@ pub struct RunArgs {
     pub state: Option<PathBuf>,
     pub trace: bool,
     pub fault: Option<Fault>,
+    pub expired_certificate: bool,
     /// `--slow`: the delay before every APDU answer.
     pub slow: Duration,
 }
@@ -61,6 +65,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Action, String> 
         state: None,
         trace: false,
         fault: None,
+        expired_certificate: false,
         slow: Duration::ZERO,
     };
     while let Some(arg) = it.next() {
@@ -76,6 +81,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Action, String> 
             "--stats" => run.stats = Some(PathBuf::from(value("--stats")?)),
             "--state" => run.state = Some(PathBuf::from(value("--state")?)),
             "--trace" => run.trace = true,
+            "--expired-certificate" => run.expired_certificate = true,
             "--fault" => run.fault = Some(Fault::parse(&value("--fault")?)?),
             "--slow" => {
                 let ms = value("--slow")?;

@@ -23,6 +23,7 @@ pub use object::{AttributeValue, ObjectClass, TokenObject};
 use crate::card::{
     Card, CardChannel, CardError, Connection, Inserted, Pin, PinFormatError, SignatureKind,
 };
+use cache::Entry;
 use info::RetryState;
 use objects::CertificateInfo;
 use signature_check::PublicKey;
@@ -76,6 +77,8 @@ pub struct Token {
     family: &'static str,
     info: TokenInfo,
     objects: Vec<TokenObject>,
+    /// What the card can sign with (`mechanism::for_card`).
+    mechanisms: Vec<MechanismInfo>,
     /// The authentication key pair's modulus length in bits (from the certificate).
     modulus_bits: usize,
     /// The certificate's public key: every signature is checked against it before it is
@@ -104,7 +107,7 @@ impl Token {
             CardError::Reset => TokenError::DeviceError,
             e => card_error(e),
         })?;
-        let Some((card, mut bound)) = bound else {
+        let Some((mut card, mut bound)) = bound else {
             return Ok(None);
         };
         // Named before the cache is consulted: the label may only use what the card shows
@@ -113,7 +116,24 @@ impl Token {
         if bound.public.certificate.is_none() {
             bound.public.certificate = Self::cached_certificate(&*card, &bound.public);
         }
+        if let (Some(serial), Some(dir)) = (card.serial_for_cache(), cache::directory()) {
+            if let Some(bytes) = cache::load(&dir, bound.public.family, &serial, Entry::ChipData) {
+                card.use_cached_chip_data(&bytes);
+            }
+        }
         Ok(Some(Self::build(card, bound, label)))
+    }
+
+    /// Keeps in the cache the chip data the driver has just read from the card (token::cache).
+    fn cache_chip_data(&mut self) {
+        let Some(bytes) = self.card.chip_data_to_cache() else {
+            return;
+        };
+        if let (Some(serial), Some(dir)) = (self.card.serial_for_cache(), cache::directory()) {
+            if let Err(e) = cache::store(&dir, self.family, &serial, Entry::ChipData, &bytes) {
+                log::info!("{} {serial}: chip data not cached: {e}", self.family);
+            }
+        }
     }
 
     /// The certificate the cache holds for a card that shows it only after login; parsed
@@ -163,6 +183,7 @@ impl Token {
 
     fn build(card: Connection, bound: Bound, label: String) -> Token {
         let driver = &*card;
+        let mechanisms = mechanism::for_card(driver.signature_kind(), driver.key_sizes());
         let Bound {
             public,
             user_retries,
@@ -185,7 +206,7 @@ impl Token {
                 });
         let (mut objects, modulus_bits) = match &certificate {
             Some(c) => (
-                objects::key_pair_objects(c, &key_label(public.family), driver.mechanisms()),
+                objects::key_pair_objects(c, &key_label(public.family), &mechanisms),
                 c.modulus_bits(),
             ),
             None => (Vec::new(), 0),
@@ -205,6 +226,7 @@ impl Token {
             family: public.family,
             info,
             objects,
+            mechanisms,
             modulus_bits,
             public_key: certificate.as_ref().map(public_key),
             login_puk: None,
@@ -225,8 +247,8 @@ impl Token {
         &self.objects
     }
 
-    pub fn mechanisms(&self) -> &'static [MechanismInfo] {
-        self.card.mechanisms()
+    pub fn mechanisms(&self) -> &[MechanismInfo] {
+        &self.mechanisms
     }
 
     pub fn pin_policy(&self, kind: PinKind) -> PinPolicy {
@@ -309,11 +331,8 @@ impl Token {
             self.family,
             self.info.serial
         );
-        let mut objects = objects::key_pair_objects(
-            &certificate,
-            &key_label(self.family),
-            self.card.mechanisms(),
-        );
+        let mut objects =
+            objects::key_pair_objects(&certificate, &key_label(self.family), &self.mechanisms);
         objects.extend(
             self.card
                 .holder_data()
@@ -488,7 +507,9 @@ impl Token {
         &mut self,
         op: impl FnMut(&mut dyn Card, &mut CardChannel<'_>) -> Result<T, CardError>,
     ) -> Result<T, CardError> {
-        self.card.transaction(op)
+        let result = self.card.transaction(op);
+        self.cache_chip_data();
+        result
     }
 }
 

@@ -26,8 +26,11 @@ impl Card for FakeCard {
     fn read_public_data(&mut self, _: &mut CardChannel<'_>) -> Result<PublicData, CardError> {
         unreachable!("the tests build the token directly")
     }
-    fn mechanisms(&self) -> &'static [MechanismInfo] {
-        &[]
+    fn key_sizes(&self) -> crate::card::KeySizes {
+        crate::card::KeySizes {
+            min_bits: 1024,
+            max_bits: 2048,
+        }
     }
     fn signature_kind(&self) -> SignatureKind {
         SignatureKind::Pkcs1OnChip
