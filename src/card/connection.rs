@@ -5,15 +5,10 @@
 
 use super::{detect, Card, CardChannel, CardError};
 use crate::transport::{Transport, TransportError};
-use std::time::Duration;
 
 /// Times detection starts again after the card was reset under it: detection reads only
 /// public files, so starting again is safe; a card reset again and again is an error.
 const DETECT_ATTEMPTS: usize = 3;
-
-/// How long a failed link waits for PC/SC to tell whether the card was pulled: pcscd looks
-/// at a reader a few times a second. A card still there after it is a device error.
-const REMOVAL_SETTLE: Duration = Duration::from_millis(1500);
 
 /// A card in a reader, its driver not known yet.
 pub struct Inserted {
@@ -58,6 +53,7 @@ impl Inserted {
                     return Ok(Some((connection, read)));
                 }
                 Ok(None) => return Ok(None),
+                Err(CardError::Transport(e)) if link_lost(&e) => return Err(CardError::Removed),
                 Err(e) => return Err(e),
             }
         }
@@ -110,10 +106,8 @@ impl Connection {
                 self.transport.reconnect()?;
             }
             if let Err(CardError::Transport(e)) = &result {
-                // A card pulled mid-operation first shows as a broken answer (vpcd: an
-                // empty one); only PC/SC's next look at the reader says it is gone.
-                if self.transport.confirm_removed(REMOVAL_SETTLE) {
-                    log::debug!("the card was removed during the operation ({e})");
+                if link_lost(e) {
+                    log::debug!("the link to the card broke during the operation: {e}");
                     return Err(CardError::Removed);
                 }
             }
@@ -134,6 +128,20 @@ impl Connection {
             Err(_) => false,
         }
     }
+}
+
+/// Whether a transport failure in the middle of an operation ends this connection: the
+/// card stopped answering sensibly (a card pulled out first shows as a broken answer —
+/// vpcd: an empty one — and PC/SC notices the empty reader only at its next poll, or never
+/// when another card went in meanwhile), or pcscd went away with our handle. Whatever the
+/// card now is, it is not known to hold our session or PIN state: the token is dropped and
+/// the card, if still there, bound afresh (issue #10: CKR_DEVICE_REMOVED at once; never the
+/// old card's PIN to a swapped-in card). A timeout or a cancelled wait is not a lost link.
+fn link_lost(e: &TransportError) -> bool {
+    matches!(
+        e,
+        TransportError::Communication(_) | TransportError::NoService
+    )
 }
 
 /// The driver's own questions (policy, mechanisms, what it holds) need no transaction.

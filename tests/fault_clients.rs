@@ -1,0 +1,234 @@
+//! Faults under long-lived client processes (issue #10): `examples/fault_client.rs` loads the
+//! module through the `cryptoki` crate, runs every call under a 30 s watchdog and verifies
+//! every signature with ring against the certificate. Here: slots straight after
+//! C_Initialize, two processes × 100 signatures, 16 threads, C_CloseSession /
+//! C_Finalize racing C_Sign, another application resetting the card, and card pulls (slow
+//! pulls and fast swaps) under load. The long versions run in `scripts/soak`.
+
+mod common;
+
+use common::harness::{module_path, scratch_dir, target_dir, PcscDaemon, VirtualCard};
+use common::module::serial;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const PIN: &str = "12345678";
+
+fn client_path() -> std::path::PathBuf {
+    let path = target_dir().join("examples").join("fault_client");
+    assert!(
+        path.exists(),
+        "{} missing: run `cargo build --workspace --all-targets` first (scripts/test does)",
+        path.display()
+    );
+    path
+}
+
+/// A client process on the shared pcscd.
+fn client(args: &[&str]) -> Child {
+    Command::new(client_path())
+        .arg(module_path())
+        .args(args)
+        .env("PCSCLITE_CSOCK_NAME", &PcscDaemon::shared().socket)
+        .env("XDG_CACHE_HOME", scratch_dir("fault-client-cache"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start fault_client")
+}
+
+/// Waits for a client and returns its stdout; it must have succeeded.
+fn succeeded(child: Child, what: &str) -> String {
+    let output: Output = child.wait_with_output().expect("fault_client output");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    println!(
+        "{what}:\n{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success(), "{what}: {:?}", output.status);
+    stdout
+}
+
+/// The value of `key=` in a client's `summary` / `race` line.
+fn field<'a>(output: &'a str, key: &str) -> &'a str {
+    output
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix(&format!("{key}=")))
+        .unwrap_or_else(|| panic!("no {key}= in {output}"))
+}
+
+fn reader(index: u16) -> String {
+    PcscDaemon::shared().reader_name(index)
+}
+
+#[test]
+fn slots_answer_straight_after_c_initialize_with_the_ids_of_the_slot_list() {
+    let _guard = serial();
+    // The card in the second reader: slot 1 has a token, slot 0 is an empty reader.
+    let card = VirtualCard::insert(1, "cns", &["--pin", PIN]);
+    let out = succeeded(client(&["slots-at-init"]), "slots-at-init");
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(
+        lines.contains(&format!("slot=0 reader={:?} present=false", reader(0)).as_str()),
+        "{out}"
+    );
+    assert!(
+        lines.contains(&format!("slot=1 reader={:?} present=true", reader(1)).as_str()),
+        "{out}"
+    );
+    assert!(lines.contains(&"token=0 error=TokenNotPresent"), "{out}");
+    assert!(
+        lines.contains(&"token=1 label=\"TS-CNS ROSSI MARIO\""),
+        "{out}"
+    );
+    assert!(lines.contains(&"session=1 ok"), "{out}");
+    assert!(lines.contains(&"list=0,1"), "{out}");
+    card.remove();
+}
+
+#[test]
+fn two_processes_make_100_verified_signatures_each_on_one_card() {
+    let _guard = serial();
+    let card = VirtualCard::insert(0, "cns", &["--pin", PIN]);
+    let before = card.stats();
+    let started = Instant::now();
+    let clients = [
+        client(&["sign", &reader(0), PIN, "100"]),
+        client(&["sign", &reader(0), PIN, "100"]),
+    ];
+    for (i, c) in clients.into_iter().enumerate() {
+        let out = succeeded(c, &format!("process {i}"));
+        assert_eq!(field(&out, "verified"), "100");
+    }
+    let apdus = (card.stats() - before).apdus;
+    println!(
+        "2 processes x 100 signatures: {apdus} APDUs ({:.1} per signature) in {:?}",
+        apdus as f64 / 200.0,
+        started.elapsed()
+    );
+    card.remove();
+}
+
+/// 16 threads, each on its own session of one card (scripts/soak: 25 each).
+#[test]
+fn sixteen_threads_make_verified_signatures_on_one_card() {
+    let _guard = serial();
+    let card = VirtualCard::insert(0, "cns", &["--pin", PIN]);
+    let before = card.stats();
+    let out = succeeded(
+        client(&["sign", &reader(0), PIN, "5", "--threads", "16"]),
+        "16 threads",
+    );
+    assert_eq!(field(&out, "verified"), "80");
+    println!(
+        "16 threads x 5 signatures: {} APDUs",
+        (card.stats() - before).apdus
+    );
+    card.remove();
+}
+
+#[test]
+fn closing_the_session_or_finalizing_while_c_sign_runs() {
+    let _guard = serial();
+    for kind in ["cns", "cie"] {
+        let card = VirtualCard::insert(0, kind, &["--pin", PIN]);
+        let out = succeeded(client(&["race", &reader(0), PIN, "8"]), kind);
+        let finalize_ms: u64 = field(&out, "finalize_ms").parse().expect("ms");
+        assert!(finalize_ms < 1000, "C_Finalize took {finalize_ms} ms");
+        card.remove();
+    }
+}
+
+/// Resets the card in reader `index` the way another application does (SCardReconnect with
+/// SCARD_RESET_CARD): every application's security state on it is gone.
+fn reset_by_another_application(index: u16) {
+    let ctx = pcsc::Context::establish(pcsc::Scope::User).expect("context");
+    let name = std::ffi::CString::new(reader(index)).expect("name");
+    let mut card = ctx
+        .connect(&name, pcsc::ShareMode::Shared, pcsc::Protocols::ANY)
+        .expect("connect");
+    card.reconnect(
+        pcsc::ShareMode::Shared,
+        pcsc::Protocols::ANY,
+        pcsc::Disposition::ResetCard,
+    )
+    .expect("reset");
+    let _ = card.disconnect(pcsc::Disposition::LeaveCard);
+}
+
+#[test]
+fn another_application_resets_the_card_under_a_loaded_client() {
+    let _guard = serial();
+    for kind in ["cns", "cie"] {
+        let card = VirtualCard::insert(0, kind, &["--pin", PIN]);
+        let running = client(&[
+            "sign",
+            &reader(0),
+            PIN,
+            "40",
+            "--threads",
+            "2",
+            "--survive",
+            "120",
+            "--allow",
+            "UserNotLoggedIn",
+        ]);
+        for _ in 0..4 {
+            std::thread::sleep(Duration::from_millis(700));
+            reset_by_another_application(0);
+        }
+        let out = succeeded(running, &format!("{kind} with resets"));
+        assert_eq!(field(&out, "verified"), "80");
+        card.remove();
+    }
+}
+
+/// Pulls the card out and puts it back (`--state` keeps its PIN counter, as a real card
+/// does), `swaps` times: a slow pull waits until pcscd and the client saw the reader empty,
+/// a fast swap puts the card back at once.
+fn pulls_under_load(kind: &str, fast: bool, swaps: usize) {
+    let state = scratch_dir("pull-state").join("card.state");
+    let state = state.to_str().expect("utf-8 path").to_string();
+    let args = ["--pin", PIN, "--state", &state];
+    let mut card = VirtualCard::insert(0, kind, &args);
+    let running = client(&[
+        "sign",
+        &reader(0),
+        PIN,
+        "30",
+        "--threads",
+        "2",
+        "--survive",
+        "150",
+        "--allow",
+        "DeviceRemoved,SessionHandleInvalid,SessionClosed,TokenNotPresent,UserNotLoggedIn",
+    ]);
+    for _ in 0..swaps {
+        std::thread::sleep(Duration::from_millis(900));
+        if fast {
+            drop(card);
+        } else {
+            card.remove();
+            std::thread::sleep(Duration::from_millis(500));
+        }
+        card = VirtualCard::insert(0, kind, &args);
+    }
+    let out = succeeded(running, &format!("{kind} pulls (fast: {fast})"));
+    assert_eq!(field(&out, "verified"), "60");
+    card.remove();
+}
+
+#[test]
+fn ts_cns_slow_pulls_and_fast_swaps_under_a_loaded_client() {
+    let _guard = serial();
+    pulls_under_load("cns", false, 3);
+    pulls_under_load("cns", true, 3);
+}
+
+#[test]
+fn cie_slow_pulls_and_fast_swaps_under_a_loaded_client() {
+    let _guard = serial();
+    pulls_under_load("cie", false, 3);
+    pulls_under_load("cie", true, 3);
+}
