@@ -23,6 +23,7 @@ pub use object::{AttributeValue, ObjectClass, TokenObject};
 use crate::card::{
     Card, CardChannel, CardError, Connection, Inserted, Pin, PinFormatError, SignatureKind,
 };
+use cache::Entry;
 use info::RetryState;
 use objects::CertificateInfo;
 use signature_check::PublicKey;
@@ -106,13 +107,33 @@ impl Token {
             CardError::Reset => TokenError::DeviceError,
             e => card_error(e),
         })?;
-        let Some((card, mut bound)) = bound else {
+        let Some((mut card, mut bound)) = bound else {
             return Ok(None);
         };
+        // Named before the cache is consulted: the label may only use what the card shows
+        // without a PIN, so that it is the same in every process (issue #10).
+        let label = stable_label(&bound.public);
         if bound.public.certificate.is_none() {
             bound.public.certificate = Self::cached_certificate(&*card, &bound.public);
         }
-        Ok(Some(Self::build(card, bound)))
+        if let (Some(serial), Some(dir)) = (card.serial_for_cache(), cache::directory()) {
+            if let Some(bytes) = cache::load(&dir, bound.public.family, &serial, Entry::ChipData) {
+                card.use_cached_chip_data(&bytes);
+            }
+        }
+        Ok(Some(Self::build(card, bound, label)))
+    }
+
+    /// Keeps in the cache the chip data the driver has just read from the card (token::cache).
+    fn cache_chip_data(&mut self) {
+        let Some(bytes) = self.card.chip_data_to_cache() else {
+            return;
+        };
+        if let (Some(serial), Some(dir)) = (self.card.serial_for_cache(), cache::directory()) {
+            if let Err(e) = cache::store(&dir, self.family, &serial, Entry::ChipData, &bytes) {
+                log::info!("{} {serial}: chip data not cached: {e}", self.family);
+            }
+        }
     }
 
     /// The certificate the cache holds for a card that shows it only after login; parsed
@@ -160,7 +181,7 @@ impl Token {
         })
     }
 
-    fn build(card: Connection, bound: Bound) -> Token {
+    fn build(card: Connection, bound: Bound, label: String) -> Token {
         let driver = &*card;
         let mechanisms = mechanism::for_card(driver.signature_kind(), driver.key_sizes());
         let Bound {
@@ -183,11 +204,6 @@ impl Token {
                         None
                     }
                 });
-        let holder = public
-            .holder
-            .clone()
-            .or_else(|| certificate.as_ref().and_then(holder_from_certificate));
-        let label = token_label(public.family, &public.serial, holder.as_deref());
         let (mut objects, modulus_bits) = match &certificate {
             Some(c) => (
                 objects::key_pair_objects(c, &key_label(public.family), &mechanisms),
@@ -288,8 +304,8 @@ impl Token {
     }
 
     /// The certificate read after login: when it differs from what the token shows (first
-    /// login, or a cache that is out of date), the objects and the label follow it and the
-    /// cache is refreshed.
+    /// login, or a cache that is out of date), the objects follow it and the cache is
+    /// refreshed. The label does not: it never changes for the same card (`stable_label`).
     fn adopt_certificate(&mut self, der: Vec<u8>) {
         let shown = self
             .objects
@@ -326,8 +342,6 @@ impl Token {
         self.objects = objects;
         self.modulus_bits = certificate.modulus_bits();
         self.public_key = Some(public_key(&certificate));
-        let holder = holder_from_certificate(&certificate);
-        self.info.label = token_label(self.family, &self.info.serial, holder.as_deref());
         if let (Some(serial), Some(dir)) = (self.card.serial_for_cache(), cache::directory()) {
             if let Err(e) = cache::store_certificate(&dir, self.family, &serial, &der) {
                 log::info!("{} {serial}: certificate not cached: {e}", self.family);
@@ -493,7 +507,9 @@ impl Token {
         &mut self,
         op: impl FnMut(&mut dyn Card, &mut CardChannel<'_>) -> Result<T, CardError>,
     ) -> Result<T, CardError> {
-        self.card.transaction(op)
+        let result = self.card.transaction(op);
+        self.cache_chip_data();
+        result
     }
 }
 
@@ -541,11 +557,19 @@ fn holder_from_certificate(c: &CertificateInfo) -> Option<String> {
     }
 }
 
-/// "CIE ROSSI MARIO" once the holder is known, "CIE <NIS>" before.
-fn token_label(family: &str, serial: &str, holder: Option<&str>) -> String {
-    match holder {
-        Some(holder) => format!("{family} {holder}"),
-        None => format!("{family} {serial}"),
+/// The token label, the same for a card in every process, before and after login, first
+/// use or not (DESIGN.md "Slots"; NSS nicknames and `pkcs11:token=` URIs are made of it):
+/// the holder's name where the card tells it without a PIN ("TS-CNS ROSSI MARIO": personal
+/// data file or certificate, cns.md §2), else the card number ("CIE 123456789012": the
+/// CIE shows its certificate only after login, cie.md, and a cache is per user and machine).
+fn stable_label(public: &crate::card::PublicData) -> String {
+    let from_certificate = || {
+        let der = public.certificate.as_deref()?;
+        holder_from_certificate(&CertificateInfo::parse(der).ok()?)
+    };
+    match public.holder.clone().or_else(from_certificate) {
+        Some(holder) => format!("{} {holder}", public.family),
+        None => format!("{} {}", public.family, public.serial),
     }
 }
 
