@@ -18,7 +18,6 @@ pub use channel::CardChannel;
 pub use connection::{Connection, Inserted};
 pub use pin::{Pin, PinFormatError, PinKind, PinPolicy};
 
-use crate::token::MechanismInfo;
 use crate::transport::TransportError;
 
 /// Why a card operation failed.
@@ -88,6 +87,13 @@ pub enum SignatureKind {
     Pkcs1OnChip,
 }
 
+/// RSA modulus lengths a chip can sign with, in bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeySizes {
+    pub min_bits: usize,
+    pub max_bits: usize,
+}
+
 /// The public data a token is built from, read before any login.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PublicData {
@@ -122,7 +128,9 @@ pub trait Card: Send {
     /// Reads serial, holder and certificate (public files, no PIN).
     fn read_public_data(&mut self, channel: &mut CardChannel<'_>) -> Result<PublicData, CardError>;
 
-    fn mechanisms(&self) -> &'static [MechanismInfo];
+    /// The RSA key sizes the chip signs with (the token derives its mechanisms from this
+    /// and `signature_kind`).
+    fn key_sizes(&self) -> KeySizes;
 
     /// Holder data read with the public data, for private data objects (none by default).
     fn holder_data(&self) -> Vec<HolderDatum> {
@@ -204,6 +212,17 @@ pub trait Card: Send {
     fn serial_for_cache(&self) -> Option<String> {
         None
     }
+
+    /// Public data the driver read from the card for its own use (CIE: the handshake's chip
+    /// data, `cie::chip_data`), to keep in the public-data cache under `serial_for_cache`;
+    /// `Some` once after each fresh read.
+    fn chip_data_to_cache(&mut self) -> Option<Vec<u8>> {
+        None
+    }
+
+    /// What `chip_data_to_cache` gave for this card in an earlier process: untrusted, parsed
+    /// like card data, ignored on any error.
+    fn use_cached_chip_data(&mut self, _bytes: &[u8]) {}
 
     /// The transport reconnected after someone else reset the card: the chip forgot every
     /// session and verified PIN.

@@ -23,6 +23,7 @@ pub use object::{AttributeValue, ObjectClass, TokenObject};
 use crate::card::{
     Card, CardChannel, CardError, Connection, Inserted, Pin, PinFormatError, SignatureKind,
 };
+use cache::Entry;
 use info::RetryState;
 use objects::CertificateInfo;
 use signature_check::PublicKey;
@@ -76,11 +77,16 @@ pub struct Token {
     family: &'static str,
     info: TokenInfo,
     objects: Vec<TokenObject>,
+    /// What the card can sign with (`mechanism::for_card`).
+    mechanisms: Vec<MechanismInfo>,
     /// The authentication key pair's modulus length in bits (from the certificate).
     modulus_bits: usize,
     /// The certificate's public key: every signature is checked against it before it is
     /// returned (`signature_check`). `None` without a usable certificate.
     public_key: Option<PublicKey>,
+    /// The certificate shown came from the public-data cache and the card has not proven it
+    /// yet: a login then does not read it (issue #12), and the first signature is its proof.
+    certificate_unproven: bool,
     /// The PUK while the SO (or a context-specific PUK login) is logged in (`pin_lifecycle`).
     login_puk: Option<Pin>,
 }
@@ -104,13 +110,37 @@ impl Token {
             CardError::Reset => TokenError::DeviceError,
             e => card_error(e),
         })?;
-        let Some((card, mut bound)) = bound else {
+        let Some((mut card, mut bound)) = bound else {
             return Ok(None);
         };
+        // Named before the cache is consulted: the label may only use what the card shows
+        // without a PIN, so that it is the same in every process (issue #10).
+        let label = stable_label(&bound.public);
+        let mut from_cache = false;
         if bound.public.certificate.is_none() {
             bound.public.certificate = Self::cached_certificate(&*card, &bound.public);
+            from_cache = bound.public.certificate.is_some();
         }
-        Ok(Some(Self::build(card, bound)))
+        if let (Some(serial), Some(dir)) = (card.serial_for_cache(), cache::directory()) {
+            if let Some(bytes) = cache::load(&dir, bound.public.family, &serial, Entry::ChipData) {
+                card.use_cached_chip_data(&bytes);
+            }
+        }
+        let mut token = Self::build(card, bound, label);
+        token.certificate_unproven = from_cache && token.public_key.is_some();
+        Ok(Some(token))
+    }
+
+    /// Keeps in the cache the chip data the driver has just read from the card (token::cache).
+    fn cache_chip_data(&mut self) {
+        let Some(bytes) = self.card.chip_data_to_cache() else {
+            return;
+        };
+        if let (Some(serial), Some(dir)) = (self.card.serial_for_cache(), cache::directory()) {
+            if let Err(e) = cache::store(&dir, self.family, &serial, Entry::ChipData, &bytes) {
+                log::info!("{} {serial}: chip data not cached: {e}", self.family);
+            }
+        }
     }
 
     /// The certificate the cache holds for a card that shows it only after login; parsed
@@ -158,8 +188,9 @@ impl Token {
         })
     }
 
-    fn build(card: Connection, bound: Bound) -> Token {
+    fn build(card: Connection, bound: Bound, label: String) -> Token {
         let driver = &*card;
+        let mechanisms = mechanism::for_card(driver.signature_kind(), driver.key_sizes());
         let Bound {
             public,
             user_retries,
@@ -180,14 +211,9 @@ impl Token {
                         None
                     }
                 });
-        let holder = public
-            .holder
-            .clone()
-            .or_else(|| certificate.as_ref().and_then(holder_from_certificate));
-        let label = token_label(public.family, &public.serial, holder.as_deref());
         let (mut objects, modulus_bits) = match &certificate {
             Some(c) => (
-                objects::key_pair_objects(c, &key_label(public.family), driver.mechanisms()),
+                objects::key_pair_objects(c, &key_label(public.family), &mechanisms),
                 c.modulus_bits(),
             ),
             None => (Vec::new(), 0),
@@ -207,8 +233,10 @@ impl Token {
             family: public.family,
             info,
             objects,
+            mechanisms,
             modulus_bits,
             public_key: certificate.as_ref().map(public_key),
+            certificate_unproven: false,
             login_puk: None,
         }
     }
@@ -227,17 +255,12 @@ impl Token {
         &self.objects
     }
 
-    pub fn mechanisms(&self) -> &'static [MechanismInfo] {
-        self.card.mechanisms()
+    pub fn mechanisms(&self) -> &[MechanismInfo] {
+        &self.mechanisms
     }
 
     pub fn pin_policy(&self, kind: PinKind) -> PinPolicy {
         self.card.pin_policy(kind)
-    }
-
-    /// Size of the signing key in bits (0 when the card has no usable certificate).
-    pub fn key_bits(&self) -> usize {
-        self.modulus_bits
     }
 
     /// Checks the PIN format, then verifies it on the card (one try spent only if the format is right).
@@ -251,10 +274,11 @@ impl Token {
             PinFormatError::Characters => TokenError::PinInvalid,
         })?;
         // VERIFY and, for a card that shows its certificate only now (CIE), the certificate,
-        // in one transaction.
+        // in one transaction; not when the cache showed it (the first signature proves it).
+        let read_certificate = kind == PinKind::User && !self.certificate_unproven;
         let result = self.in_transaction(|card, channel| {
             card.verify_pin(channel, kind, &pin)?;
-            if kind != PinKind::User {
+            if !read_certificate {
                 return Ok(None);
             }
             match card.read_certificate_after_login(channel) {
@@ -284,8 +308,8 @@ impl Token {
     }
 
     /// The certificate read after login: when it differs from what the token shows (first
-    /// login, or a cache that is out of date), the objects and the label follow it and the
-    /// cache is refreshed.
+    /// login, or a cache that is out of date), the objects follow it and the cache is
+    /// refreshed. The label does not: it never changes for the same card (`stable_label`).
     fn adopt_certificate(&mut self, der: Vec<u8>) {
         let shown = self
             .objects
@@ -311,11 +335,8 @@ impl Token {
             self.family,
             self.info.serial
         );
-        let mut objects = objects::key_pair_objects(
-            &certificate,
-            &key_label(self.family),
-            self.card.mechanisms(),
-        );
+        let mut objects =
+            objects::key_pair_objects(&certificate, &key_label(self.family), &self.mechanisms);
         objects.extend(
             self.card
                 .holder_data()
@@ -325,8 +346,6 @@ impl Token {
         self.objects = objects;
         self.modulus_bits = certificate.modulus_bits();
         self.public_key = Some(public_key(&certificate));
-        let holder = holder_from_certificate(&certificate);
-        self.info.label = token_label(self.family, &self.info.serial, holder.as_deref());
         if let (Some(serial), Some(dir)) = (self.card.serial_for_cache(), cache::directory()) {
             if let Err(e) = cache::store_certificate(&dir, self.family, &serial, &der) {
                 log::info!("{} {serial}: certificate not cached: {e}", self.family);
@@ -340,8 +359,8 @@ impl Token {
     /// command that drops it (cns.md §3–4), and resetting the card would log out every other
     /// application sharing it (DESIGN.md "the card is shared"). The cryptoki layer logs out
     /// when a process closes its last session, so a reset here would make every short-lived
-    /// tool log the browser out (seen with concurrent pkcs11-tool runs). `Transport::reset`
-    /// stays available should a stricter policy be wanted.
+    /// tool log the browser out (seen with concurrent pkcs11-tool runs). A stricter policy
+    /// would need a card reset in `card`.
     pub fn logout(&mut self) -> Result<(), TokenError> {
         self.login_puk = None;
         let result = self.in_transaction(|card, channel| card.logout(channel));
@@ -394,7 +413,40 @@ impl Token {
             CardError::Reset => TokenError::UserNotLoggedIn,
             e => card_error(e),
         })?;
-        self.check_signature(&input, signature)
+        let checked = self.check_signature(&input, signature);
+        if std::mem::take(&mut self.certificate_unproven) && checked.is_err() {
+            self.certificate_from_card();
+        }
+        checked
+    }
+
+    /// The cached certificate failed its proof (the first signature does not verify under its
+    /// key): the card's own replaces it, or, when the card does not give it, nothing is shown
+    /// (issue #11, #12: no wrong certificate stays on show).
+    fn certificate_from_card(&mut self) {
+        log::info!(
+            "{} {}: reading the certificate the cache showed",
+            self.family,
+            self.info.serial
+        );
+        match self.in_transaction(|card, channel| card.read_certificate_after_login(channel)) {
+            Ok(Some(der)) => self.adopt_certificate(der),
+            other => {
+                log::warn!(
+                    "{} {}: certificate not readable ({other:?}): not shown",
+                    self.family,
+                    self.info.serial
+                );
+                self.objects.retain(|o| {
+                    !matches!(
+                        o.class,
+                        ObjectClass::Certificate | ObjectClass::PublicKey | ObjectClass::PrivateKey
+                    )
+                });
+                self.modulus_bits = 0;
+                self.public_key = None;
+            }
+        }
     }
 
     /// Returns `signature` only if it is the signature of what the chip was asked to sign
@@ -492,7 +544,9 @@ impl Token {
         &mut self,
         op: impl FnMut(&mut dyn Card, &mut CardChannel<'_>) -> Result<T, CardError>,
     ) -> Result<T, CardError> {
-        self.card.transaction(op)
+        let result = self.card.transaction(op);
+        self.cache_chip_data();
+        result
     }
 }
 
@@ -540,11 +594,19 @@ fn holder_from_certificate(c: &CertificateInfo) -> Option<String> {
     }
 }
 
-/// "CIE ROSSI MARIO" once the holder is known, "CIE <NIS>" before.
-fn token_label(family: &str, serial: &str, holder: Option<&str>) -> String {
-    match holder {
-        Some(holder) => format!("{family} {holder}"),
-        None => format!("{family} {serial}"),
+/// The token label, the same for a card in every process, before and after login, first
+/// use or not (DESIGN.md "Slots"; NSS nicknames and `pkcs11:token=` URIs are made of it):
+/// the holder's name where the card tells it without a PIN ("TS-CNS ROSSI MARIO": personal
+/// data file or certificate, cns.md §2), else the card number ("CIE 123456789012": the
+/// CIE shows its certificate only after login, cie.md, and a cache is per user and machine).
+fn stable_label(public: &crate::card::PublicData) -> String {
+    let from_certificate = || {
+        let der = public.certificate.as_deref()?;
+        holder_from_certificate(&CertificateInfo::parse(der).ok()?)
+    };
+    match public.holder.clone().or_else(from_certificate) {
+        Some(holder) => format!("{} {holder}", public.family),
+        None => format!("{} {}", public.family, public.serial),
     }
 }
 

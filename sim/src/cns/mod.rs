@@ -1,9 +1,10 @@
-//! Virtual TS-CNS / CNS card (shared/cards/cns.md): files per §2 (layout per variant), PIN/PUK per
+//! Virtual TS-CNS / CNS card (docs/cards/cns.md): files per §2 (layout per variant), PIN/PUK per
 //! §4, raw RSA through PSO DECIPHER per §5.1, and the variant quirks of §6 from the `variant` table.
 
 mod application;
 mod chaining;
 mod crypto_cmds;
+mod expired;
 mod fci;
 mod files;
 mod fs;
@@ -74,6 +75,11 @@ pub struct CnsCard {
 
 impl CnsCard {
     pub fn new(variant: &'static Variant, opts: &CardOptions) -> Result<Self, String> {
+        let variant = if opts.expired_certificate {
+            expired::with_expired_certificate(variant)?
+        } else {
+            variant
+        };
         let key = CardKey::from_pkcs8_der(variant.key_pkcs8_der)?;
         let fs = layout::build(variant, key.public_pkcs1_der()?);
         let pin = pin::pad(opts.pin.as_bytes()).ok_or("PIN must be 5 to 8 digits")?;

@@ -32,10 +32,11 @@ use zeroize::Zeroizing;
 
 use super::file::{self, ReadSize};
 use super::pin::pin_outcome;
-use super::{Card, CardError, HolderDatum, Pin, PinKind, PinPolicy, PublicData, SignatureKind};
+use super::{
+    Card, CardError, HolderDatum, KeySizes, Pin, PinKind, PinPolicy, PublicData, SignatureKind,
+};
 use crate::card::CardChannel;
 use crate::iso7816::{Command, Response, StatusWord};
-use crate::token::MechanismInfo;
 use personal_data::PersonalData;
 use profile::{CnsAtr, Profile, ReadChunk};
 
@@ -61,7 +62,6 @@ const MAX_EXTENDED_READ: usize = 65_535;
 const INS_VERIFY: u8 = 0x20;
 const INS_MSE: u8 = 0x22;
 const INS_PSO: u8 = 0x2A;
-const INS_GET_CHALLENGE: u8 = 0x84;
 /// ISO 7816-4 `68 84`: command chaining not supported (the ST 2021 says `6E 00`, cns.md §6.1).
 const CHAINING_NOT_SUPPORTED: StatusWord = StatusWord(0x6884);
 
@@ -97,10 +97,6 @@ impl CnsCard {
         }
     }
 
-    pub fn profile(&self) -> &'static Profile {
-        self.profile
-    }
-
     /// Extended APDUs for this card on this reader (cns.md §1.2, §5.1).
     fn extended(&self, channel: &CardChannel<'_>) -> bool {
         self.profile.card_takes_extended(self.atr.as_ref()) && channel.capabilities().extended_apdu
@@ -131,27 +127,6 @@ impl CnsCard {
             files::read_personal_data(channel, self.profile.addressing, self.read_size(channel))?;
         Ok(personal_data::parse(&raw).ok())
     }
-
-    /// GET CHALLENGE of `len` bytes in as many commands as the card's limit asks
-    /// (IDEMIA 2021: 32 per command, cns.md §3).
-    pub fn challenge(
-        &self,
-        channel: &mut CardChannel<'_>,
-        len: usize,
-    ) -> Result<Vec<u8>, CardError> {
-        let mut out = Vec::with_capacity(len);
-        while out.len() < len {
-            let want = (len - out.len()).min(self.profile.max_challenge);
-            let command = Command::new(0x00, INS_GET_CHALLENGE, 0x00, 0x00).with_le(want);
-            let response = channel.execute(&command)?;
-            file::check(INS_GET_CHALLENGE, response.sw)?;
-            if response.data.is_empty() || response.data.len() > want {
-                return Err(CardError::Malformed("GET CHALLENGE length"));
-            }
-            out.extend_from_slice(&response.data);
-        }
-        Ok(out)
-    }
 }
 
 /// How much one READ BINARY asks for: the whole file with an extended Le when card and
@@ -169,34 +144,6 @@ pub(crate) fn read_size(
         ReadChunk::Short255 => ReadSize::Short(255),
     }
 }
-
-/// CKF_HW | CKF_SIGN: the private-key operation runs on the chip (host hashing and padding).
-const SIGN_FLAGS: cryptoki_sys::CK_FLAGS = cryptoki_sys::CKF_HW | cryptoki_sys::CKF_SIGN;
-
-const fn sign_mechanism(mechanism: cryptoki_sys::CK_MECHANISM_TYPE) -> MechanismInfo {
-    MechanismInfo {
-        mechanism,
-        min_key_bits: 1024,
-        max_key_bits: 4096,
-        flags: SIGN_FLAGS,
-    }
-}
-
-/// Raw RSA on the chip allows every RSA signature padding (cns.md §5.2, HARNESS.md: PSS is
-/// what TLS 1.3 client authentication needs).
-static MECHANISMS: [MechanismInfo; 11] = [
-    sign_mechanism(cryptoki_sys::CKM_RSA_PKCS),
-    sign_mechanism(cryptoki_sys::CKM_RSA_X_509),
-    sign_mechanism(cryptoki_sys::CKM_SHA1_RSA_PKCS),
-    sign_mechanism(cryptoki_sys::CKM_SHA256_RSA_PKCS),
-    sign_mechanism(cryptoki_sys::CKM_SHA384_RSA_PKCS),
-    sign_mechanism(cryptoki_sys::CKM_SHA512_RSA_PKCS),
-    sign_mechanism(cryptoki_sys::CKM_RSA_PKCS_PSS),
-    sign_mechanism(cryptoki_sys::CKM_SHA1_RSA_PKCS_PSS),
-    sign_mechanism(cryptoki_sys::CKM_SHA256_RSA_PKCS_PSS),
-    sign_mechanism(cryptoki_sys::CKM_SHA384_RSA_PKCS_PSS),
-    sign_mechanism(cryptoki_sys::CKM_SHA512_RSA_PKCS_PSS),
-];
 
 impl Card for CnsCard {
     fn read_public_data(&mut self, channel: &mut CardChannel<'_>) -> Result<PublicData, CardError> {
@@ -219,8 +166,12 @@ impl Card for CnsCard {
         })
     }
 
-    fn mechanisms(&self) -> &'static [MechanismInfo] {
-        &MECHANISMS
+    /// Raw RSA on the chip (cns.md §5.1) with keys of 1024 (CNS 1.0) up to 4096 bits.
+    fn key_sizes(&self) -> KeySizes {
+        KeySizes {
+            min_bits: 1024,
+            max_bits: 4096,
+        }
     }
 
     /// Codice fiscale, given name and surname from EF_DatiPersonali (cns.md §2.2).
