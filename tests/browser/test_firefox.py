@@ -12,7 +12,7 @@ import pytest
 from marionette_driver.marionette import Marionette
 
 from harness import (CIE_TOKEN, CNS_CA, CNS_TOKEN, HOLDER_SUBJECT, PIN, WRONG_PIN,
-                     VirtualCard, free_port, make_nssdb, wait_for)
+                     MODULE, VirtualCard, free_port, make_nssdb, wait_for)
 
 # Runs in the browser window's chrome scope. Each PIN prompt is recorded in
 # window.__pinPrompts; the first gets `pins[0]`, the second `pins[1]`, …; past the list: Cancel.
@@ -63,11 +63,11 @@ user_pref("security.OCSP.enabled", 0);
 
 
 class Firefox:
-    def __init__(self, workdir, env):
-        """Firefox on a fresh profile made here: the module registered with modutil, the test CA
+    def __init__(self, workdir, env, module=MODULE):
+        """Firefox on a fresh profile made here: `module` registered with modutil, the test CA
         trusted, the preferences in user.js."""
         profile = workdir / "profile"
-        make_nssdb(profile, trust_ca=CNS_CA)
+        make_nssdb(profile, module=module, trust_ca=CNS_CA)
         port = free_port()
         (profile / "user.js").write_text(USER_JS.format(port=port))
         home = workdir / "home"
