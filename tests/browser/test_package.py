@@ -10,7 +10,6 @@ deleted, and the namespace disappears with the test, whatever its outcome.
 """
 
 import os
-import pwd
 import re
 import shlex
 import shutil
@@ -22,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from harness import CNS_TOKEN, HOLDER_SUBJECT, PIN, REPO, TraceLog, free_port, run, wait_for
-from test_chromium import Chromium, Xvfb
+from harness import CNS_TOKEN, HOLDER_SUBJECT, PIN, REPO, TraceLog, free_port, run
+from test_chromium import Chromium, Xvfb, login
 from test_firefox import Firefox
 
 MULTIARCH = run(["gcc", "-print-multiarch"]).strip()
@@ -236,11 +235,7 @@ def test_package_new_user_firefox_policy_chromium_autostart_then_purge_leaves_no
         os.chown(system.dir / "chromium", user.uid, user.gid)
         chromium = Chromium(system.dir / "chromium", user.env, server13, user=user)
         browsers.append(chromium)
-        chromium.driver.get(server13.url)
-        window = chromium.pin_window()
-        assert window, "Chromium did not ask for the PIN"
-        chromium.answer(window, PIN)
-        text = chromium.page_text()
+        text = login(chromium, server13.url)
         assert HOLDER_SUBJECT.search(text), text
         chromium.quit()
         assert cns_card.stats()["pin_tries"] == 3
