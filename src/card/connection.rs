@@ -25,10 +25,6 @@ impl Inserted {
         Inserted { transport }
     }
 
-    pub fn atr(&self) -> &[u8] {
-        self.transport.atr()
-    }
-
     /// Detects the driver (`detect::detect`) and runs `read` with it, in one transaction.
     /// `Ok(None)`: a card no driver supports. After a reset by someone else it reconnects
     /// and starts again (twice at most, then `CardError::Reset`).

@@ -66,14 +66,6 @@ pub trait Transport: Send {
     fn transaction(&mut self) -> Result<Box<dyn Channel + '_>, TransportError>;
     /// Reconnects after `CardReset`; the card's security state (PIN, secure channel) is gone.
     fn reconnect(&mut self) -> Result<(), TransportError>;
-    /// Resets the card (warm reset): every application's security state on it is dropped.
-    /// Used by logout where the card has no command that forgets a verified PIN. The default
-    /// (for test doubles) refuses: a transport must not pretend to have reset a card.
-    fn reset(&mut self) -> Result<(), TransportError> {
-        Err(TransportError::Communication(
-            "this transport cannot reset the card".into(),
-        ))
-    }
     /// `Ok(())` while the same card is still in the reader.
     fn check_present(&mut self) -> Result<(), TransportError>;
 
