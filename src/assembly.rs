@@ -3,6 +3,7 @@
 //! (architecture.json's note), so that `cryptoki` never sees PC/SC and `token` never
 //! sees a reader; the C boundary hands it to C_Initialize.
 
+use crate::card::Inserted;
 use crate::cryptoki::device::Device;
 use crate::cryptoki::readers::{Backend, Bindable, Readers, ReadersError};
 use crate::token::{Token, TokenError};
@@ -51,7 +52,7 @@ impl Bindable for PcscCard {
     }
 
     fn bind(self: Box<Self>) -> Result<Option<Box<dyn Device>>, TokenError> {
-        Token::bind(self.0).map(|t| t.map(|t| Box::new(t) as Box<dyn Device>))
+        Token::bind(Inserted::new(self.0)).map(|t| t.map(|t| Box::new(t) as Box<dyn Device>))
     }
 }
 

@@ -13,11 +13,9 @@ use std::sync::OnceLock;
 
 /// The virtual CIE on reader 0, shared by this binary's tests, after its first login.
 ///
-/// A CIE shows its certificate, and so its holder's name, only after a login; the module then
-/// keeps them in its cache and names the token "CIE ROSSI MARIO" instead of "CIE <NIS>". NSS
-/// reads the token name once per run, so the nickname of a card never logged in before changes
-/// between the first run and the next (README: run `pdfsig -list-nicks` twice the first time).
-/// The tests start from a card the module already knows, as a user's second run does.
+/// A CIE shows its certificate only after a login; the module then keeps it in its cache, so
+/// the tests start from a card the module already knows, as a user's second run does (the
+/// token label is the same either way: "CIE <NIS>").
 fn cie() -> &'static Holder {
     static HOLDER: OnceLock<Holder> = OnceLock::new();
     HOLDER.get_or_init(|| {
@@ -70,12 +68,12 @@ fn openssl_and_certtool_with_a_wrong_pin_spend_one_cie_try_each_and_leave_no_p7m
     }
 }
 
-/// README's first-use warning, as NSS shows it: with an empty module cache, `pdfsig
-/// -list-nicks` names the token by its card number (NSS read the label before the login that
-/// revealed the holder); every later run sees the holder's name, so the nickname printed the
-/// first time no longer signs.
+/// A CIE's first use (issue #10): with an empty module cache, `pdfsig -list-nicks` prints
+/// the nickname and `-add-signature` signs with it, although the listing's login taught the
+/// module the holder's certificate in between: the token label is the card number on every
+/// use, so the nickname never changes.
 #[test]
-fn a_cie_never_logged_in_before_changes_its_nickname_after_the_first_login() {
+fn a_cie_signs_on_first_use_with_the_nickname_listed_before_its_first_login() {
     let _guard = serial();
     let holder = cie();
     let dir = scratch_dir("first-use-cie");
@@ -93,15 +91,19 @@ fn a_cie_never_logged_in_before_changes_its_nickname_after_the_first_login() {
         )
     };
     let first = list();
-    assert!(
-        first.contains("CIE 123456789012:CIE authentication"),
-        "{first}"
+    let nickname = "CIE 123456789012:CIE authentication";
+    assert!(first.contains(nickname), "{first}");
+    let input = dir.join("documento.pdf");
+    let signed = dir.join("documento-firmato.pdf");
+    std::fs::write(&input, signing::minimal_pdf()).expect("pdf");
+    signing::succeed(
+        signing::pdfsig_sign(holder, &db, nickname, &input, &signed, PIN)
+            .env("XDG_CACHE_HOME", &cold_cache),
+        "pdfsig -add-signature on first use",
     );
+    assert!(signed.exists());
     let second = list();
-    assert!(
-        second.contains("CIE ROSSI MARIO:CIE authentication"),
-        "{second}"
-    );
+    assert!(second.contains(nickname), "the same nickname: {second}");
 }
 
 /// README's "one card at a time": pdfsig 22.12 answers only the first PIN request of a run, so

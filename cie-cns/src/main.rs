@@ -3,10 +3,13 @@
 //! and PUK (change, unblock) through the module, as any application of it.
 
 mod browsers;
+mod certificate;
+mod doctor;
 mod lang;
 mod module_path;
 mod nss;
 mod register;
+mod token;
 
 use clap::{Parser, Subcommand};
 use lang::Lang;
@@ -29,6 +32,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Check PC/SC, the readers, the card and the browsers; say what to do
+    Doctor,
     /// Add the module to this user's browsers (Firefox profiles, Chromium)
     Register {
         /// Take the module out again
@@ -49,6 +54,14 @@ fn main() -> ExitCode {
         None => module_path::installed(),
     };
     match cli.command {
+        Command::Doctor => {
+            let home = browsers::Home::from_env();
+            if doctor::run(lang, &module, home.as_ref()) {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
         Command::Register { remove, quiet } => {
             let Some(home) = browsers::Home::from_env() else {
                 eprintln!("{}", lang.pick("HOME non impostata", "HOME is not set"));

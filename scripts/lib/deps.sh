@@ -18,6 +18,8 @@ BROWSER_PACKAGES=(
   libnss3-tools                                      # certutil / modutil (NSS databases)
   libengine-pkcs11-openssl curl gnutls-bin p11-kit   # command-line TLS clients via p11-kit
   python3-venv                                       # pytest, marionette-driver, selenium
+  p11-kit-modules                                    # p11-kit-client.so (remoting, test_remoting.py)
+  dpkg-dev lintian                                   # scripts/package (dpkg-shlibdeps), its check
 )
 
 ensure_packages() {

@@ -38,6 +38,8 @@ pub struct CardOptions {
     pub puk: String,
     /// A deliberate misbehaviour (`--fault`); `None`: the chip as the facts sheets describe it.
     pub fault: Option<crate::fault::Fault>,
+    /// TS-CNS: an authentication certificate that expired (`--expired-certificate`).
+    pub expired_certificate: bool,
 }
 
 impl Default for CardOptions {
@@ -46,6 +48,7 @@ impl Default for CardOptions {
             pin: "12345678".into(),
             puk: "87654321".into(),
             fault: None,
+            expired_certificate: false,
         }
     }
 }
@@ -128,6 +131,8 @@ pub fn build(
             };
             Ok(Box::new(cie::CieCard::new(v, opts)?))
         }
-        other => Err(format!("unknown card {other:?} (known: cns, cie)")),
+        "bank" if variant.is_none() => Ok(Box::new(crate::bank::BankCard)),
+        "bank" => Err("--card bank has no variants".into()),
+        other => Err(format!("unknown card {other:?} (known: cns, cie, bank)")),
     }
 }

@@ -4,11 +4,12 @@ use crate::fault::Fault;
 use std::path::PathBuf;
 
 pub const USAGE: &str = "usage:
-  cardsim --card cns|cie [--variant NAME] [--pin PIN] [--puk PUK] [--vpcd HOST:PORT] [--stats FILE]
-          [--state FILE] [--trace] [--fault NAME]
+  cardsim --card cns|cie|bank [--variant NAME] [--pin PIN] [--puk PUK] [--vpcd HOST:PORT]
+          [--stats FILE] [--state FILE] [--trace] [--fault NAME] [--expired-certificate]
   cardsim --list-variants
 
-  --card cns|cie    card family: TS-CNS or CIE 3.0 (CIE PIN and PUK: exactly 8 digits)
+  --card cns|cie|bank  card family: TS-CNS or CIE 3.0 (CIE PIN and PUK: exactly 8 digits), or
+                    a bank card (EMV: neither, every SELECT answered 6A82)
   --variant NAME    variant of the family (default: the first listed by --list-variants)
   --pin PIN         user PIN, 5-8 digits (default 12345678)
   --puk PUK         PUK, 5-8 digits (default 87654321)
@@ -19,7 +20,8 @@ pub const USAGE: &str = "usage:
                     start (absent = fresh card; overrides --pin/--puk), rewritten after each change
   --trace           print every APDU to stderr (PIN data masked)
   --fault NAME      misbehave on purpose, for tests: corrupt-signature (one bit of every
-                    holder signature flipped), short-signature (its first byte dropped)";
+                    holder signature flipped), short-signature (its first byte dropped)
+  --expired-certificate  TS-CNS (default variant): its certificate expired on 2025-01-01";
 
 pub const DEFAULT_VPCD: &str = "127.0.0.1:35963";
 
@@ -41,6 +43,7 @@ pub struct RunArgs {
     pub state: Option<PathBuf>,
     pub trace: bool,
     pub fault: Option<Fault>,
+    pub expired_certificate: bool,
 }
 
 pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Action, String> {
@@ -56,6 +59,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Action, String> 
         state: None,
         trace: false,
         fault: None,
+        expired_certificate: false,
     };
     while let Some(arg) = it.next() {
         let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
@@ -70,6 +74,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Action, String> 
             "--stats" => run.stats = Some(PathBuf::from(value("--stats")?)),
             "--state" => run.state = Some(PathBuf::from(value("--state")?)),
             "--trace" => run.trace = true,
+            "--expired-certificate" => run.expired_certificate = true,
             "--fault" => run.fault = Some(Fault::parse(&value("--fault")?)?),
             other => return Err(format!("unknown argument {other:?}")),
         }

@@ -3,6 +3,7 @@
 //! (shared/cards/), and `vpcd` plugs them into pcscd through vsmartcard-vpcd.
 
 pub mod apdu;
+pub mod bank;
 pub mod card;
 pub mod cie;
 pub mod cli;

@@ -32,6 +32,7 @@ fn main() -> ExitCode {
         pin: run.pin.clone(),
         puk: run.puk.clone(),
         fault: run.fault,
+        expired_certificate: run.expired_certificate,
     };
     let mut card = match card::build(&run.card, run.variant.as_deref(), &opts) {
         Ok(c) => c,

@@ -7,14 +7,18 @@
 pub mod channel;
 pub mod cie;
 pub mod cns;
+mod connection;
 pub mod detect;
 pub mod file;
 pub mod pin;
+#[cfg(test)]
+pub(crate) mod testing;
 
 pub use channel::CardChannel;
+pub use connection::{Connection, Inserted};
 pub use pin::{Pin, PinFormatError, PinKind, PinPolicy};
 
-use crate::token::MechanismInfo;
+use crate::transport::TransportError;
 
 /// Why a card operation failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,7 +33,12 @@ pub enum CardError {
     DataLength,
     /// The card does not support this operation.
     NotSupported,
-    /// Transport failure (removed, reset, communication).
+    /// The card was reset (by someone else, or under us): it forgot every verified PIN
+    /// and session. The connection has reconnected already.
+    Reset,
+    /// The card or its reader has gone.
+    Removed,
+    /// Any other failure of the link to the card (no service, communication, timeout).
     Transport(crate::transport::TransportError),
     /// A command this reader cannot carry (an extended APDU through a short-only reader):
     /// a driver's choice, not a broken link.
@@ -46,9 +55,26 @@ pub enum CardError {
     ChipAuthentication,
 }
 
-impl From<crate::transport::TransportError> for CardError {
-    fn from(e: crate::transport::TransportError) -> Self {
-        CardError::Transport(e)
+impl CardError {
+    /// The link to the card failed (reset, removed, communication): never a card's answer,
+    /// so a driver or the token passes it on instead of trying something else.
+    pub fn is_link(&self) -> bool {
+        matches!(
+            self,
+            CardError::Reset | CardError::Removed | CardError::Transport(_)
+        )
+    }
+}
+
+impl From<TransportError> for CardError {
+    fn from(e: TransportError) -> Self {
+        match e {
+            TransportError::CardReset => CardError::Reset,
+            TransportError::CardRemoved
+            | TransportError::NoCard
+            | TransportError::ReaderUnavailable => CardError::Removed,
+            e => CardError::Transport(e),
+        }
     }
 }
 
@@ -59,6 +85,13 @@ pub enum SignatureKind {
     RawRsa,
     /// The chip pads PKCS#1 v1.5 type 1 around a DigestInfo itself (CIE INTERNAL AUTHENTICATE, cie.md §7).
     Pkcs1OnChip,
+}
+
+/// RSA modulus lengths a chip can sign with, in bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeySizes {
+    pub min_bits: usize,
+    pub max_bits: usize,
 }
 
 /// The public data a token is built from, read before any login.
@@ -95,7 +128,9 @@ pub trait Card: Send {
     /// Reads serial, holder and certificate (public files, no PIN).
     fn read_public_data(&mut self, channel: &mut CardChannel<'_>) -> Result<PublicData, CardError>;
 
-    fn mechanisms(&self) -> &'static [MechanismInfo];
+    /// The RSA key sizes the chip signs with (the token derives its mechanisms from this
+    /// and `signature_kind`).
+    fn key_sizes(&self) -> KeySizes;
 
     /// Holder data read with the public data, for private data objects (none by default).
     fn holder_data(&self) -> Vec<HolderDatum> {

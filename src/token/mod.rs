@@ -21,9 +21,9 @@ pub use info::TokenInfo;
 pub use mechanism::MechanismInfo;
 pub use object::{AttributeValue, ObjectClass, TokenObject};
 
-use crate::card::CardChannel;
-use crate::card::{detect, Card, CardError, Pin, PinFormatError, SignatureKind};
-use crate::transport::{Transport, TransportError};
+use crate::card::{
+    Card, CardChannel, CardError, Connection, Inserted, Pin, PinFormatError, SignatureKind,
+};
 use info::RetryState;
 use objects::CertificateInfo;
 use signature_check::PublicKey;
@@ -71,12 +71,14 @@ pub type ObjectIndex = usize;
 
 /// A bound token: the detected card, its public data read once, and the objects built from it.
 pub struct Token {
-    transport: Box<dyn Transport>,
-    card: Box<dyn Card>,
+    /// The card in its reader, with its driver.
+    card: Connection,
     /// "TS-CNS" or "CIE": names the token, its key objects and its cache files.
     family: &'static str,
     info: TokenInfo,
     objects: Vec<TokenObject>,
+    /// What the card can sign with (`mechanism::for_card`).
+    mechanisms: Vec<MechanismInfo>,
     /// The authentication key pair's modulus length in bits (from the certificate).
     modulus_bits: usize,
     /// The certificate's public key: every signature is checked against it before it is
@@ -95,7 +97,6 @@ pub struct Token {
 
 /// What binding read from the card, before the token is built from it.
 struct Bound {
-    card: Box<dyn Card>,
     public: crate::card::PublicData,
     user_retries: RetryState,
     so_retries: RetryState,
@@ -105,32 +106,24 @@ struct Bound {
 const KEY_LABEL_SUFFIX: &str = "authentication";
 
 impl Token {
-    /// Detects the card behind `transport` and reads its public data.
+    /// Detects the card and reads its public data.
     /// `Ok(None)`: a card this module does not support (logged with its ATR, never an error).
-    pub fn bind(mut transport: Box<dyn Transport>) -> Result<Option<Token>, TokenError> {
-        // Binding only reads public files, so after a reset by someone else it is safe to
-        // reconnect and start again.
-        let mut attempts = 0;
-        let bound = loop {
-            match Self::detect_and_read(transport.as_mut()) {
-                Err(CardError::Transport(TransportError::CardReset)) if attempts < 2 => {
-                    attempts += 1;
-                    transport.reconnect().map_err(transport_error)?;
-                }
-                // Reset again and again by others: nothing to do with a login.
-                Err(CardError::Transport(TransportError::CardReset)) => {
-                    return Err(TokenError::DeviceError)
-                }
-                other => break other,
-            }
-        };
-        let Some(mut bound) = bound.map_err(card_error)? else {
+    pub fn bind(card: Inserted) -> Result<Option<Token>, TokenError> {
+        let bound = card.detect(Self::read_public).map_err(|e| match e {
+            // Reset again and again by others while reading public files.
+            CardError::Reset => TokenError::DeviceError,
+            e => card_error(e),
+        })?;
+        let Some((card, mut bound)) = bound else {
             return Ok(None);
         };
+        // Named before the cache is consulted: the label may only use what the card shows
+        // without a PIN, so that it is the same in every process (issue #10).
+        let label = stable_label(&bound.public);
         if bound.public.certificate.is_none() {
-            bound.public.certificate = Self::cached_certificate(bound.card.as_ref(), &bound.public);
+            bound.public.certificate = Self::cached_certificate(&*card, &bound.public);
         }
-        Ok(Some(Self::build(transport, bound)))
+        Ok(Some(Self::build(card, bound, label)))
     }
 
     /// The certificate the cache holds for a card that shows it only after login; parsed
@@ -154,24 +147,15 @@ impl Token {
         }
     }
 
-    /// Detection, public data and the PIN retry counter, all in one transaction.
-    fn detect_and_read(transport: &mut dyn Transport) -> Result<Option<Bound>, CardError> {
-        let atr = transport.atr().to_vec();
-        let capabilities = transport.capabilities();
-        let mut tx = transport.transaction()?;
-        let mut channel = CardChannel::new(tx.as_mut(), capabilities);
-        let Some(mut card) = detect::detect(&atr, &mut channel)? else {
-            return Ok(None);
-        };
-        let public = card.read_public_data(&mut channel)?;
+    /// Public data and the PIN retry counter, in the detection's transaction.
+    fn read_public(card: &mut dyn Card, channel: &mut CardChannel<'_>) -> Result<Bound, CardError> {
+        let public = card.read_public_data(channel)?;
         // Worth one APDU: the token flags then show a low counter before the user types
         // (OpenSC shows every TS-CNS PIN as locked, cns-opensc.md).
-        let retries = pin_lifecycle::read_counter(card.as_mut(), &mut channel, PinKind::User)?;
+        let retries = pin_lifecycle::read_counter(card, channel, PinKind::User)?;
         // A blocked PIN needs the PUK next: its counter is worth one more APDU (SO flags).
         let so_retries = match retries {
-            RetryState::Locked => {
-                pin_lifecycle::read_counter(card.as_mut(), &mut channel, PinKind::Puk)?
-            }
+            RetryState::Locked => pin_lifecycle::read_counter(card, channel, PinKind::Puk)?,
             _ => RetryState::Unknown,
         };
         log::debug!(
@@ -180,17 +164,17 @@ impl Token {
             public.serial,
             channel.apdus_sent()
         );
-        Ok(Some(Bound {
-            card,
+        Ok(Bound {
             public,
             user_retries: retries,
             so_retries,
-        }))
+        })
     }
 
-    fn build(transport: Box<dyn Transport>, bound: Bound) -> Token {
+    fn build(card: Connection, bound: Bound, label: String) -> Token {
+        let driver = &*card;
+        let mechanisms = mechanism::for_card(driver.signature_kind(), driver.key_sizes());
         let Bound {
-            card,
             public,
             user_retries,
             so_retries,
@@ -210,34 +194,29 @@ impl Token {
                         None
                     }
                 });
-        let holder = public
-            .holder
-            .clone()
-            .or_else(|| certificate.as_ref().and_then(holder_from_certificate));
-        let label = token_label(public.family, &public.serial, holder.as_deref());
         let (mut objects, modulus_bits) = match &certificate {
             Some(c) => (
-                objects::key_pair_objects(c, &key_label(public.family), card.mechanisms()),
+                objects::key_pair_objects(c, &key_label(public.family), &mechanisms),
                 c.modulus_bits(),
             ),
             None => (Vec::new(), 0),
         };
-        objects.extend(card.holder_data().iter().map(objects::holder_data_object));
+        objects.extend(driver.holder_data().iter().map(objects::holder_data_object));
         let info = TokenInfo {
             label,
             manufacturer: public.manufacturer,
             model: public.model,
             serial: public.serial,
-            user_pin: card.pin_policy(PinKind::User),
+            user_pin: driver.pin_policy(PinKind::User),
             user_retries,
             so_retries,
         };
         Token {
-            transport,
             card,
             family: public.family,
             info,
             objects,
+            mechanisms,
             modulus_bits,
             public_key: certificate.as_ref().map(public_key),
             login_puk: None,
@@ -261,8 +240,8 @@ impl Token {
         &self.objects
     }
 
-    pub fn mechanisms(&self) -> &'static [MechanismInfo] {
-        self.card.mechanisms()
+    pub fn mechanisms(&self) -> &[MechanismInfo] {
+        &self.mechanisms
     }
 
     pub fn pin_policy(&self, kind: PinKind) -> PinPolicy {
@@ -294,9 +273,9 @@ impl Token {
             match card.read_certificate_after_login(channel) {
                 Ok(der) => Ok(der),
                 // The login fails as a whole: nothing of it may stay with the driver.
-                Err(CardError::Transport(e)) => {
+                Err(e) if e.is_link() => {
                     card.forget_login();
-                    Err(CardError::Transport(e))
+                    Err(e)
                 }
                 // Logged in all the same; only the objects stay as they were.
                 Err(e) => {
@@ -312,7 +291,7 @@ impl Token {
         }
         let certificate = result.map_err(|e| match e {
             // A reset mid-VERIFY: whether the try counted is unknown, and nothing is verified.
-            CardError::Transport(TransportError::CardReset) => TokenError::DeviceError,
+            CardError::Reset => TokenError::DeviceError,
             e => card_error(e),
         })?;
         if let Some(der) = certificate {
@@ -322,8 +301,8 @@ impl Token {
     }
 
     /// The certificate read after login: when it differs from what the token shows (first
-    /// login, or a cache that is out of date), the objects and the label follow it and the
-    /// cache is refreshed.
+    /// login, or a cache that is out of date), the objects follow it and the cache is
+    /// refreshed. The label does not: it never changes for the same card (`stable_label`).
     fn adopt_certificate(&mut self, der: Vec<u8>) {
         let shown = self
             .objects
@@ -349,11 +328,8 @@ impl Token {
             self.family,
             self.info.serial
         );
-        let mut objects = objects::key_pair_objects(
-            &certificate,
-            &key_label(self.family),
-            self.card.mechanisms(),
-        );
+        let mut objects =
+            objects::key_pair_objects(&certificate, &key_label(self.family), &self.mechanisms);
         objects.extend(
             self.card
                 .holder_data()
@@ -363,8 +339,6 @@ impl Token {
         self.objects = objects;
         self.modulus_bits = certificate.modulus_bits();
         self.public_key = Some(public_key(&certificate));
-        let holder = holder_from_certificate(&certificate);
-        self.info.label = token_label(self.family, &self.info.serial, holder.as_deref());
         if let (Some(serial), Some(dir)) = (self.card.serial_for_cache(), cache::directory()) {
             if let Err(e) = cache::store_certificate(&dir, self.family, &serial, &der) {
                 log::info!("{} {serial}: certificate not cached: {e}", self.family);
@@ -414,7 +388,7 @@ impl Token {
             // A PIN refused while rebuilding: the card no longer counts us as logged in.
             CardError::PinIncorrect { .. } | CardError::PinLocked => TokenError::UserNotLoggedIn,
             // The card lost the verified PIN with the reset.
-            CardError::Transport(TransportError::CardReset) => TokenError::UserNotLoggedIn,
+            CardError::Reset => TokenError::UserNotLoggedIn,
             e => card_error(e),
         })?;
         self.check_signature(&input, signature)
@@ -507,56 +481,20 @@ impl Token {
 
     /// `false` once the card has been removed (the slot then drops the token).
     pub fn is_present(&mut self) -> bool {
-        match self.transport.check_present() {
-            Ok(()) => true,
-            // Still there, reset by someone else: the login is over; reconnect so the next
-            // transaction works.
-            Err(TransportError::CardReset) => {
-                self.note_reset();
-                self.transport.reconnect().is_ok()
-            }
-            Err(_) => false,
-        }
+        let present = self.card.is_present();
+        self.follow_resets();
+        present
     }
 
-    /// Runs `op` in one PC/SC transaction. A reset reported when the transaction begins
-    /// (no APDU sent yet) is handled by reconnecting and beginning again, once, unless it
-    /// ended a login (then `CardReset`: the operation needed it); a reset during `op`
-    /// reconnects and is returned as `CardReset` (the card lost its PIN state).
+    /// Runs `op` in one PC/SC transaction (`Connection::transaction`); a reset seen on the
+    /// way ends the login (`security_state`).
     fn in_transaction<T>(
         &mut self,
-        mut op: impl FnMut(&mut dyn Card, &mut CardChannel<'_>) -> Result<T, CardError>,
+        op: impl FnMut(&mut dyn Card, &mut CardChannel<'_>) -> Result<T, CardError>,
     ) -> Result<T, CardError> {
-        let capabilities = self.transport.capabilities();
-        for attempt in 0..2 {
-            // The outcome is computed in its own scope so the transaction's borrow of the
-            // transport ends before we may need to reconnect.
-            let outcome = match self.transport.transaction() {
-                Ok(mut tx) => {
-                    let mut channel = CardChannel::new(tx.as_mut(), capabilities);
-                    Ok(op(self.card.as_mut(), &mut channel))
-                }
-                Err(e) => Err(e),
-            };
-            let result = match outcome {
-                Ok(result) => result,
-                Err(TransportError::CardReset) if attempt == 0 => {
-                    let lost = self.note_reset();
-                    self.transport.reconnect()?;
-                    if lost {
-                        return Err(CardError::Transport(TransportError::CardReset));
-                    }
-                    continue;
-                }
-                Err(e) => Err(e.into()),
-            };
-            if let Err(CardError::Transport(TransportError::CardReset)) = result {
-                self.note_reset();
-                self.transport.reconnect()?;
-            }
-            return result;
-        }
-        Err(CardError::Transport(TransportError::CardReset))
+        let result = self.card.transaction(op);
+        self.follow_resets();
+        result
     }
 }
 
@@ -604,20 +542,19 @@ fn holder_from_certificate(c: &CertificateInfo) -> Option<String> {
     }
 }
 
-/// "CIE ROSSI MARIO" once the holder is known, "CIE <NIS>" before.
-fn token_label(family: &str, serial: &str, holder: Option<&str>) -> String {
-    match holder {
-        Some(holder) => format!("{family} {holder}"),
-        None => format!("{family} {serial}"),
-    }
-}
-
-fn transport_error(e: TransportError) -> TokenError {
-    match e {
-        TransportError::CardRemoved
-        | TransportError::NoCard
-        | TransportError::ReaderUnavailable => TokenError::DeviceRemoved,
-        _ => TokenError::DeviceError,
+/// The token label, the same for a card in every process, before and after login, first
+/// use or not (DESIGN.md "Slots"; NSS nicknames and `pkcs11:token=` URIs are made of it):
+/// the holder's name where the card tells it without a PIN ("TS-CNS ROSSI MARIO": personal
+/// data file or certificate, cns.md §2), else the card number ("CIE 123456789012": the
+/// CIE shows its certificate only after login, cie.md, and a cache is per user and machine).
+fn stable_label(public: &crate::card::PublicData) -> String {
+    let from_certificate = || {
+        let der = public.certificate.as_deref()?;
+        holder_from_certificate(&CertificateInfo::parse(der).ok()?)
+    };
+    match public.holder.clone().or_else(from_certificate) {
+        Some(holder) => format!("{} {holder}", public.family),
+        None => format!("{} {}", public.family, public.serial),
     }
 }
 
@@ -628,8 +565,12 @@ fn card_error(e: CardError) -> TokenError {
         CardError::SecurityStatusNotSatisfied => TokenError::UserNotLoggedIn,
         CardError::DataLength => TokenError::DataLenRange,
         CardError::NotSupported => TokenError::FunctionNotSupported,
-        CardError::Transport(TransportError::CardReset) => TokenError::UserNotLoggedIn,
-        CardError::Transport(e) => transport_error(e),
+        CardError::Reset => TokenError::UserNotLoggedIn,
+        CardError::Removed => TokenError::DeviceRemoved,
+        CardError::Transport(e) => {
+            log::debug!("card link: {e}");
+            TokenError::DeviceError
+        }
         CardError::UnexpectedStatus { ins, sw } => {
             log::warn!("card answered {sw:04X} to INS {ins:02X}");
             TokenError::DeviceError

@@ -10,7 +10,6 @@ use super::info::RetryState;
 use super::{card_error, Token, TokenError};
 use crate::card::CardChannel;
 use crate::card::{Card, CardError, Pin, PinFormatError, PinKind};
-use crate::transport::TransportError;
 
 impl Token {
     /// VERIFY PUK (C_Login as SO, or context-specific with the PUK); the PUK is kept on success.
@@ -214,7 +213,7 @@ pub(super) fn read_counter(
         Ok(Some(0)) => RetryState::Locked,
         Ok(Some(left)) => RetryState::Left { left, max },
         Ok(None) => RetryState::Unknown,
-        Err(CardError::Transport(e)) => return Err(CardError::Transport(e)),
+        Err(e) if e.is_link() => return Err(e),
         Err(_) => RetryState::Unknown,
     })
 }
@@ -222,7 +221,7 @@ pub(super) fn read_counter(
 /// A reset in the middle of a PIN command: whether it counted is unknown (as for VERIFY).
 fn pin_command_error(e: CardError) -> TokenError {
     match e {
-        CardError::Transport(TransportError::CardReset) => TokenError::DeviceError,
+        CardError::Reset => TokenError::DeviceError,
         e => card_error(e),
     }
 }

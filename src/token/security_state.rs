@@ -16,7 +16,6 @@
 use super::info::RetryState;
 use super::{card_error, Token, TokenError};
 use crate::card::CardError;
-use crate::transport::TransportError;
 
 impl Token {
     /// A PIN or the PUK was verified on the card by this process.
@@ -24,12 +23,18 @@ impl Token {
         self.verified_here = true;
     }
 
-    /// Someone (we or another application) reset the card, or it is gone: the card forgot
-    /// every verified PIN. Returns whether a login of this process ended with it.
-    pub(super) fn note_reset(&mut self) -> bool {
+    /// Ends the login when the connection saw someone else reset the card.
+    pub(super) fn follow_resets(&mut self) {
+        if self.card.take_reset() {
+            self.note_reset();
+        }
+    }
+
+    /// Someone else reset the card: it forgot every verified PIN, and the connection made
+    /// the driver forget its own (the CIE's held PIN is never replayed after a reset).
+    /// Returns whether a login of this process ended with it.
+    fn note_reset(&mut self) -> bool {
         let ended = self.logged_in || self.login_puk.is_some();
-        self.card.card_reset();
-        // The CIE's held PIN must not be replayed after a reset (issue #11): forgotten.
         self.card.forget_login();
         self.login_puk = None;
         let lost = self.verified_here || ended;
@@ -69,9 +74,8 @@ impl Token {
                 self.family,
                 self.info.serial
             );
-            let reset = self.transport.reset().map_err(CardError::Transport);
+            let reset = self.card.reset();
             if reset.is_ok() {
-                self.card.card_reset();
                 self.verified_here = false;
             }
             reset
@@ -81,7 +85,7 @@ impl Token {
         self.card.forget_login();
         match result {
             // A reset dropped the state anyway.
-            Ok(()) | Err(CardError::Transport(TransportError::CardReset)) => Ok(()),
+            Ok(()) | Err(CardError::Reset) => Ok(()),
             Err(e) => {
                 log::warn!(
                     "{} {}: the card's security state could not be ended: {e:?}",

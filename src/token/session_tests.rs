@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 
 use super::*;
 use crate::card::cns::tests::TestKey;
+use crate::card::testing::FakeTransport;
 use crate::card::PublicData;
-use crate::transport::{Channel, ReaderCapabilities};
 
 /// What the fake card was asked, and what it answers.
 #[derive(Default)]
@@ -26,8 +26,11 @@ impl Card for FakeCard {
     fn read_public_data(&mut self, _: &mut CardChannel<'_>) -> Result<PublicData, CardError> {
         unreachable!("the tests build the token directly")
     }
-    fn mechanisms(&self) -> &'static [MechanismInfo] {
-        &[]
+    fn key_sizes(&self) -> crate::card::KeySizes {
+        crate::card::KeySizes {
+            min_bits: 1024,
+            max_bits: 2048,
+        }
     }
     fn signature_kind(&self) -> SignatureKind {
         SignatureKind::Pkcs1OnChip
@@ -76,47 +79,10 @@ impl Card for FakeCard {
     }
 }
 
-struct NoApdus;
-
-impl Channel for NoApdus {
-    fn transmit(&mut self, _: &[u8]) -> Result<Vec<u8>, TransportError> {
-        Err(TransportError::Communication("no APDU expected".into()))
-    }
-}
-
-/// A reader whose transactions can be made to fail (card gone).
-struct FakeTransport {
-    unreachable: Arc<Mutex<bool>>,
-}
-
-impl Transport for FakeTransport {
-    fn atr(&self) -> &[u8] {
-        &[0x3B, 0x80, 0x80, 0x01, 0x01]
-    }
-    fn capabilities(&self) -> ReaderCapabilities {
-        ReaderCapabilities {
-            extended_apdu: false,
-        }
-    }
-    fn transaction(&mut self) -> Result<Box<dyn Channel + '_>, TransportError> {
-        if *self.unreachable.lock().unwrap() {
-            return Err(TransportError::CardRemoved);
-        }
-        Ok(Box::new(NoApdus))
-    }
-    fn reconnect(&mut self) -> Result<(), TransportError> {
-        Ok(())
-    }
-    fn check_present(&mut self) -> Result<(), TransportError> {
-        Ok(())
-    }
-}
-
 fn token(certificate: Option<Vec<u8>>) -> (Token, Arc<Mutex<Script>>, Arc<Mutex<bool>>) {
     let script = Arc::new(Mutex::new(Script::default()));
     let unreachable = Arc::new(Mutex::new(false));
     let bound = Bound {
-        card: Box::new(FakeCard(script.clone())),
         public: PublicData {
             serial: "123456789012".into(),
             family: "CIE",
@@ -131,8 +97,13 @@ fn token(certificate: Option<Vec<u8>>) -> (Token, Arc<Mutex<Script>>, Arc<Mutex<
     let transport = FakeTransport {
         unreachable: unreachable.clone(),
     };
+    let label = super::stable_label(&bound.public);
     (
-        Token::build(Box::new(transport), bound),
+        Token::build(
+            Connection::with_driver(Box::new(transport), Box::new(FakeCard(script.clone()))),
+            bound,
+            label,
+        ),
         script,
         unreachable,
     )
@@ -221,7 +192,7 @@ fn logout_forgets_the_login_even_when_the_card_is_gone() {
 }
 
 #[test]
-fn the_certificate_read_after_login_builds_the_objects_and_the_label() {
+fn the_certificate_read_after_login_builds_the_objects_not_the_label() {
     let (mut token, script, _) = token(None);
     assert!(token.objects().is_empty());
     assert_eq!(token.info().label, "CIE 123456789012");
@@ -229,7 +200,11 @@ fn the_certificate_read_after_login_builds_the_objects_and_the_label() {
     script.lock().unwrap().certificate_after_login = Some(certificate());
     token.login(PinKind::User, b"12345678").unwrap();
     assert_eq!(token.objects().len(), 3);
-    assert_eq!(token.info().label, "CIE ROSSI MARIO");
+    assert_eq!(
+        token.info().label,
+        "CIE 123456789012",
+        "the label never changes for the same card"
+    );
     assert_eq!(token.key_bits(), 2048);
     assert_eq!(
         token.objects()[0].attribute(cryptoki_sys::CKA_LABEL),

@@ -1,74 +1,11 @@
-//! Token tests over a mock transport holding the scripted TS-CNS of `card::cns::tests`.
+//! Token tests over a mock reader holding the scripted TS-CNS of `card::cns::tests`.
 
 use std::sync::{Arc, Mutex};
 
 use super::*;
 use crate::card::cns::tests::{MockCns, TestKey, PIN, SERIAL, STINCARD_10_ATR, ST_2021_ATR};
-use crate::transport::{Channel, ReaderCapabilities};
-
-/// What the test can do to the "reader" while the token holds the transport.
-#[derive(Default)]
-struct Events {
-    /// The next `transaction()` reports SCARD_W_RESET_CARD once.
-    reset_pending: bool,
-    removed: bool,
-    reconnects: usize,
-    resets: usize,
-    transactions: usize,
-}
-
-struct MockTransport {
-    card: Arc<Mutex<MockCns>>,
-    events: Arc<Mutex<Events>>,
-    atr: Vec<u8>,
-}
-
-struct MockChannel(Arc<Mutex<MockCns>>);
-
-impl Channel for MockChannel {
-    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        self.0.lock().unwrap().transmit(command)
-    }
-}
-
-impl Transport for MockTransport {
-    fn atr(&self) -> &[u8] {
-        &self.atr
-    }
-    fn capabilities(&self) -> ReaderCapabilities {
-        ReaderCapabilities {
-            extended_apdu: true,
-        }
-    }
-    fn transaction(&mut self) -> Result<Box<dyn Channel + '_>, TransportError> {
-        let mut events = self.events.lock().unwrap();
-        if events.removed {
-            return Err(TransportError::CardRemoved);
-        }
-        if std::mem::take(&mut events.reset_pending) {
-            self.card.lock().unwrap().verified = false;
-            return Err(TransportError::CardReset);
-        }
-        events.transactions += 1;
-        Ok(Box::new(MockChannel(self.card.clone())))
-    }
-    fn reconnect(&mut self) -> Result<(), TransportError> {
-        self.events.lock().unwrap().reconnects += 1;
-        Ok(())
-    }
-    fn reset(&mut self) -> Result<(), TransportError> {
-        self.events.lock().unwrap().resets += 1;
-        self.card.lock().unwrap().verified = false;
-        Ok(())
-    }
-    fn check_present(&mut self) -> Result<(), TransportError> {
-        if self.events.lock().unwrap().removed {
-            Err(TransportError::CardRemoved)
-        } else {
-            Ok(())
-        }
-    }
-}
+use crate::card::testing::{Events, MockTransport};
+use crate::card::Inserted;
 
 fn setup_with(
     card: MockCns,
@@ -81,7 +18,7 @@ fn setup_with(
         events: events.clone(),
         atr: atr.to_vec(),
     };
-    let token = Token::bind(Box::new(transport)).unwrap();
+    let token = Token::bind(Inserted::new(Box::new(transport))).unwrap();
     (token, card, events)
 }
 
@@ -417,7 +354,9 @@ fn bind_survives_a_reset_by_another_application() {
         events: events.clone(),
         atr: ST_2021_ATR.to_vec(),
     };
-    let token = Token::bind(Box::new(transport)).unwrap().unwrap();
+    let token = Token::bind(Inserted::new(Box::new(transport)))
+        .unwrap()
+        .unwrap();
     assert_eq!(token.info().serial, SERIAL);
     assert_eq!(events.lock().unwrap().reconnects, 1);
 }

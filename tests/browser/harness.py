@@ -25,9 +25,9 @@ VPCD_DRIVER = Path("/usr/lib/pcsc/drivers/serial/libifdvpcd.so")
 PIN = "12345678"
 WRONG_PIN = "87654321"
 CNS_TOKEN = "TS-CNS ROSSI MARIO"
-# A CIE shows its certificate (and the holder's name) only after a login; the module caches it.
-CIE_TOKEN_UNSEEN = "CIE 123456789012"  # labelled by the NIS until then
-CIE_TOKEN = "CIE ROSSI MARIO"
+# A CIE shows its certificate (and the holder's name) only after a login, so its token is
+# labelled by the NIS, the same on every use (README); the module caches the certificate.
+CIE_TOKEN = "CIE 123456789012"
 # What the server page must show: the holder's name in the subject it received.
 HOLDER_SUBJECT = re.compile(r"GN\s*=\s*MARIO, SN\s*=\s*ROSSI")
 

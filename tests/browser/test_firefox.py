@@ -11,7 +11,7 @@ import time
 import pytest
 from marionette_driver.marionette import Marionette
 
-from harness import (CIE_TOKEN, CIE_TOKEN_UNSEEN, CNS_CA, CNS_TOKEN, HOLDER_SUBJECT, PIN, WRONG_PIN,
+from harness import (CIE_TOKEN, CNS_CA, CNS_TOKEN, HOLDER_SUBJECT, PIN, WRONG_PIN,
                      VirtualCard, free_port, make_nssdb, wait_for)
 
 # Runs in the browser window's chrome scope. Each PIN prompt is recorded in
@@ -164,11 +164,12 @@ def test_firefox_wrong_pin_asks_again_and_costs_one_try(card, firefox, server12,
 def test_firefox_cie_first_and_second_time_over_tls12(cie_card, firefox_factory, trace, server12,
                                                       pcscd, tmp_path):
     # First time ever: no cached certificate, so nothing is visible before login; Firefox asks
-    # for the PIN of the token (labelled by the NIS) to look for certificates, then signs.
+    # for the PIN of the token (labelled by the NIS, first use or not) to look for
+    # certificates, then signs.
     firefox = firefox_factory()
     text, loc, prompts = firefox.login(server12.url, [PIN])
     assert HOLDER_SUBJECT.search(text), f"{loc}\n{text}"
-    assert len(prompts) == 1 and CIE_TOKEN_UNSEEN in prompts[0], prompts
+    assert len(prompts) == 1 and CIE_TOKEN in prompts[0], prompts
     assert set(trace.mechanisms()) == {"CKM_RSA_PKCS"}
     first = cie_card.stats()["apdus"]
     assert list((tmp_path / "cache" / "cie-cns-pkcs11").glob("*")), "no certificate cached"

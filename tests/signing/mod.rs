@@ -62,7 +62,7 @@ impl Holder {
     }
 
     /// RFC 7512 URL of one of the holder's objects (`cert` or `private`). The object label
-    /// alone is enough (and stays the same before and after login, unlike a CIE's token label).
+    /// alone is enough (the token label would do too: it never changes for a card).
     pub fn url(&self, kind: &str) -> String {
         format!(
             "pkcs11:object={};type={kind}",

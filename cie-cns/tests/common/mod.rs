@@ -2,6 +2,7 @@
 //! running `cie-cns` as a user would.
 #![allow(dead_code)]
 
+pub mod bare_pcscd;
 #[path = "../../../tests/common/harness.rs"]
 pub mod harness;
 pub mod tool;

@@ -83,7 +83,7 @@ fn transport_refusals() {
     let opts = CardOptions {
         pin: "12345".into(),
         puk: "87654321".into(),
-        fault: None,
+        ..CardOptions::default()
     };
     assert!(CieCard::new(&VARIANTS[0], &opts).is_err());
 }

@@ -4,6 +4,7 @@
 mod application;
 mod chaining;
 mod crypto_cmds;
+mod expired;
 mod fci;
 mod files;
 mod fs;
@@ -74,6 +75,11 @@ pub struct CnsCard {
 
 impl CnsCard {
     pub fn new(variant: &'static Variant, opts: &CardOptions) -> Result<Self, String> {
+        let variant = if opts.expired_certificate {
+            expired::with_expired_certificate(variant)?
+        } else {
+            variant
+        };
         let key = CardKey::from_pkcs8_der(variant.key_pkcs8_der)?;
         let fs = layout::build(variant, key.public_pkcs1_der()?);
         let pin = pin::pad(opts.pin.as_bytes()).ok_or("PIN must be 5 to 8 digits")?;

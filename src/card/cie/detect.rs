@@ -117,7 +117,7 @@ pub fn probe(channel: &mut CardChannel<'_>, hint: &ChipHint) -> Result<Option<Pr
         }
         return match files::read_nis(channel) {
             Ok(nis) => Ok(Some(Probed { family, nis })),
-            Err(CardError::Transport(e)) => Err(CardError::Transport(e)),
+            Err(e) if e.is_link() => Err(e),
             Err(e) => {
                 log::debug!("CIE DF selected but no NIS: {e:?}");
                 Ok(None)

@@ -37,10 +37,9 @@ pub mod terminal_keys;
 
 use ring::rand::SystemRandom;
 
-use super::{Card, CardError, Pin, PinKind, PinPolicy, PublicData, SignatureKind};
+use super::{Card, CardError, KeySizes, Pin, PinKind, PinPolicy, PublicData, SignatureKind};
 use crate::card::CardChannel;
 use crate::iso7816::StatusWord;
-use crate::token::MechanismInfo;
 use detect::{ChipHint, Family};
 use files::ChipKey;
 use params::{CaKey, DhParams};
@@ -63,27 +62,6 @@ struct CardParameters {
     ca: CaKey,
     chip_key: ChipKey,
 }
-
-/// CKF_HW | CKF_SIGN: the chip pads and signs (§7). No RSA_X_509, no PSS: the chip
-/// cannot, so they are not advertised (DESIGN.md "Signatures are made on the chip").
-const SIGN_FLAGS: cryptoki_sys::CK_FLAGS = cryptoki_sys::CKF_HW | cryptoki_sys::CKF_SIGN;
-
-const fn sign_mechanism(mechanism: cryptoki_sys::CK_MECHANISM_TYPE) -> MechanismInfo {
-    MechanismInfo {
-        mechanism,
-        min_key_bits: 1024,
-        max_key_bits: 2048,
-        flags: SIGN_FLAGS,
-    }
-}
-
-static MECHANISMS: [MechanismInfo; 5] = [
-    sign_mechanism(cryptoki_sys::CKM_RSA_PKCS),
-    sign_mechanism(cryptoki_sys::CKM_SHA1_RSA_PKCS),
-    sign_mechanism(cryptoki_sys::CKM_SHA256_RSA_PKCS),
-    sign_mechanism(cryptoki_sys::CKM_SHA384_RSA_PKCS),
-    sign_mechanism(cryptoki_sys::CKM_SHA512_RSA_PKCS),
-];
 
 /// One CIE in a reader.
 pub struct CieCard {
@@ -230,8 +208,12 @@ impl Card for CieCard {
         })
     }
 
-    fn mechanisms(&self) -> &'static [MechanismInfo] {
-        &MECHANISMS
+    /// The chip pads and signs (§7) with a key of up to 2048 bits.
+    fn key_sizes(&self) -> KeySizes {
+        KeySizes {
+            min_bits: 1024,
+            max_bits: 2048,
+        }
     }
 
     fn signature_kind(&self) -> SignatureKind {

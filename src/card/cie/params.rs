@@ -199,7 +199,7 @@ pub fn read_dh_params_any(
 ) -> Result<(DhParams, DhQueryForm), CardError> {
     match read_dh_params(channel, preferred) {
         Ok(params) => Ok((params, preferred)),
-        Err(CardError::Transport(e)) => Err(CardError::Transport(e)),
+        Err(e) if e.is_link() => Err(e),
         Err(first_error) => {
             log::debug!(
                 "CIE: DH parameters in {preferred:?} form: {first_error:?}; trying the other form"

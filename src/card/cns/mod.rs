@@ -32,10 +32,11 @@ use zeroize::Zeroizing;
 
 use super::file::{self, ReadSize};
 use super::pin::pin_outcome;
-use super::{Card, CardError, HolderDatum, Pin, PinKind, PinPolicy, PublicData, SignatureKind};
+use super::{
+    Card, CardError, HolderDatum, KeySizes, Pin, PinKind, PinPolicy, PublicData, SignatureKind,
+};
 use crate::card::CardChannel;
 use crate::iso7816::{Command, Response, StatusWord};
-use crate::token::MechanismInfo;
 use personal_data::PersonalData;
 use profile::{CnsAtr, Profile, ReadChunk};
 
@@ -170,40 +171,12 @@ pub(crate) fn read_size(
     }
 }
 
-/// CKF_HW | CKF_SIGN: the private-key operation runs on the chip (host hashing and padding).
-const SIGN_FLAGS: cryptoki_sys::CK_FLAGS = cryptoki_sys::CKF_HW | cryptoki_sys::CKF_SIGN;
-
-const fn sign_mechanism(mechanism: cryptoki_sys::CK_MECHANISM_TYPE) -> MechanismInfo {
-    MechanismInfo {
-        mechanism,
-        min_key_bits: 1024,
-        max_key_bits: 4096,
-        flags: SIGN_FLAGS,
-    }
-}
-
-/// Raw RSA on the chip allows every RSA signature padding (cns.md §5.2, HARNESS.md: PSS is
-/// what TLS 1.3 client authentication needs).
-static MECHANISMS: [MechanismInfo; 11] = [
-    sign_mechanism(cryptoki_sys::CKM_RSA_PKCS),
-    sign_mechanism(cryptoki_sys::CKM_RSA_X_509),
-    sign_mechanism(cryptoki_sys::CKM_SHA1_RSA_PKCS),
-    sign_mechanism(cryptoki_sys::CKM_SHA256_RSA_PKCS),
-    sign_mechanism(cryptoki_sys::CKM_SHA384_RSA_PKCS),
-    sign_mechanism(cryptoki_sys::CKM_SHA512_RSA_PKCS),
-    sign_mechanism(cryptoki_sys::CKM_RSA_PKCS_PSS),
-    sign_mechanism(cryptoki_sys::CKM_SHA1_RSA_PKCS_PSS),
-    sign_mechanism(cryptoki_sys::CKM_SHA256_RSA_PKCS_PSS),
-    sign_mechanism(cryptoki_sys::CKM_SHA384_RSA_PKCS_PSS),
-    sign_mechanism(cryptoki_sys::CKM_SHA512_RSA_PKCS_PSS),
-];
-
 impl Card for CnsCard {
     fn read_public_data(&mut self, channel: &mut CardChannel<'_>) -> Result<PublicData, CardError> {
         // A missing or unreadable EF_DatiPersonali only costs the label its name.
         self.personal = match self.read_personal_data(channel) {
             Ok(personal) => personal,
-            Err(CardError::Transport(e)) => return Err(CardError::Transport(e)),
+            Err(e) if e.is_link() => return Err(e),
             Err(e) => {
                 log::debug!("TS-CNS: no EF_DatiPersonali: {e:?}");
                 None
@@ -219,8 +192,12 @@ impl Card for CnsCard {
         })
     }
 
-    fn mechanisms(&self) -> &'static [MechanismInfo] {
-        &MECHANISMS
+    /// Raw RSA on the chip (cns.md §5.1) with keys of 1024 (CNS 1.0) up to 4096 bits.
+    fn key_sizes(&self) -> KeySizes {
+        KeySizes {
+            min_bits: 1024,
+            max_bits: 4096,
+        }
     }
 
     /// Codice fiscale, given name and surname from EF_DatiPersonali (cns.md §2.2).
