@@ -250,10 +250,22 @@ fn reset_by_another_application() {
         .expect("SCardDisconnect(reset)");
 }
 
-/// A reset ends the login (issue #11): the PIN the module kept is not replayed, the
-/// session is public again and the application asks for the PIN.
+/// pkcs11-tool in another process, on our module with a cache of its own.
+fn another_application(args: &[&str]) {
+    let other = std::process::Command::new("pkcs11-tool")
+        .arg("--module")
+        .arg(common::harness::module_path())
+        .args(args)
+        .env("PCSCLITE_CSOCK_NAME", &PcscDaemon::shared().socket)
+        .env("XDG_CACHE_HOME", scratch_dir("cie-other-app"))
+        .output()
+        .expect("pkcs11-tool");
+    assert!(other.status.success(), "{other:?}");
+}
+
+/// Issue #11: a reset ends the login; the kept PIN is never replayed to a reset card.
 #[test]
-fn a_reset_between_two_signatures_ends_the_login() {
+fn a_reset_ends_the_login_and_the_pin_is_never_replayed() {
     with_card("bit4id-2023", |card, session| {
         session
             .login(UserType::User, Some(&pin(PIN)))
@@ -266,26 +278,53 @@ fn a_reset_between_two_signatures_ends_the_login() {
         assert!(cert.verify_pkcs1("sha256", b"uno", &sig));
         reset_by_another_application();
         let tries = pin_tries(card);
+        let before = card.stats().apdus;
         expect_rv(
             session.sign(&Mechanism::Sha256RsaPkcs, key, b"due"),
             RvError::UserNotLoggedIn,
         );
-        assert_eq!(pin_tries(card), tries, "no PIN replayed");
+        assert_eq!(card.stats().apdus, before, "no handshake, no VERIFY");
+        assert_eq!(pin_tries(card), tries);
+        // The holder logs in again, as a browser asks.
+        let _ = session.logout();
         session
             .login(UserType::User, Some(&pin(PIN)))
-            .expect("C_Login again");
+            .expect("C_Login after the reset");
         let key = find(session, ObjectClass::PRIVATE_KEY)[0];
         let sig = session
-            .sign(&Mechanism::Sha256RsaPkcs, key, b"due")
-            .expect("C_Sign after a new login");
-        assert!(cert.verify_pkcs1("sha256", b"due", &sig));
-        // And the session stays usable without another handshake.
-        let before = card.stats().apdus;
-        session
             .sign(&Mechanism::Sha256RsaPkcs, key, b"tre")
             .expect("C_Sign");
-        assert!(card.stats().apdus - before <= 3);
+        assert!(cert.verify_pkcs1("sha256", b"tre", &sig));
         session.logout().expect("C_Logout");
+    });
+}
+
+/// Issue #11: a PIN changed by another application costs the one replay of the kept PIN,
+/// never a second: the login ends at the first refusal.
+#[test]
+fn a_pin_changed_elsewhere_costs_one_try_and_ends_the_login() {
+    with_card("bit4id-2023", |card, session| {
+        session
+            .login(UserType::User, Some(&pin(PIN)))
+            .expect("C_Login");
+        let key = find(session, ObjectClass::PRIVATE_KEY)[0];
+        session
+            .sign(&Mechanism::Sha256RsaPkcs, key, b"uno")
+            .expect("C_Sign");
+        another_application(&["--change-pin", "--pin", PIN, "--new-pin", "87651234"]);
+        assert_eq!(pin_tries(card), 3);
+        expect_rv(
+            session.sign(&Mechanism::Sha256RsaPkcs, key, b"due"),
+            RvError::UserNotLoggedIn,
+        );
+        assert_eq!(pin_tries(card), 2, "the kept PIN was sent once");
+        let before = card.stats().apdus;
+        expect_rv(
+            session.sign(&Mechanism::Sha256RsaPkcs, key, b"tre"),
+            RvError::UserNotLoggedIn,
+        );
+        assert_eq!(pin_tries(card), 2, "and never again");
+        assert_eq!(card.stats().apdus, before);
     });
 }
 
@@ -301,15 +340,7 @@ fn another_application_between_two_signatures_costs_one_rebuild() {
             .sign(&Mechanism::Sha256RsaPkcs, key, b"uno")
             .expect("C_Sign");
         // pkcs11-tool in another process binds the card: plain SELECTs end our SM session.
-        let other = std::process::Command::new("pkcs11-tool")
-            .arg("--module")
-            .arg(common::harness::module_path())
-            .arg("-L")
-            .env("PCSCLITE_CSOCK_NAME", &PcscDaemon::shared().socket)
-            .env("XDG_CACHE_HOME", scratch_dir("cie-other-app"))
-            .output()
-            .expect("pkcs11-tool");
-        assert!(other.status.success(), "{other:?}");
+        another_application(&["-L"]);
         let tries = pin_tries(card);
         let sig = session
             .sign(&Mechanism::Sha256RsaPkcs, key, b"due")
@@ -343,16 +374,25 @@ fn the_second_insertion_shows_the_cached_certificate_before_login() {
         drop(session);
         card.remove();
     }
-    // The cache holds the certificate, privately.
+    // The cache holds the certificate and the public chip data of the handshake (DH group,
+    // CA key, EF 1004), privately.
     let dir = cache.join("cie-cns-pkcs11");
-    let files: Vec<_> = std::fs::read_dir(&dir)
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
         .expect("cache dir")
         .flatten()
         .collect();
-    assert_eq!(files.len(), 1, "{files:?}");
+    files.sort_by_key(|f| f.file_name());
+    let names: Vec<_> = files.iter().map(|f| f.file_name()).collect();
+    assert_eq!(
+        names,
+        ["CIE-123456789012.chip", "CIE-123456789012.der"],
+        "{files:?}"
+    );
+    let files = &files[1..];
     use std::os::unix::fs::PermissionsExt;
     let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&dir), 0o700);
+    assert_eq!(mode(&dir.join("CIE-123456789012.chip")), 0o600);
     assert_eq!(mode(&files[0].path()), 0o600);
     assert_eq!(
         std::fs::read(files[0].path()).unwrap(),
@@ -514,4 +554,37 @@ fn every_virtual_cie_variant_lists_logs_in_and_signs() {
             session.logout().expect("C_Logout");
         });
     }
+}
+
+/// Issue #12: the handshake's chip data comes from the cache; an entry the card contradicts
+/// (here EF 1004's exponent, so the chip authentication fails) is read afresh, once, and the
+/// login goes on.
+#[test]
+fn cached_chip_data_the_card_contradicts_is_read_afresh() {
+    let _guard = serial();
+    let cache = fresh_cache();
+    with_card_locked("bit4id-2023", |_card, session| {
+        session
+            .login(UserType::User, Some(&pin(PIN)))
+            .expect("C_Login");
+        session.logout().expect("C_Logout");
+    });
+    let entry = cache.join("cie-cns-pkcs11").join("CIE-123456789012.chip");
+    let good = std::fs::read(&entry).expect("chip data cached");
+    let mut wrong = good.clone();
+    *wrong.last_mut().unwrap() ^= 0x02;
+    std::fs::write(&entry, &wrong).unwrap();
+    with_card_locked("bit4id-2023", |card, session| {
+        session
+            .login(UserType::User, Some(&pin(PIN)))
+            .expect("C_Login with contradicted chip data");
+        assert_eq!(pin_tries(card), 3);
+        let key = find(session, ObjectClass::PRIVATE_KEY)[0];
+        let sig = session
+            .sign(&Mechanism::Sha256RsaPkcs, key, b"uno")
+            .expect("C_Sign");
+        assert!(certificate(session, "CIE").verify_pkcs1("sha256", b"uno", &sig));
+        session.logout().expect("C_Logout");
+    });
+    assert_eq!(std::fs::read(&entry).unwrap(), good, "entry read afresh");
 }

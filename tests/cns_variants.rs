@@ -5,7 +5,7 @@
 //! no verifier), and the holder data objects (hidden before login, equal to the label's
 //! names after).
 //!
-//! The simulator's variants are written from the facts sheet (shared/cards/cns.md)
+//! The simulator's variants are written from the facts sheet (docs/cards/cns.md)
 //! independently of the module: where both agree, module and card meet at the facts.
 
 mod common;

@@ -9,9 +9,9 @@ use std::path::Path;
 /// The card families the module supports, as its token label names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Family {
-    /// TS-CNS / CRS (shared/cards/cns.md).
+    /// TS-CNS / CRS (docs/cards/cns.md).
     Cns,
-    /// CIE 3.0 (shared/cards/cie.md).
+    /// CIE 3.0 (docs/cards/cie.md).
     Cie,
 }
 

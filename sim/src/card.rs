@@ -94,7 +94,7 @@ pub fn default_variant(card: &str) -> Option<&'static str> {
         .map(|v| v.variant)
 }
 
-/// Check a PIN/PUK as the cards store it: 5..8 ASCII digits (shared/cards/cns.md §4).
+/// Check a PIN/PUK as the cards store it: 5..8 ASCII digits (docs/cards/cns.md §4).
 pub fn check_pin_format(pin: &str) -> Result<(), String> {
     if (5..=8).contains(&pin.len()) && pin.bytes().all(|b| b.is_ascii_digit()) {
         Ok(())

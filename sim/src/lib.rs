@@ -1,6 +1,6 @@
 //! Virtual smart cards for testing the PKCS#11 module end to end through a real pcscd
 //! (shared/DESIGN.md "sim/"): the cards answer APDUs the way the real chips do
-//! (shared/cards/), and `vpcd` plugs them into pcscd through vsmartcard-vpcd.
+//! (docs/cards/), and `vpcd` plugs them into pcscd through vsmartcard-vpcd.
 
 pub mod apdu;
 pub mod bank;

@@ -2,7 +2,7 @@
 # Fidelity check of the virtual TS-CNS: Debian's OpenSC (itacns driver, an independent
 # implementation) must detect it, list the token under the holder's name ("GIVEN SURNAME" from the
 # variant's EF_DatiPersonali), and sign with it; the signature must verify against the fixture
-# certificate. See shared/cards/cns-opensc.md and shared/HARNESS.md.
+# certificate. See docs/cards/cns-opensc.md and shared/HARNESS.md.
 #
 # usage: opensc-fidelity.sh CARDSIM_BINARY [VARIANT|all]   (root: needs a private mount namespace)
 # Starts and tears down its own pcscd (private /run/pcscd) with the vpcd driver on a free port.

@@ -213,6 +213,17 @@ pub trait Card: Send {
         None
     }
 
+    /// Public data the driver read from the card for its own use (CIE: the handshake's chip
+    /// data, `cie::chip_data`), to keep in the public-data cache under `serial_for_cache`;
+    /// `Some` once after each fresh read.
+    fn chip_data_to_cache(&mut self) -> Option<Vec<u8>> {
+        None
+    }
+
+    /// What `chip_data_to_cache` gave for this card in an earlier process: untrusted, parsed
+    /// like card data, ignored on any error.
+    fn use_cached_chip_data(&mut self, _bytes: &[u8]) {}
+
     /// The transport reconnected after someone else reset the card: the chip forgot every
     /// session and verified PIN.
     fn card_reset(&mut self) {}

@@ -5,7 +5,7 @@
 
 use super::instance::Instance;
 use super::mechanism::{digest_alg, MechanismParams, MechanismRequest};
-use super::output::{Delivery, Output, Room};
+use super::output::{keep_or_end, Delivery, Output, Room};
 use super::Rv;
 use cryptoki_sys::CK_SESSION_HANDLE;
 
@@ -55,11 +55,7 @@ fn finish(
         return Err(Rv::OPERATION_ACTIVE);
     }
     let outcome = op.produce(last, out);
-    match outcome {
-        Ok(Delivery::LengthOnly) | Err(Rv::BUFFER_TOO_SMALL) => {}
-        _ => *slot = None,
-    }
-    outcome.map(|_| ())
+    keep_or_end(slot, outcome)
 }
 
 impl Instance {

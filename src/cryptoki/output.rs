@@ -31,6 +31,20 @@ pub trait Output {
 }
 
 /// An in-memory `Output` with the same convention, for tests of the state machine.
+/// An operation ends with its result (§5.12.2, §5.13.2), unless the result answers a length
+/// query or is CKR_BUFFER_TOO_SMALL: then the caller asks again with room, and the operation
+/// (with a signature the card made once) stays.
+pub fn keep_or_end<Op>(
+    operation: &mut Option<Op>,
+    outcome: Result<Delivery, Rv>,
+) -> Result<(), Rv> {
+    match outcome {
+        Ok(Delivery::LengthOnly) | Err(Rv::BUFFER_TOO_SMALL) => {}
+        _ => *operation = None,
+    }
+    outcome.map(|_| ())
+}
+
 #[cfg(test)]
 pub struct TestOutput {
     pub capacity: Option<usize>,

@@ -8,7 +8,7 @@
 use super::bound::{BoundToken, Login};
 use super::instance::Instance;
 use super::mechanism::{mechanism_name, MechanismParams, MechanismRequest};
-use super::output::{Delivery, Output, Room};
+use super::output::{keep_or_end, Delivery, Output, Room};
 use super::Rv;
 use crate::token::AttributeValue;
 use crate::token::{HashAlg, ObjectClass, ObjectIndex, SignRequest, TokenError, TokenObject};
@@ -294,11 +294,7 @@ fn finish(
         return Err(Rv::OPERATION_ACTIVE);
     }
     let outcome = op.produce(token, out, single);
-    match outcome {
-        Ok(Delivery::LengthOnly) | Err(Rv::BUFFER_TOO_SMALL) => {}
-        _ => *slot = None,
-    }
-    outcome.map(|_| ())
+    keep_or_end(slot, outcome)
 }
 
 impl Instance {

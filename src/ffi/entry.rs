@@ -26,18 +26,45 @@ pub fn guard(name: &'static str, body: impl FnOnce() -> Result<(), Rv>) -> CK_RV
     rv
 }
 
-/// Declares an exported PKCS#11 function: `#[no_mangle] extern "C"`, body run by `guard`.
-/// The body is a block evaluating to `Result<(), Rv>`.
+/// Exports a PKCS#11 function in one line: `ck_fn!(C_Sign => sign(CK_SESSION_HANDLE, …));`
+/// declares `#[no_mangle] extern "C" fn C_Sign` with those argument types, which runs the
+/// plain (rustfmt-formatted) `unsafe fn sign` under `guard`.
 macro_rules! ck_fn {
-    ($(#[doc = $doc:expr])* fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $body:block) => {
-        $(#[doc = $doc])*
+    ($name:ident => $body:ident($($ty:ty),* $(,)?)) => {
+        ck_fn!(@args $name $body [$($ty),*] [a0 a1 a2 a3 a4 a5 a6 a7] []);
+    };
+    (@args $name:ident $body:ident [$ty:ty $(, $rest:ty)*] [$arg:ident $($args:ident)*] [$($done:tt)*]) => {
+        ck_fn!(@args $name $body [$($rest),*] [$($args)*] [$($done)* $arg: $ty,]);
+    };
+    (@args $name:ident $body:ident [] [$($unused:ident)*] [$($arg:ident: $ty:ty,)*]) => {
+        #[doc = concat!("`", stringify!($name), "`: see `", stringify!($body), "`.")]
         ///
         /// # Safety
         /// Called from C: every pointer is NULL or valid for the length the PKCS#11
-        /// specification gives it; NULLs are checked here.
+        /// specification gives it; NULLs are checked.
         #[no_mangle]
         pub unsafe extern "C" fn $name($($arg: $ty),*) -> cryptoki_sys::CK_RV {
-            $crate::ffi::entry::guard(stringify!($name), || -> Result<(), $crate::cryptoki::Rv> { $body })
+            // SAFETY: the caller keeps the contract of the function's PKCS#11 signature,
+            // which is all `$body` assumes.
+            $crate::ffi::entry::guard(stringify!($name), || unsafe { $body($($arg),*) })
         }
+    };
+}
+
+/// Exports the functions this token does not offer, one table row each: the C argument
+/// types and the one code PKCS#11 3.0 gives for the case (reasons: pkcs11-spec/functions.tsv).
+/// Arguments are not inspected; before C_Initialize they answer CKR_CRYPTOKI_NOT_INITIALIZED.
+macro_rules! unsupported {
+    ($($name:ident($($ty:ty),* $(,)?) => $rv:ident;)*) => {
+        $(
+            #[doc = concat!("`", stringify!($name), "`: `", stringify!($rv), "` (pkcs11-spec/functions.tsv).")]
+            #[no_mangle]
+            pub extern "C" fn $name($(_: $ty),*) -> cryptoki_sys::CK_RV {
+                $crate::ffi::entry::guard(stringify!($name), || {
+                    $crate::cryptoki::module::instance()?;
+                    Err($crate::cryptoki::Rv(cryptoki_sys::$rv))
+                })
+            }
+        )*
     };
 }

@@ -16,7 +16,8 @@ pub unsafe fn init_args(p: *mut c_void) -> Result<InitArgs, Rv> {
     if p.is_null() {
         return Ok(InitArgs::NONE);
     }
-    let args = &*(p as *const CK_C_INITIALIZE_ARGS);
+    // SAFETY: non-NULL, so a CK_C_INITIALIZE_ARGS (this function's contract).
+    let args = unsafe { &*(p as *const CK_C_INITIALIZE_ARGS) };
     let given = [
         args.CreateMutex.is_some(),
         args.DestroyMutex.is_some(),
@@ -45,7 +46,8 @@ pub unsafe fn mechanism(p: *const CK_MECHANISM) -> Result<MechanismRequest, Rv> 
     if p.is_null() {
         return Err(Rv::ARGUMENTS_BAD);
     }
-    let m = &*p;
+    // SAFETY: non-NULL, so a CK_MECHANISM (this function's contract).
+    let m = unsafe { &*p };
     let len = usize_of(m.ulParameterLen)?;
     let params = if m.pParameter.is_null() && len == 0 {
         MechanismParams::None
@@ -53,7 +55,9 @@ pub unsafe fn mechanism(p: *const CK_MECHANISM) -> Result<MechanismRequest, Rv> 
         && !m.pParameter.is_null()
         && len == std::mem::size_of::<CK_RSA_PKCS_PSS_PARAMS>()
     {
-        let raw = (m.pParameter as *const CK_RSA_PKCS_PSS_PARAMS).read_unaligned();
+        // SAFETY: non-NULL and valid for ulParameterLen bytes, exactly the size of
+        // CK_RSA_PKCS_PSS_PARAMS; read unaligned, as a caller need not align it.
+        let raw = unsafe { (m.pParameter as *const CK_RSA_PKCS_PSS_PARAMS).read_unaligned() };
         MechanismParams::Pss(PssParams {
             hash_alg: raw.hashAlg,
             mgf: raw.mgf,
@@ -76,13 +80,14 @@ pub unsafe fn template(
     p: *const CK_ATTRIBUTE,
     count: CK_ULONG,
 ) -> Result<Vec<(CK_ATTRIBUTE_TYPE, Vec<u8>)>, Rv> {
-    slice(p, count)?
+    // SAFETY: NULL or valid for `count` attributes (this function's contract).
+    let attributes = unsafe { slice(p, count) }?;
+    attributes
         .iter()
         .map(|a| {
-            Ok((
-                a.type_,
-                slice(a.pValue as *const u8, a.ulValueLen)?.to_vec(),
-            ))
+            // SAFETY: each pValue is NULL or valid for ulValueLen bytes (the contract).
+            let value = unsafe { slice(a.pValue as *const u8, a.ulValueLen) }?;
+            Ok((a.type_, value.to_vec()))
         })
         .collect()
 }
@@ -92,5 +97,6 @@ pub unsafe fn template(
 /// # Safety
 /// `p` is NULL or valid for `len` bytes.
 pub unsafe fn pin(p: *const CK_UTF8CHAR, len: CK_ULONG) -> Result<Zeroizing<Vec<u8>>, Rv> {
-    Ok(Zeroizing::new(slice(p, len)?.to_vec()))
+    // SAFETY: NULL or valid for `len` bytes (this function's contract).
+    Ok(Zeroizing::new(unsafe { slice(p, len) }?.to_vec()))
 }

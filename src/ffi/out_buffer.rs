@@ -51,7 +51,8 @@ impl<T: Copy> OutBuffer<T> {
         let capacity = if data.is_null() {
             None
         } else {
-            Some(usize_of(*len)?)
+            // SAFETY: non-NULL, valid for reading (this function's contract).
+            Some(usize_of(unsafe { *len })?)
         };
         Ok(OutBuffer {
             data,
@@ -116,12 +117,14 @@ mod tests {
     fn out_buffer_follows_the_convention() {
         let items = [1u8, 2, 3];
         let mut len: CK_ULONG = 99;
+        // SAFETY: pointers to live locals (or NULL), the lengths true.
         let mut out = unsafe { OutBuffer::new(std::ptr::null_mut(), &mut len) }.unwrap();
         assert_eq!(out.deliver(&items), Ok(Delivery::LengthOnly));
         assert_eq!(len, 3);
 
         let mut small = [0u8; 2];
         let mut len: CK_ULONG = 2;
+        // SAFETY: pointers to live locals (or NULL), the lengths true.
         let mut out = unsafe { OutBuffer::new(small.as_mut_ptr(), &mut len) }.unwrap();
         assert_eq!(out.deliver(&items), Err(Rv::BUFFER_TOO_SMALL));
         assert_eq!(len, 3);
@@ -129,10 +132,13 @@ mod tests {
 
         let mut big = [0u8; 8];
         let mut len: CK_ULONG = 8;
+        // SAFETY: pointers to live locals (or NULL), the lengths true.
         let mut out = unsafe { OutBuffer::new(big.as_mut_ptr(), &mut len) }.unwrap();
         assert_eq!(out.deliver(&items), Ok(Delivery::Written));
         assert_eq!(len, 3);
         assert_eq!(&big[..3], &items);
+
+        // SAFETY: pointers to live locals (or NULL), the lengths true.
 
         let no_len = unsafe { OutBuffer::<u8>::new(big.as_mut_ptr(), std::ptr::null_mut()) };
         assert_eq!(no_len.err(), Some(Rv::ARGUMENTS_BAD));

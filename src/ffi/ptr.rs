@@ -12,7 +12,8 @@ pub unsafe fn write<T>(p: *mut T, value: T) -> Result<(), Rv> {
     if p.is_null() {
         return Err(Rv::ARGUMENTS_BAD);
     }
-    p.write(value);
+    // SAFETY: non-NULL, valid for writing a `T` (this function's contract).
+    unsafe { p.write(value) };
     Ok(())
 }
 
@@ -28,7 +29,8 @@ pub unsafe fn slice<'a, T>(p: *const T, len: CK_ULONG) -> Result<&'a [T], Rv> {
     if p.is_null() {
         return Err(Rv::ARGUMENTS_BAD);
     }
-    Ok(std::slice::from_raw_parts(p, len))
+    // SAFETY: non-NULL, valid for `len` elements (this function's contract).
+    Ok(unsafe { std::slice::from_raw_parts(p, len) })
 }
 
 /// A caller's in/out array (C_GetAttributeValue's template).
@@ -43,7 +45,8 @@ pub unsafe fn slice_mut<'a, T>(p: *mut T, len: CK_ULONG) -> Result<&'a mut [T], 
     if p.is_null() {
         return Err(Rv::ARGUMENTS_BAD);
     }
-    Ok(std::slice::from_raw_parts_mut(p, len))
+    // SAFETY: non-NULL, valid for reading and writing `len` elements (the contract).
+    Ok(unsafe { std::slice::from_raw_parts_mut(p, len) })
 }
 
 /// A CK_ULONG length as usize (always fits on the platforms PKCS#11 runs on).

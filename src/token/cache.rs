@@ -1,6 +1,8 @@
 //! Public-data cache: the certificate of a card that shows it only after login (CIE),
 //! so that the next insertion of the same card lists certificate and public key before
-//! login and browsers can offer it, then ask for the PIN (DESIGN.md "Caches").
+//! login and browsers can offer it, then ask for the PIN (DESIGN.md "Caches"); and, keyed
+//! the same way, the public chip data a driver needs for every login (CIE: DH domain
+//! parameters, CA key, EF 1004 — `card::cie::chip_data`), so that a login reads none of it.
 //!
 //! Public data only — never a PIN digit. Per user: `$XDG_CACHE_HOME/cie-cns-pkcs11/`
 //! (default `~/.cache/cie-cns-pkcs11/`), directory 0700, one file per card serial, 0600,
@@ -26,21 +28,54 @@ pub fn directory() -> Option<PathBuf> {
     Some(base.join(DIRECTORY))
 }
 
+/// What is cached for one card, one file each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entry {
+    /// The authentication certificate, DER.
+    Certificate,
+    /// The driver's public chip data, in the driver's own encoding.
+    ChipData,
+}
+
+impl Entry {
+    fn extension(self) -> &'static str {
+        match self {
+            Entry::Certificate => "der",
+            Entry::ChipData => "chip",
+        }
+    }
+}
+
 /// The file for `serial`; `None` for a serial that is not a plain run of digits and
 /// letters (it names a file: card data must not pick a path).
-fn certificate_file(dir: &Path, family: &str, serial: &str) -> Option<PathBuf> {
+fn entry_file(dir: &Path, family: &str, serial: &str, entry: Entry) -> Option<PathBuf> {
     let safe = |s: &str| {
         !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
     };
     if !safe(serial) || !safe(family) {
         return None;
     }
-    Some(dir.join(format!("{family}-{serial}.der")))
+    Some(dir.join(format!("{family}-{serial}.{}", entry.extension())))
 }
 
 /// The cached certificate of `serial`, if any (unvalidated bytes: the caller parses).
 pub fn load_certificate(dir: &Path, family: &str, serial: &str) -> Option<Vec<u8>> {
-    let path = certificate_file(dir, family, serial)?;
+    load(dir, family, serial, Entry::Certificate)
+}
+
+/// Stores `der` as the certificate of `serial`, atomically, mode 0600 in a 0700 directory.
+pub fn store_certificate(
+    dir: &Path,
+    family: &str,
+    serial: &str,
+    der: &[u8],
+) -> std::io::Result<()> {
+    store(dir, family, serial, Entry::Certificate, der)
+}
+
+/// The cached `entry` of `serial`, if any (unvalidated bytes: the caller parses).
+pub fn load(dir: &Path, family: &str, serial: &str, entry: Entry) -> Option<Vec<u8>> {
+    let path = entry_file(dir, family, serial, entry)?;
     let meta = fs::symlink_metadata(&path).ok()?;
     if !meta.is_file() || meta.len() > MAX_FILE_LEN {
         log::debug!(
@@ -61,7 +96,12 @@ pub fn load_certificate(dir: &Path, family: &str, serial: &str) -> Option<Vec<u8
 /// Forgets the certificate of `serial` (a signature check failed against what the token
 /// showed: the cached copy must not be shown again before the card proves it).
 pub fn remove_certificate(dir: &Path, family: &str, serial: &str) {
-    let Some(path) = certificate_file(dir, family, serial) else {
+    remove(dir, family, serial, Entry::Certificate)
+}
+
+/// Forgets `entry` of `serial`; nothing to forget is no error.
+pub fn remove(dir: &Path, family: &str, serial: &str, entry: Entry) {
+    let Some(path) = entry_file(dir, family, serial, entry) else {
         return;
     };
     match fs::remove_file(&path) {
@@ -71,14 +111,15 @@ pub fn remove_certificate(dir: &Path, family: &str, serial: &str) {
     }
 }
 
-/// Stores `der` as the certificate of `serial`, atomically, mode 0600 in a 0700 directory.
-pub fn store_certificate(
+/// Stores `bytes` as `entry` of `serial`, atomically, mode 0600 in a 0700 directory.
+pub fn store(
     dir: &Path,
     family: &str,
     serial: &str,
-    der: &[u8],
+    entry: Entry,
+    bytes: &[u8],
 ) -> std::io::Result<()> {
-    let path = certificate_file(dir, family, serial)
+    let path = entry_file(dir, family, serial, entry)
         .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "serial"))?;
     DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
     // An existing directory keeps whatever mode it had: make it ours alone.
@@ -95,7 +136,7 @@ pub fn store_certificate(
             .create_new(true)
             .mode(0o600)
             .open(&temporary)?;
-        file.write_all(der)?;
+        file.write_all(bytes)?;
         file.sync_all()?;
         fs::rename(&temporary, &path)
     })();
@@ -159,9 +200,9 @@ mod tests {
     #[test]
     fn serials_cannot_name_other_paths() {
         let dir = scratch("paths");
-        assert!(certificate_file(&dir, "CIE", "../x").is_none());
-        assert!(certificate_file(&dir, "CIE", "").is_none());
-        assert!(certificate_file(&dir, "CIE", "a/b").is_none());
+        assert!(entry_file(&dir, "CIE", "../x", Entry::ChipData).is_none());
+        assert!(entry_file(&dir, "CIE", "", Entry::Certificate).is_none());
+        assert!(entry_file(&dir, "CIE", "a/b", Entry::Certificate).is_none());
         assert!(store_certificate(&dir, "CIE", "..", b"x").is_err());
         assert!(!dir.exists());
     }

@@ -24,6 +24,7 @@ pub use object::{AttributeValue, ObjectClass, TokenObject};
 use crate::card::{
     Card, CardChannel, CardError, Connection, Inserted, Pin, PinFormatError, SignatureKind,
 };
+use cache::Entry;
 use info::RetryState;
 use objects::CertificateInfo;
 use signature_check::PublicKey;
@@ -114,7 +115,7 @@ impl Token {
             CardError::Reset => TokenError::DeviceError,
             e => card_error(e),
         })?;
-        let Some((card, mut bound)) = bound else {
+        let Some((mut card, mut bound)) = bound else {
             return Ok(None);
         };
         // Named before the cache is consulted: the label may only use what the card shows
@@ -123,7 +124,24 @@ impl Token {
         if bound.public.certificate.is_none() {
             bound.public.certificate = Self::cached_certificate(&*card, &bound.public);
         }
+        if let (Some(serial), Some(dir)) = (card.serial_for_cache(), cache::directory()) {
+            if let Some(bytes) = cache::load(&dir, bound.public.family, &serial, Entry::ChipData) {
+                card.use_cached_chip_data(&bytes);
+            }
+        }
         Ok(Some(Self::build(card, bound, label)))
+    }
+
+    /// Keeps in the cache the chip data the driver has just read from the card (token::cache).
+    fn cache_chip_data(&mut self) {
+        let Some(bytes) = self.card.chip_data_to_cache() else {
+            return;
+        };
+        if let (Some(serial), Some(dir)) = (self.card.serial_for_cache(), cache::directory()) {
+            if let Err(e) = cache::store(&dir, self.family, &serial, Entry::ChipData, &bytes) {
+                log::info!("{} {serial}: chip data not cached: {e}", self.family);
+            }
+        }
     }
 
     /// The certificate the cache holds for a card that shows it only after login; parsed
@@ -494,6 +512,7 @@ impl Token {
     ) -> Result<T, CardError> {
         let result = self.card.transaction(op);
         self.follow_resets();
+        self.cache_chip_data();
         result
     }
 }

@@ -4,6 +4,9 @@
 //! PC/SC transaction per multi-APDU operation (`Channel`), so that another process
 //! cannot interleave its commands with ours.
 
+// The one place besides `ffi` where `unsafe` is allowed (the crate root denies it): mlock/madvise.
+#[allow(unsafe_code)]
+pub mod locked_memory;
 mod pcsc_system;
 
 pub use pcsc_system::PcscSystem;

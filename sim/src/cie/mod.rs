@@ -1,4 +1,4 @@
-//! Virtual CIE 3.0 (shared/cards/cie.md): the IAS-ECC application with the file system of §2, the
+//! Virtual CIE 3.0 (docs/cards/cie.md): the IAS-ECC application with the file system of §2, the
 //! DH key agreement and mutual authentication of §4, 3DES secure messaging of §5 with the wire
 //! details of §12, PIN/PUK of §6 and on-chip PKCS#1 v1.5 signing of §7.
 //!

@@ -1,4 +1,4 @@
-//! CIE 3.0 terminal-authentication constants (cie.md §4.4; data sheet shared/cards/cie-terminal-keys.md).
+//! CIE 3.0 terminal-authentication constants (cie.md §4.4; data sheet docs/cards/cie-terminal-keys.md).
 //!
 //! Licence notice, kept with this copy as the data sheet requires:
 //! They are published in italia/cie-middleware-linux (cie-pkcs11/CSP/IAS.cpp: defModule, defPrivExp, defPubExp, snIFD;

@@ -1,4 +1,4 @@
-//! SELECT by AID (`00 A4 04 P2`, shared/cards/cns.md §2.4) and which application answers the other
+//! SELECT by AID (`00 A4 04 P2`, docs/cards/cns.md §2.4) and which application answers the other
 //! commands. Classic cards have no applications: every AID probe fails (OpenSC tries ~26 for other
 //! drivers, and a 9000 lets another driver claim the card, cns-opensc.md). On a card with
 //! applications (ACe 2025) the CNS files, PINs and key exist only while its CNS application is

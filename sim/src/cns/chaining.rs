@@ -1,6 +1,6 @@
 //! Command chaining (ISO 7816-4 5.1.1: CLA bit `10` on every part but the last) on the variants that
 //! accept it. IDEMIA 2021: "the official IDEMIA middleware uses command chaining, but the card also
-//! accepts extended APDUs" (shared/cards/cns.md §5.1, commit a4eed9597) — so its 257-byte PSO
+//! accepts extended APDUs" (docs/cards/cns.md §5.1, commit a4eed9597) — so its 257-byte PSO
 //! DECIPHER may come as `10 2A 80 86 FF …` + `00 2A 80 86 02 … 00`. The ST 2021 refuses chaining
 //! with 6E00 (§6.1, #2370); the variant table says which.
 //!

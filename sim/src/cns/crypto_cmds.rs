@@ -1,5 +1,5 @@
 //! MANAGE SECURITY ENVIRONMENT, PERFORM SECURITY OPERATION and GET CHALLENGE
-//! (shared/cards/cns.md §5.1: OpenSC signs with `00 22 F3 03 00`, `00 22 F1 B8 03 83 01 <key>`,
+//! (docs/cards/cns.md §5.1: OpenSC signs with `00 22 F3 03 00`, `00 22 F1 B8 03 83 01 <key>`,
 //! `00 2A 80 86 00 ‖ block` — a raw RSA private-key operation). The key reference, the key object
 //! that must be current before MSE and the GET CHALLENGE limit come from the variant table.
 

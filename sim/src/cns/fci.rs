@@ -1,4 +1,4 @@
-//! File control information returned by SELECT (shared/cards/cns.md §2.3): the CNS chips answer with
+//! File control information returned by SELECT (docs/cards/cns.md §2.3): the CNS chips answer with
 //! tag `6F` (FCI) carrying `80` size, `82` descriptor, `83` FID, `86` nine access-condition bytes and
 //! `8A` life cycle; the exact form per variant is its `FciStyle`. P2=04 asks for the same content as
 //! an FCP (tag `62`). Application FCIs (SELECT by AID, §2.4) are here too.

@@ -1,4 +1,4 @@
-//! SELECT and READ BINARY on the CNS file tree (shared/cards/cns.md §3). SELECT by AID (P1=04) is
+//! SELECT and READ BINARY on the CNS file tree (docs/cards/cns.md §3). SELECT by AID (P1=04) is
 //! `application.rs`.
 
 use super::fci;

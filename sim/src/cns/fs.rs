@@ -1,4 +1,4 @@
-//! The card's file tree (shared/cards/cns.md §2.1): DFs and transparent EFs addressed by FID, and
+//! The card's file tree (docs/cards/cns.md §2.1): DFs and transparent EFs addressed by FID, and
 //! paths written as FID lists starting with the MF `3F00`. What lives where per variant: `layout.rs`.
 
 pub const MF: u16 = 0x3F00;

@@ -1,5 +1,5 @@
 //! The chip's authentication key (key reference 01): raw RSA private-key operation, no padding
-//! check — what PSO DECIPHER does on classic CNS (shared/cards/cns.md §5.1).
+//! check — what PSO DECIPHER does on classic CNS (docs/cards/cns.md §5.1).
 
 use rsa::hazmat::rsa_decrypt_and_check;
 use rsa::pkcs1::EncodeRsaPublicKey;

@@ -1,4 +1,4 @@
-//! The file system of each variant layout (shared/cards/cns.md §2.1, §2.4), filled with the
+//! The file system of each variant layout (docs/cards/cns.md §2.1, §2.4), filled with the
 //! variant's content. Paths and FIDs here are the facts sheet's; contents it does not give are
 //! marked as chosen.
 

@@ -1,4 +1,4 @@
-//! Virtual TS-CNS / CNS card (shared/cards/cns.md): files per §2 (layout per variant), PIN/PUK per
+//! Virtual TS-CNS / CNS card (docs/cards/cns.md): files per §2 (layout per variant), PIN/PUK per
 //! §4, raw RSA through PSO DECIPHER per §5.1, and the variant quirks of §6 from the `variant` table.
 
 mod application;

@@ -1,4 +1,4 @@
-//! PIN objects with retry counters (shared/cards/cns.md §4): values are ASCII digits, 5..8 long,
+//! PIN objects with retry counters (docs/cards/cns.md §4): values are ASCII digits, 5..8 long,
 //! compared as the 8-byte block the host sends (padded with `FF`).
 
 use crate::sw::Sw;

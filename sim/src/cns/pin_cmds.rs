@@ -1,4 +1,4 @@
-//! VERIFY, CHANGE REFERENCE DATA and RESET RETRY COUNTER (shared/cards/cns.md §4).
+//! VERIFY, CHANGE REFERENCE DATA and RESET RETRY COUNTER (docs/cards/cns.md §4).
 //!
 //! P2 carries the PIN object: `10` user PIN, `11` PUK; on STIncard chips bit `80` ("search with
 //! backtracking") may be set (`90`/`91`) — OpenSC always sets it for mask 09. Only the object

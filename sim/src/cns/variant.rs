@@ -1,7 +1,7 @@
 //! The TS-CNS variants the simulator can be: ATR, file layout, key reference and key DF, PIN P2
 //! convention, key size, APDU capabilities and quirks, plus the card content (key, certificate, ID,
 //! holder) from `sim/fixtures/cns/`. This table is the one place variants differ: new lots are new
-//! rows. Every value cites shared/cards/cns.md; where the sheet is silent the row says what was chosen.
+//! rows. Every value cites docs/cards/cns.md; where the sheet is silent the row says what was chosen.
 
 use super::fs::MF;
 

@@ -1,4 +1,4 @@
-//! Each variant at APDU level against shared/cards/cns.md, with the paths, references and status
+//! Each variant at APDU level against docs/cards/cns.md, with the paths, references and status
 //! words written out here from the facts sheet (not taken from layout.rs), so a wrong table row or
 //! layout shows up as a failure.
 

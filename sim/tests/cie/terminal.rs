@@ -1,4 +1,4 @@
-//! An independent host side of the CIE protocol, written from shared/cards/cie.md alone (it shares
+//! An independent host side of the CIE protocol, written from docs/cards/cie.md alone (it shares
 //! no code with the virtual chip besides the published terminal constants): DH (§4.3), the terminal
 //! certificate and EXTERNAL AUTHENTICATE (§4.4), the chip-authentication check, and IAS secure
 //! messaging with chaining (§5).

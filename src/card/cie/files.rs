@@ -3,7 +3,7 @@
 //! secure messaging.
 
 use super::plain;
-use super::secure_channel::SecureChannel;
+use super::secure_channel::UserChannel;
 use crate::card::file::{self as iso_file, ReadSize};
 use crate::card::CardChannel;
 use crate::card::CardError;
@@ -106,7 +106,7 @@ pub fn read_chip_key(channel: &mut CardChannel<'_>) -> Result<ChipKey, CardError
 /// Reads EF 1003 under secure messaging: protected READ BINARY of ≤ 231 bytes each, until
 /// the DER length of the certificate, or until DO 99 says 6282 / 6B00 (C7).
 pub fn read_certificate(
-    sc: &mut SecureChannel,
+    sc: &mut UserChannel,
     channel: &mut CardChannel<'_>,
 ) -> Result<Vec<u8>, CardError> {
     let response = sc.transmit(channel, &select_ef(&EF_CERTIFICATE))?;

@@ -3,28 +3,31 @@
 //!
 //! The secure channel is kept for the whole login: a signature after login costs MSE SET +
 //! INTERNAL AUTHENTICATE (+ one GET RESPONSE), not a new handshake (the official library
-//! redoes 20 APDUs per signature, §12). The PIN is held in zeroized memory while logged
-//! in, only so that a channel the chip dropped (another application, a reset) can be
-//! rebuilt once without asking the user (DESIGN.md "PINs").
+//! redoes 20 APDUs per signature, §12). The login is a type (`login::Login`): only VERIFY PIN
+//! yields the `UserChannel` signing takes. The PIN is kept on a locked page only to rebuild,
+//! once, a session another application made the chip drop; a reset ends the login.
 //!
 //! APDUs per operation (2048-bit group and keys; measured on the virtual CIE, tests/cie_token.rs):
 //! - bind: 3 — SELECT IAS AID or MF (the ATR hints which), SELECT CIE DF, READ BINARY of
 //!   the NIS by SFI; one more SELECT when the hint is wrong. The retry counter costs none
 //!   (no known way to read it without a try, §6).
-//! - first login of a binding: 34 (32 on a Gemalto answering the single DH GET DATA):
-//!   2 SELECTs; DH parameters and CA key, 4 GET DATA + 3 GET RESPONSE; EF 1004, SELECT + 2
-//!   READ BINARY; key agreement 4 (chained MSE SET, GET DATA + GET RESPONSE); mutual
-//!   authentication 11 (chained PSO and EXTERNAL AUTHENTICATE, one GET RESPONSE); VERIFY 1;
-//!   EF 1003 under SM, SELECT + ⌈size/231⌉ READ BINARY.
-//! - later logins of the same binding: 23 (the card parameters are kept).
+//! - login, chip data cached (token::cache): 15 — key agreement 4 (chained MSE SET, GET DATA +
+//!   GET RESPONSE); mutual authentication 10 (chained PSO and EXTERNAL AUTHENTICATE, one GET
+//!   RESPONSE); VERIFY 1. No SELECT: the application bind selected is trusted, and proven by
+//!   the chip authentication (a refusal re-selects once).
+//! - first login of a card: 11 more for the chip data — DH parameters and CA key, 4 GET DATA
+//!   and 3 GET RESPONSE (2 fewer on a Gemalto answering the single DH GET DATA); EF 1004,
+//!   SELECT and 2 READ BINARY — and EF 1003 under SM, SELECT and ⌈size/231⌉ READ BINARY.
 //! - signature: 3 — MSE SET, INTERNAL AUTHENTICATE, one GET RESPONSE (2048-bit signature).
-//! - signature after the chip dropped the session or a reset: one rebuild, about 20.
+//! - signature after another application made the chip drop the session: one rebuild, 15.
 
 pub mod bignum;
+pub mod chip_data;
 pub mod detect;
 pub mod dh;
 pub mod files;
 pub mod iso9796;
+pub mod login;
 pub mod mutual_auth;
 pub mod params;
 pub mod pin;
@@ -40,10 +43,10 @@ use ring::rand::SystemRandom;
 use super::{Card, CardError, KeySizes, Pin, PinKind, PinPolicy, PublicData, SignatureKind};
 use crate::card::CardChannel;
 use crate::iso7816::StatusWord;
+use chip_data::ChipData;
 use detect::{ChipHint, Family};
-use files::ChipKey;
-use params::{CaKey, DhParams};
-use secure_channel::SecureChannel;
+use login::{KeptPin, Login};
+use secure_channel::{SecureChannel, UserChannel};
 
 /// The error a status word means under secure messaging (§5.3, §6).
 pub fn status_error(ins: u8, sw: StatusWord) -> CardError {
@@ -56,23 +59,19 @@ pub fn status_error(ins: u8, sw: StatusWord) -> CardError {
     }
 }
 
-/// Card data the handshake needs, read in plain once per binding (§4.1, §4.2, EF 1004).
-struct CardParameters {
-    dh: DhParams,
-    ca: CaKey,
-    chip_key: ChipKey,
-}
-
 /// One CIE in a reader.
 pub struct CieCard {
     hint: ChipHint,
     family: Family,
     nis: String,
-    params: Option<CardParameters>,
-    /// The authenticated session of the current login, if any.
-    session: Option<SecureChannel>,
-    /// The user PIN while logged in, to rebuild a lost session once; wiped on drop.
-    held_pin: Option<Pin>,
+    /// The handshake's public chip data, from the cache or read from the card.
+    chip: Option<ChipData>,
+    /// `chip` was read from the card since the token last took it for the cache.
+    chip_to_cache: bool,
+    /// Our last transaction left the CIE application selected (every SELECT this driver
+    /// sends is the application or one of its EFs); false after a reset or a failure.
+    application_selected: bool,
+    login: Login,
     rng: SystemRandom,
 }
 
@@ -94,9 +93,10 @@ impl CieCard {
             hint,
             family: probed.family,
             nis: probed.nis,
-            params: None,
-            session: None,
-            held_pin: None,
+            chip: None,
+            chip_to_cache: false,
+            application_selected: true,
+            login: Login::Out,
             rng: SystemRandom::new(),
         }))
     }
@@ -105,87 +105,116 @@ impl CieCard {
         &self.nis
     }
 
-    /// Reads the handshake parameters unless already known (§4.1, §4.2, EF 1004).
-    fn parameters(&mut self, channel: &mut CardChannel<'_>) -> Result<&CardParameters, CardError> {
-        if self.params.is_none() {
-            let (dh, form) = params::read_dh_params_any(channel, self.hint.dh_form)?;
-            if form != self.hint.dh_form {
-                log::debug!(
-                    "CIE {}: DH parameters answered in {form:?} form",
-                    self.hint.model
-                );
-                self.hint.dh_form = form;
-            }
-            let ca = params::read_ca_key(channel)?;
-            let chip_key = files::read_chip_key(channel)?;
-            self.params = Some(CardParameters { dh, ca, chip_key });
+    /// Reads the handshake's public chip data from the card (§4.1, §4.2, EF 1004).
+    fn read_chip_data(&mut self, channel: &mut CardChannel<'_>) -> Result<ChipData, CardError> {
+        let (dh, form) = params::read_dh_params_any(channel, self.hint.dh_form)?;
+        if form != self.hint.dh_form {
+            log::debug!(
+                "CIE {}: DH parameters answered in {form:?} form",
+                self.hint.model
+            );
+            self.hint.dh_form = form;
         }
-        self.params
-            .as_ref()
-            .ok_or(CardError::Malformed("card parameters"))
+        let ca = params::read_ca_key(channel)?;
+        let chip_key = files::read_chip_key(channel)?;
+        Ok(ChipData { dh, ca, chip_key })
     }
 
-    /// Application selection, key agreement and mutual authentication (§4).
-    fn handshake(&mut self, channel: &mut CardChannel<'_>) -> Result<SecureChannel, CardError> {
-        if !detect::select_application(channel, self.family)? {
-            return Err(CardError::Malformed("CIE application not selectable"));
-        }
-        let rng = self.rng.clone();
-        let params = self.parameters(channel)?;
-        let agreement = dh::agree(channel, &params.dh, &rng)?;
+    /// Key agreement and mutual authentication (§4.3, §4.4) with the chip data known, or
+    /// read now.
+    fn agree_and_authenticate(
+        &mut self,
+        channel: &mut CardChannel<'_>,
+    ) -> Result<SecureChannel, CardError> {
+        let data = match self.chip.take() {
+            Some(data) => data,
+            None => {
+                let data = self.read_chip_data(channel)?;
+                self.chip_to_cache = true;
+                data
+            }
+        };
+        let chip = self.chip.insert(data);
+        let agreement = dh::agree(channel, &chip.dh, &self.rng)?;
         mutual_auth::authenticate(
             channel,
             agreement,
-            &params.dh,
-            &params.ca,
-            &params.chip_key,
-            &rng,
+            &chip.dh,
+            &chip.ca,
+            &chip.chip_key,
+            &self.rng,
         )
     }
 
-    /// A new authenticated session with the PIN verified: the login, or the one rebuild.
-    fn open_session(
-        &mut self,
-        channel: &mut CardChannel<'_>,
-        kind: PinKind,
-        pin: &Pin,
-    ) -> Result<(), CardError> {
-        self.session = None;
-        let mut sc = self.handshake(channel)?;
-        pin::verify(&mut sc, channel, kind, pin)?;
-        self.session = Some(sc);
-        Ok(())
+    /// A new authenticated session (§4). The application our last transaction selected is
+    /// trusted to be still selected and the chip data (perhaps cached) to be right: the chip
+    /// authentication of §4.4 step 8 proves both, and none of the commands until then is
+    /// secret. Anything the card contradicts costs one more try, selecting the application
+    /// and reading the chip data afresh (issue #12: a login then needs none of the 13
+    /// APDUs of selection and chip data).
+    fn handshake(&mut self, channel: &mut CardChannel<'_>) -> Result<SecureChannel, CardError> {
+        if self.application_selected {
+            match self.agree_and_authenticate(channel) {
+                Ok(sc) => return Ok(sc),
+                Err(e) if e.is_link() => {
+                    self.application_selected = false;
+                    return Err(e);
+                }
+                Err(e) => {
+                    log::info!(
+                        "CIE {}: handshake refused ({e:?}): selecting the application and \
+                         reading the chip data afresh",
+                        self.nis
+                    );
+                    self.chip = None;
+                }
+            }
+        }
+        self.application_selected = false;
+        if !detect::select_application(channel, self.family)? {
+            return Err(CardError::Malformed("CIE application not selectable"));
+        }
+        self.application_selected = true;
+        self.agree_and_authenticate(channel).inspect_err(|_| {
+            self.application_selected = false;
+        })
     }
 
-    /// The current session, or a rebuilt one from the held PIN; `true` when rebuilt now.
-    fn session(&mut self, channel: &mut CardChannel<'_>) -> Result<bool, CardError> {
-        if self.session.is_some() {
-            return Ok(false);
-        }
-        let Some(pin) = self.held_pin.take() else {
-            return Err(CardError::SecurityStatusNotSatisfied);
-        };
-        log::info!("CIE {}: re-establishing secure messaging", self.nis);
-        match self.open_session(channel, PinKind::User, &pin) {
-            Ok(()) => {
-                self.held_pin = Some(pin);
-                Ok(true)
-            }
-            // Never retry a PIN the card called wrong (§6): it stays dropped.
-            Err(e @ (CardError::PinIncorrect { .. } | CardError::PinLocked)) => {
-                log::warn!(
-                    "CIE {}: the held PIN was refused on rebuild: {e:?}",
-                    self.nis
-                );
-                Err(e)
-            }
-            Err(e) => {
-                self.held_pin = Some(pin);
-                // A channel that fails while being built is not "lost": no second rebuild.
-                Err(match e {
-                    CardError::ChannelLost => CardError::Malformed("secure channel setup"),
-                    e => e,
-                })
+    /// A new session with the holder's PIN verified: the login, or the one rebuild.
+    fn verified_session(
+        &mut self,
+        channel: &mut CardChannel<'_>,
+        pin: &Pin,
+    ) -> Result<UserChannel, CardError> {
+        let sc = self.handshake(channel)?;
+        pin::verify_user(sc, channel, pin)
+    }
+
+    /// The logged-in channel, rebuilt now with the kept PIN when the chip had dropped it:
+    /// `(channel, kept PIN, rebuilt now)`. The login is `Out` while the caller holds them.
+    fn user_channel(
+        &mut self,
+        channel: &mut CardChannel<'_>,
+    ) -> Result<(UserChannel, Option<KeptPin>, bool), CardError> {
+        match std::mem::take(&mut self.login) {
+            Login::Out => Err(CardError::SecurityStatusNotSatisfied),
+            Login::In { channel: uc, pin } => Ok((uc, pin, false)),
+            // The one rebuild of this loss. Whatever fails, the login stays out and the PIN
+            // is wiped with `kept`: a refused PIN (63Cx) is never sent again (§6).
+            Login::Lost { pin: kept } => {
+                log::info!("CIE {}: re-establishing secure messaging", self.nis);
+                let pin = kept.pin()?;
+                match self.verified_session(channel, &pin) {
+                    Ok(uc) => Ok((uc, Some(kept), true)),
+                    Err(e) => {
+                        log::warn!("CIE {}: rebuild failed, login ended: {e:?}", self.nis);
+                        // A channel that fails while being built is not "lost": no second rebuild.
+                        Err(match e {
+                            CardError::ChannelLost => CardError::Malformed("secure channel setup"),
+                            e => e,
+                        })
+                    }
+                }
             }
         }
     }
@@ -239,24 +268,27 @@ impl Card for CieCard {
         kind: PinKind,
         pin: &Pin,
     ) -> Result<(), CardError> {
-        self.held_pin = None;
-        let result = self.open_session(channel, kind, pin);
-        match &result {
-            Ok(()) if kind == PinKind::User => {
-                self.held_pin = Some(
-                    Pin::new(&pin::policy(kind), pin.as_bytes())
-                        .map_err(|_| CardError::DataLength)?,
-                );
+        self.login = Login::Out;
+        match kind {
+            PinKind::User => {
+                let uc = self.verified_session(channel, pin)?;
+                self.login = Login::In {
+                    channel: uc,
+                    pin: KeptPin::keep(pin),
+                };
             }
-            Ok(()) => {}
-            // C11: after a refused VERIFY the session is not continued.
-            Err(_) => self.session = None,
+            // The PUK's security state is not kept: `unblock_pin` verifies it again in the
+            // session that needs it.
+            PinKind::Puk => {
+                let mut sc = self.handshake(channel)?;
+                pin::verify(&mut sc, channel, kind, pin)?;
+            }
         }
-        result
+        Ok(())
     }
 
     /// CHANGE REFERENCE DATA under a new secure channel (cie.md §6). A logged-in user stays
-    /// logged in: with the new PIN held for rebuilding the session, or, when the card refused
+    /// logged in: with the new PIN kept for rebuilding the session, or, when the card refused
     /// the old PIN given here, with the PIN of the login (the next operation rebuilds with it).
     fn change_pin(
         &mut self,
@@ -268,23 +300,23 @@ impl Card for CieCard {
         if kind != PinKind::User {
             return Err(CardError::NotSupported);
         }
-        let login_pin = self.held_pin.take();
-        self.forget_login();
-        let mut sc = self.handshake(channel)?;
-        match pin_lifecycle::change(&mut sc, channel, old, new) {
-            Ok(()) if login_pin.is_some() => {
-                self.held_pin = Some(
-                    Pin::new(&pin::policy(kind), new.as_bytes())
-                        .map_err(|_| CardError::DataLength)?,
-                );
-                self.session = Some(sc);
+        // Our new session ends whatever session the login had.
+        let login = std::mem::take(&mut self.login).lose();
+        let logged_in = login.is_lost();
+        let sc = self.handshake(channel)?;
+        match pin_lifecycle::change(sc, channel, old, new) {
+            Ok(uc) if logged_in => {
+                self.login = Login::In {
+                    channel: uc,
+                    pin: KeptPin::keep(new),
+                };
                 Ok(())
             }
-            Ok(()) => Ok(()),
+            Ok(_) => Ok(()),
             // A blocked PIN cannot rebuild anything.
             Err(CardError::PinLocked) => Err(CardError::PinLocked),
             Err(e) => {
-                self.held_pin = login_pin;
+                self.login = login;
                 Err(e)
             }
         }
@@ -307,14 +339,14 @@ impl Card for CieCard {
         &mut self,
         channel: &mut CardChannel<'_>,
     ) -> Result<Option<Vec<u8>>, CardError> {
-        let Some(sc) = self.session.as_mut() else {
+        let Login::In { channel: uc, .. } = &mut self.login else {
             return Err(CardError::SecurityStatusNotSatisfied);
         };
-        match files::read_certificate(sc, channel) {
+        match files::read_certificate(uc, channel) {
             Ok(der) => Ok(Some(der)),
             Err(e) => {
                 if e == CardError::ChannelLost {
-                    self.session = None;
+                    self.login = std::mem::take(&mut self.login).lose();
                 }
                 Err(e)
             }
@@ -325,19 +357,33 @@ impl Card for CieCard {
         Some(self.nis.clone())
     }
 
+    fn use_cached_chip_data(&mut self, bytes: &[u8]) {
+        match ChipData::decode(bytes) {
+            Ok(data) => self.chip = Some(data),
+            Err(e) => log::info!("CIE {}: cached chip data ignored: {e:?}", self.nis),
+        }
+    }
+
+    fn chip_data_to_cache(&mut self) -> Option<Vec<u8>> {
+        if !std::mem::take(&mut self.chip_to_cache) {
+            return None;
+        }
+        self.chip.as_ref().map(ChipData::encode)
+    }
+
+    /// A reset ends the login: the chip forgot the session and the verified PIN, and the
+    /// kept PIN is wiped, never replayed (issue #11). The current DF is the MF again.
     fn card_reset(&mut self) {
-        // The chip forgot the session and the verified PIN; the held PIN stays so that the
-        // next operation rebuilds once.
-        self.session = None;
+        self.login = Login::Out;
+        self.application_selected = false;
     }
 
     fn can_resume_session(&self) -> bool {
-        self.held_pin.is_some()
+        self.login.is_lost()
     }
 
     fn forget_login(&mut self) {
-        self.session = None;
-        self.held_pin = None;
+        self.login = Login::Out;
     }
 
     fn logout(&mut self, _channel: &mut CardChannel<'_>) -> Result<(), CardError> {
@@ -348,24 +394,25 @@ impl Card for CieCard {
     }
 
     fn sign(&mut self, channel: &mut CardChannel<'_>, input: &[u8]) -> Result<Vec<u8>, CardError> {
-        let rebuilt = self.session(channel)?;
-        let Some(sc) = self.session.as_mut() else {
-            return Err(CardError::SecurityStatusNotSatisfied);
-        };
-        match signature::sign(sc, channel, input) {
-            Ok(signature) => Ok(signature),
+        let (mut uc, pin, rebuilt) = self.user_channel(channel)?;
+        match signature::sign(&mut uc, channel, input) {
+            Ok(signature) => {
+                self.login = Login::In { channel: uc, pin };
+                Ok(signature)
+            }
             Err(CardError::ChannelLost | CardError::SecurityStatusNotSatisfied) if !rebuilt => {
                 // The token rebuilds once (`can_resume_session`) and tries again.
-                self.session = None;
+                self.login = Login::In { channel: uc, pin }.lose();
                 Err(CardError::ChannelLost)
             }
-            Err(CardError::ChannelLost) => {
-                self.session = None;
-                Err(CardError::Malformed(
-                    "secure channel refused right after it was rebuilt",
-                ))
+            // Refused right after the rebuild: the login ends (one rebuild per loss).
+            Err(CardError::ChannelLost) => Err(CardError::Malformed(
+                "secure channel refused right after it was rebuilt",
+            )),
+            Err(e) => {
+                self.login = Login::In { channel: uc, pin };
+                Err(e)
             }
-            Err(e) => Err(e),
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use zeroize::Zeroizing;
 
-use super::secure_channel::SecureChannel;
+use super::secure_channel::{SecureChannel, UserChannel};
 use crate::card::pin::pin_outcome;
 use crate::card::CardChannel;
 use crate::card::{CardError, Pin, PinKind, PinPolicy};
@@ -59,6 +59,17 @@ pub fn verify(
 ) -> Result<(), CardError> {
     let response = sc.transmit(channel, &verify_command(kind, pin))?;
     verify_result(response.sw)
+}
+
+/// VERIFY PIN: the channel becomes the one signing takes, or is gone (C11: after a refused
+/// VERIFY the session is not continued).
+pub fn verify_user(
+    mut sc: SecureChannel,
+    channel: &mut CardChannel<'_>,
+    pin: &Pin,
+) -> Result<UserChannel, CardError> {
+    verify(&mut sc, channel, PinKind::User, pin)?;
+    Ok(sc.user_verified())
 }
 
 #[cfg(test)]

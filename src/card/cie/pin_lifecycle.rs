@@ -6,7 +6,7 @@
 use zeroize::Zeroizing;
 
 use super::pin::{reference, verify, verify_result};
-use super::secure_channel::SecureChannel;
+use super::secure_channel::{SecureChannel, UserChannel};
 use super::status_error;
 use crate::card::CardChannel;
 use crate::card::{CardError, Pin, PinKind};
@@ -20,13 +20,14 @@ const P1_SET_PIN: u8 = 0x02;
 
 /// `00 24 00 81 old‖new`: a wrong `old` spends a PIN try (63Cx / 6983 as for VERIFY).
 /// The official middleware sends a VERIFY PIN first; CHANGE REFERENCE DATA checks the old PIN
-/// itself, so that would only send the PIN twice.
+/// itself, so that would only send the PIN twice. Accepted, it leaves the PIN verified on the
+/// session (the virtual CIE's model of §6), hence the channel signing takes.
 pub fn change(
-    sc: &mut SecureChannel,
+    mut sc: SecureChannel,
     channel: &mut CardChannel<'_>,
     old: &Pin,
     new: &Pin,
-) -> Result<(), CardError> {
+) -> Result<UserChannel, CardError> {
     let mut data = Zeroizing::new(Vec::with_capacity(
         old.as_bytes().len() + new.as_bytes().len(),
     ));
@@ -39,7 +40,8 @@ pub fn change(
         reference(PinKind::User),
     )
     .with_secret_data(data);
-    verify_result(sc.transmit(channel, &command)?.sw)
+    verify_result(sc.transmit(channel, &command)?.sw)?;
+    Ok(sc.user_verified())
 }
 
 /// VERIFY PUK, then unblock and set the new PIN. A wrong PUK stops before any RESET RETRY

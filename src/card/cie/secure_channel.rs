@@ -2,8 +2,11 @@
 //!
 //! - `PendingChannel`: keys agreed by DH (§4.3), not yet mutually authenticated; only
 //!   `mutual_auth` can use it, and only it can turn it into
-//! - `SecureChannel`: the authenticated session every PIN, file and signature command
-//!   needs (`pin::verify`, `files::read_certificate`, `signature::sign` take one).
+//! - `SecureChannel`: the authenticated session PIN commands need (`pin::verify_user`,
+//!   `pin_lifecycle`); only a VERIFY PIN the chip accepted turns it into
+//! - `UserChannel`: the session with the holder's PIN verified, the only thing the
+//!   certificate read (`files::read_certificate`) and signing (`signature::sign`) take, so
+//!   nothing can sign before VERIFY (as rustls types its handshake states).
 //!
 //! Both wrap each command with `sm::codec`, step the SSC, collect `61xx` with plain GET
 //! RESPONSE (done by `CardChannel`), and return plain errors unwrapped (§5.3).
@@ -98,6 +101,37 @@ impl SecureChannel {
         command: &Command,
     ) -> Result<Response, CardError> {
         self.0.transmit(channel, command)
+    }
+}
+
+impl SecureChannel {
+    /// §6: the chip accepted the PIN on this session (VERIFY or CHANGE REFERENCE DATA
+    /// answered 9000); only `pin` and `pin_lifecycle` know when.
+    pub(super) fn user_verified(self) -> UserChannel {
+        UserChannel(self)
+    }
+}
+
+/// An authenticated session in which the chip accepted the holder's PIN; it transmits as
+/// the `SecureChannel` it was.
+pub struct UserChannel(SecureChannel);
+
+impl std::ops::Deref for UserChannel {
+    type Target = SecureChannel;
+    fn deref(&self) -> &SecureChannel {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for UserChannel {
+    fn deref_mut(&mut self) -> &mut SecureChannel {
+        &mut self.0
+    }
+}
+
+impl std::fmt::Debug for UserChannel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("UserChannel(***)")
     }
 }
 

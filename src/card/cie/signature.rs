@@ -2,7 +2,7 @@
 //! AUTHENTICATE on a DigestInfo, both under secure messaging. The chip applies PKCS#1 v1.5
 //! type-1 padding itself; it cannot do raw RSA, hence no RSA_X_509 and no PSS.
 
-use super::secure_channel::SecureChannel;
+use super::secure_channel::UserChannel;
 use crate::card::CardChannel;
 use crate::card::CardError;
 use crate::iso7816::Command;
@@ -22,7 +22,7 @@ pub fn internal_authenticate(digest_info: &[u8]) -> Command {
 
 /// The signature over `digest_info` (≤ k − 11 bytes, checked by the token).
 pub fn sign(
-    sc: &mut SecureChannel,
+    sc: &mut UserChannel,
     channel: &mut CardChannel<'_>,
     digest_info: &[u8],
 ) -> Result<Vec<u8>, CardError> {

@@ -1,5 +1,5 @@
 //! The fixed terminal keys of the CIE 3.0 mutual authentication (cie.md §4.4; data sheet
-//! shared/cards/cie-terminal-keys.md).
+//! docs/cards/cie-terminal-keys.md).
 //!
 //! Licence notice of the data below (kept with every copy, as its licence requires):
 //! Numbers published in italia/cie-middleware-linux (cie-pkcs11/CSP/IAS.cpp: defModule,
