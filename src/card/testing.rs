@@ -101,6 +101,12 @@ impl Transport for FakeTransport {
     fn reconnect(&mut self) -> Result<(), TransportError> {
         Ok(())
     }
+    fn reset(&mut self) -> Result<(), TransportError> {
+        match *self.unreachable.lock().unwrap() {
+            true => Err(TransportError::CardRemoved),
+            false => Ok(()),
+        }
+    }
     fn check_present(&mut self) -> Result<(), TransportError> {
         Ok(())
     }

@@ -85,6 +85,9 @@ pub struct Token {
     /// The certificate's public key: every signature is checked against it before it is
     /// returned (`signature_check`). `None` without a usable certificate.
     public_key: Option<PublicKey>,
+    /// The certificate shown came from the public-data cache and the card has not proven it
+    /// yet: a login then does not read it (issue #12), and the first signature is its proof.
+    certificate_unproven: bool,
     /// The PUK while the SO (or a context-specific PUK login) is logged in (`pin_lifecycle`).
     login_puk: Option<Pin>,
     /// A login (user or SO) is active: from its success to logout or a reset.
@@ -121,15 +124,19 @@ impl Token {
         // Named before the cache is consulted: the label may only use what the card shows
         // without a PIN, so that it is the same in every process (issue #10).
         let label = stable_label(&bound.public);
+        let mut from_cache = false;
         if bound.public.certificate.is_none() {
             bound.public.certificate = Self::cached_certificate(&*card, &bound.public);
+            from_cache = bound.public.certificate.is_some();
         }
         if let (Some(serial), Some(dir)) = (card.serial_for_cache(), cache::directory()) {
             if let Some(bytes) = cache::load(&dir, bound.public.family, &serial, Entry::ChipData) {
                 card.use_cached_chip_data(&bytes);
             }
         }
-        Ok(Some(Self::build(card, bound, label)))
+        let mut token = Self::build(card, bound, label);
+        token.certificate_unproven = from_cache && token.public_key.is_some();
+        Ok(Some(token))
     }
 
     /// Keeps in the cache the chip data the driver has just read from the card (token::cache).
@@ -237,6 +244,7 @@ impl Token {
             mechanisms,
             modulus_bits,
             public_key: certificate.as_ref().map(public_key),
+            certificate_unproven: false,
             login_puk: None,
             logged_in: false,
             verified_here: false,
@@ -266,11 +274,6 @@ impl Token {
         self.card.pin_policy(kind)
     }
 
-    /// Size of the signing key in bits (0 when the card has no usable certificate).
-    pub fn key_bits(&self) -> usize {
-        self.modulus_bits
-    }
-
     /// Checks the PIN format, then verifies it on the card (one try spent only if the format is right).
     /// The PUK (SO login) goes to `pin_lifecycle`, which keeps it until logout.
     pub fn login(&mut self, kind: PinKind, pin: &[u8]) -> Result<(), TokenError> {
@@ -282,10 +285,11 @@ impl Token {
             PinFormatError::Characters => TokenError::PinInvalid,
         })?;
         // VERIFY and, for a card that shows its certificate only now (CIE), the certificate,
-        // in one transaction.
+        // in one transaction; not when the cache showed it (the first signature proves it).
+        let read_certificate = kind == PinKind::User && !self.certificate_unproven;
         let result = self.in_transaction(|card, channel| {
             card.verify_pin(channel, kind, &pin)?;
-            if kind != PinKind::User {
+            if !read_certificate {
                 return Ok(None);
             }
             match card.read_certificate_after_login(channel) {
@@ -409,7 +413,40 @@ impl Token {
             CardError::Reset => TokenError::UserNotLoggedIn,
             e => card_error(e),
         })?;
-        self.check_signature(&input, signature)
+        let checked = self.check_signature(&input, signature);
+        if std::mem::take(&mut self.certificate_unproven) && checked.is_err() {
+            self.certificate_from_card();
+        }
+        checked
+    }
+
+    /// The cached certificate failed its proof (the first signature does not verify under its
+    /// key): the card's own replaces it, or, when the card does not give it, nothing is shown
+    /// (issue #11, #12: no wrong certificate stays on show).
+    fn certificate_from_card(&mut self) {
+        log::info!(
+            "{} {}: reading the certificate the cache showed",
+            self.family,
+            self.info.serial
+        );
+        match self.in_transaction(|card, channel| card.read_certificate_after_login(channel)) {
+            Ok(Some(der)) => self.adopt_certificate(der),
+            other => {
+                log::warn!(
+                    "{} {}: certificate not readable ({other:?}): not shown",
+                    self.family,
+                    self.info.serial
+                );
+                self.objects.retain(|o| {
+                    !matches!(
+                        o.class,
+                        ObjectClass::Certificate | ObjectClass::PublicKey | ObjectClass::PrivateKey
+                    )
+                });
+                self.modulus_bits = 0;
+                self.public_key = None;
+            }
+        }
     }
 
     /// Returns `signature` only if it is the signature of what the chip was asked to sign

@@ -153,8 +153,6 @@ pub struct Profile {
     pub certificate: CertificateLocation,
     pub extended_apdu: ExtendedApdu,
     pub read_chunk: ReadChunk,
-    /// Most bytes one GET CHALLENGE returns (IDEMIA 2021: 32, cns.md §3).
-    pub max_challenge: usize,
     /// CK_TOKEN_INFO.model when no lot name fits the ATR (or there is no CNS ATR).
     pub model: &'static str,
 }
@@ -214,8 +212,6 @@ const fn any_os(mask: u8) -> AtrHint {
 const CLASSIC_CERTIFICATE: CertificateLocation = CertificateLocation::Ef(&[0x11, 0x00, 0x11, 0x01]);
 const PIN: u8 = 0x10;
 const PUK: u8 = 0x11;
-/// GET CHALLENGE: a short Le where no limit is known.
-const CHALLENGE_SHORT: usize = 256;
 
 /// The ACe 2025 CNS application (cns.md §2.4, §6.3).
 pub const ACE_2025_AID: &[u8] = &[
@@ -239,7 +235,6 @@ pub static PROFILES: &[Profile] = &[
         certificate: CLASSIC_CERTIFICATE,
         extended_apdu: ExtendedApdu::FromCnsVersion,
         read_chunk: ReadChunk::Short256,
-        max_challenge: CHALLENGE_SHORT,
         model: "STIncard",
     },
     // InfoCamere "1204" (CNS01, cns.md §2.1 second row): an STIncard chip (InfoCamere's
@@ -261,7 +256,6 @@ pub static PROFILES: &[Profile] = &[
         },
         extended_apdu: ExtendedApdu::FromCnsVersion,
         read_chunk: ReadChunk::Short256,
-        max_challenge: CHALLENGE_SHORT,
         model: "InfoCamere 1204",
     },
     // Siemens/Atos CardOS CRS (mask 08): classic layout through OpenSC's itacns, which
@@ -278,7 +272,6 @@ pub static PROFILES: &[Profile] = &[
         certificate: CLASSIC_CERTIFICATE,
         extended_apdu: ExtendedApdu::FromCnsVersion,
         read_chunk: ReadChunk::Short255,
-        max_challenge: CHALLENGE_SHORT,
         model: "CardOS CRS",
     },
     // IDEMIA 2021 (Infineon IC, IDEMIA mask, OS major ≥ 20; cns.md §1.2, §6.4): CNS1-style
@@ -306,7 +299,6 @@ pub static PROFILES: &[Profile] = &[
         certificate: CertificateLocation::Ef(&[0x14, 0x00, 0x90, 0x01, 0x20, 0x02]),
         extended_apdu: ExtendedApdu::Always,
         read_chunk: ReadChunk::Short255,
-        max_challenge: 32,
         model: "IDEMIA 2021",
     },
     // Oberthur classic (mask 05, older OS: Cosmo v7 and the regional lots of cns.md §1.4):
@@ -323,7 +315,6 @@ pub static PROFILES: &[Profile] = &[
         certificate: CLASSIC_CERTIFICATE,
         extended_apdu: ExtendedApdu::FromCnsVersion,
         read_chunk: ReadChunk::Short255,
-        max_challenge: CHALLENGE_SHORT,
         model: "Oberthur",
     },
     // Athena / Actalis (mask 0C, OS 01 8x in cns.md §1.4): classic layout (cns.md §6.3,
@@ -345,7 +336,6 @@ pub static PROFILES: &[Profile] = &[
         certificate: CLASSIC_CERTIFICATE,
         extended_apdu: ExtendedApdu::FromCnsVersion,
         read_chunk: ReadChunk::Short255,
-        max_challenge: CHALLENGE_SHORT,
         model: "Athena",
     },
     // Actalis ACe 2025 (cns.md §2.4, §6.3): the CNS application by AID, files by path
@@ -369,7 +359,6 @@ pub static PROFILES: &[Profile] = &[
         certificate: CertificateLocation::Ef(&[0xDA, 0x01, 0xC0, 0x01]),
         extended_apdu: ExtendedApdu::Always,
         read_chunk: ReadChunk::Short256,
-        max_challenge: CHALLENGE_SHORT,
         model: "Actalis ACe 2025",
     },
 ];
@@ -393,6 +382,7 @@ pub fn by_application() -> Vec<&'static Profile> {
 }
 
 /// The profile called `name` (as in `cardsim --variant`).
+#[cfg(test)]
 pub fn by_name(name: &str) -> Option<&'static Profile> {
     PROFILES.iter().find(|p| p.name == name)
 }
@@ -560,7 +550,6 @@ mod tests {
                 "{}",
                 p.name
             );
-            assert!(p.max_challenge > 0);
             assert!(p.model.len() <= 16, "{}", p.model);
         }
     }
