@@ -53,9 +53,20 @@ impl SimCard {
 
     /// The chip's user PIN counter (what a wrong PIN must lower by exactly one).
     pub fn pin_tries(&self) -> u64 {
+        self.counter("pin_tries")
+    }
+
+    /// Whether the chip holds a verified user PIN now.
+    pub fn pin_verified(&self) -> bool {
+        self.counter("pin_verified") == 1
+    }
+
+    fn counter(&self, name: &str) -> u64 {
         let counters = self.card.counters();
-        let tries = counters.iter().find(|(name, _)| *name == "pin_tries");
-        tries.expect("a PIN counter").1
+        let found = counters.iter().find(|(n, _)| *n == name);
+        found
+            .unwrap_or_else(|| panic!("the card reports no {name}"))
+            .1
     }
 }
 
@@ -76,6 +87,7 @@ pub(crate) struct Events {
     pub reset_pending: bool,
     pub removed: bool,
     pub reconnects: usize,
+    pub resets: usize,
     pub transactions: usize,
 }
 
@@ -118,6 +130,11 @@ impl Transport for MockTransport {
         self.events.lock().unwrap().reconnects += 1;
         Ok(())
     }
+    fn reset(&mut self) -> Result<(), TransportError> {
+        self.events.lock().unwrap().resets += 1;
+        self.card.lock().unwrap().reset();
+        Ok(())
+    }
     fn check_present(&mut self) -> Result<(), TransportError> {
         if self.events.lock().unwrap().removed {
             Err(TransportError::CardRemoved)
@@ -157,6 +174,12 @@ impl Transport for FakeTransport {
     }
     fn reconnect(&mut self) -> Result<(), TransportError> {
         Ok(())
+    }
+    fn reset(&mut self) -> Result<(), TransportError> {
+        match *self.unreachable.lock().unwrap() {
+            true => Err(TransportError::CardRemoved),
+            false => Ok(()),
+        }
     }
     fn check_present(&mut self) -> Result<(), TransportError> {
         Ok(())
