@@ -28,11 +28,19 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let certificate = match run.certificate.as_ref().map(std::fs::read).transpose() {
+        Ok(der) => der,
+        Err(e) => {
+            eprintln!("cardsim: --certificate: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let opts = CardOptions {
         pin: run.pin.clone(),
         puk: run.puk.clone(),
         fault: run.fault,
         expired_certificate: run.expired_certificate,
+        certificate,
     };
     let mut card = match card::build(&run.card, run.variant.as_deref(), &opts) {
         Ok(c) => c,
