@@ -35,7 +35,8 @@ pub const DEFAULT_VPCD: &str = "127.0.0.1:35963";
 pub enum Action {
     ListVariants,
     Help,
-    Run(RunArgs),
+    // Boxed: the run arguments dwarf the other variants (clippy::large_enum_variant).
+    Run(Box<RunArgs>),
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -99,7 +100,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Action, String> 
         }
     }
     run.card = card.ok_or("--card is required")?;
-    Ok(Action::Run(run))
+    Ok(Action::Run(Box::new(run)))
 }
 
 #[cfg(test)]

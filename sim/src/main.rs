@@ -22,7 +22,7 @@ fn main() -> ExitCode {
             println!("{}", cli::USAGE);
             return ExitCode::SUCCESS;
         }
-        Ok(cli::Action::Run(r)) => r,
+        Ok(cli::Action::Run(r)) => *r,
         Err(e) => {
             eprintln!("cardsim: {e}\n{}", cli::USAGE);
             return ExitCode::from(2);
