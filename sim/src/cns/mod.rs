@@ -203,6 +203,8 @@ impl VirtualCard for CnsCard {
         vec![
             ("pin_tries", self.pin.tries_left().into()),
             ("puk_tries", self.puk.tries_left().into()),
+            // Whether the chip holds a verified PIN now (a logout that must end it, §4).
+            ("pin_verified", self.state.pin_verified.into()),
         ]
     }
 
