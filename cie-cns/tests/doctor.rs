@@ -10,6 +10,9 @@ use std::process::Output;
 use std::sync::{Mutex, MutexGuard};
 
 const READER: u16 = 0;
+/// APDUs one doctor run may cost a card (budget tests: fewer is fine, more is a regression).
+const DOCTOR_APDUS_TS_CNS: u64 = 7;
+const DOCTOR_APDUS_CIE: u64 = 3;
 
 /// The tests share the daemon's readers: one at a time.
 fn serial() -> MutexGuard<'static, ()> {
@@ -143,8 +146,14 @@ fn ts_cns_ok_and_registered_in_english_and_italian() {
     ];
     for (lang, lines) in [("en_GB.UTF-8", english), ("it_IT.UTF-8", italian)] {
         let report = with_card(&["cns"], |card| {
-            let report = doctor(&home(true), lang);
+            // (register runs modutil, which loads the module: it reads the card too.)
+            let home = home(true);
+            let before = card.stats().apdus;
+            let report = doctor(&home, lang);
             assert_eq!(card.stat("pin_tries"), Some(3));
+            // Budget: what the module reads to show the token and its certificate (measured 7).
+            let apdus = card.stats().apdus - before;
+            assert!(apdus <= DOCTOR_APDUS_TS_CNS, "{apdus} APDUs");
             report
         });
         assert_report(&report, 0, &lines);
@@ -164,6 +173,9 @@ fn cie_ok_and_after_a_login_its_holder_and_certificate() {
     let (before, after, code) = with_card(&["cie"], |card| {
         let (before, code) = doctor(&home, "C");
         assert_eq!(card.stat("pin_tries"), Some(3), "the doctor spent no try");
+        // Budget (measured 3): the CIE's public data only, no secure channel.
+        let apdus = card.stats().apdus;
+        assert!(apdus <= DOCTOR_APDUS_CIE, "{apdus} APDUs");
         // A browser login caches the certificate the CIE shows only after the PIN.
         let login = std::process::Command::new("pkcs11-tool")
             .arg("--module")
@@ -248,5 +260,52 @@ fn registered_nowhere() {
     assert!(
         has_line(&text, "[info] Firefox: no profile found"),
         "{text}"
+    );
+}
+
+/// A certificate made now that expires in 30 days, for the virtual TS-CNS's key.
+fn certificate_expiring_in_30_days() -> (PathBuf, String) {
+    let dir = scratch_dir("doctor-soon");
+    let key = Path::new(env!("CARGO_MANIFEST_DIR")).join("../sim/fixtures/cns/stincard.key.pem");
+    let der = dir.join("soon.cert.der");
+    let run = |cmd: &mut std::process::Command| {
+        let out = cmd.output().expect("openssl / date");
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    run(std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-new",
+            "-x509",
+            "-days",
+            "30",
+            "-subj",
+            "/C=IT/GN=MARIO/SN=ROSSI/CN=soon",
+        ])
+        .arg("-key")
+        .arg(&key)
+        .args(["-outform", "DER", "-out"])
+        .arg(&der));
+    let end = run(std::process::Command::new("openssl")
+        .args(["x509", "-inform", "DER", "-noout", "-enddate", "-in"])
+        .arg(&der));
+    let end = end.trim_start_matches("notAfter=").to_string();
+    let day = run(std::process::Command::new("date").args(["-u", "+%F", "-d", &end]));
+    (der, day)
+}
+
+#[test]
+fn certificate_expiring_within_60_days() {
+    let (der, day) = certificate_expiring_in_30_days();
+    let line = format!(
+        "[warning] certificate: expires on {day} (in 29 days) → ask the issuer for a new card now"
+    );
+    // A warning: the card still works today, so all is well.
+    card_report(
+        &["cns", "--certificate", der.to_str().unwrap()],
+        true,
+        0,
+        &[line],
     );
 }
