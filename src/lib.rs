@@ -13,14 +13,39 @@
 #![deny(unsafe_code)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
+/// `Display` (the variant, as `Debug` writes it) and `std::error::Error` for an error enum
+/// whose variant names say what went wrong.
+macro_rules! error_named_by_variant {
+    ($error:ty) => {
+        impl std::fmt::Display for $error {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "{self:?}")
+            }
+        }
+
+        impl std::error::Error for $error {}
+    };
+}
+
 mod assembly;
-pub mod card;
-pub mod cryptoki;
+mod card;
+mod cryptoki;
 mod ffi;
-pub mod iso7816;
-pub mod logging;
-pub mod token;
-pub mod transport;
+mod iso7816;
+mod logging;
+mod token;
+mod transport;
+
+/// The parsers of untrusted card data (DESIGN.md: every one returns an error on malformed
+/// data and is fuzzed), public only for the fuzz targets (fuzz/) and the never-panic test:
+/// a C caller reaches the module through the C ABI alone.
+pub mod parsers {
+    pub use crate::card::cie::sm::{codec, SessionKeys, Ssc};
+    pub use crate::card::cie::{detect, dh, files, iso9796, params};
+    pub use crate::card::cns::{personal_data, profile::CnsAtr};
+    pub use crate::iso7816::{atr, fcp, tlv, Response};
+    pub use crate::token::objects::CertificateInfo;
+}
 
 /// The three entry points a C caller starts from (also exported as C symbols, like every C_*).
 pub use ffi::{C_GetFunctionList, C_GetInterface, C_GetInterfaceList};

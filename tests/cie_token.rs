@@ -444,8 +444,9 @@ fn the_second_insertion_shows_the_cached_certificate_before_login() {
         "cache repaired"
     );
 
-    // A valid but different certificate in the cache (a renewed card, say) is shown until
-    // login, then replaced — objects and cache — by what the card says.
+    // A valid but different certificate in the cache (a renewed card, say) is shown until the
+    // first signature proves it wrong (issue #12: a login does not read a cached certificate):
+    // that signature fails cleanly, and the card's certificate replaces it — objects and cache.
     let stale = std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/fixtures/cns-auth.der"
@@ -458,9 +459,18 @@ fn the_second_insertion_shows_the_cached_certificate_before_login() {
         session
             .login(UserType::User, Some(&pin(PIN)))
             .expect("C_Login");
+        let key = find(session, ObjectClass::PRIVATE_KEY)[0];
+        expect_rv(
+            session.sign(&Mechanism::Sha256RsaPkcs, key, b"uno"),
+            RvError::DeviceError,
+        );
         assert_eq!(find(session, ObjectClass::CERTIFICATE).len(), 1);
         assert_eq!(certificate(session, "CIE").der, first_cert);
-        assert_eq!(find(session, ObjectClass::PRIVATE_KEY).len(), 1);
+        let key = find(session, ObjectClass::PRIVATE_KEY)[0];
+        let sig = session
+            .sign(&Mechanism::Sha256RsaPkcs, key, b"due")
+            .expect("C_Sign with the card's certificate");
+        assert!(certificate(session, "CIE").verify_pkcs1("sha256", b"due", &sig));
         session.logout().expect("C_Logout");
     });
     assert_eq!(

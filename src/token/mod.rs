@@ -11,6 +11,7 @@ pub mod object;
 pub mod objects;
 pub mod padding;
 mod pin_lifecycle;
+mod security_state;
 pub mod signature_check;
 
 /// The PIN kinds and rules the state machine sees, as the card defines them.
@@ -84,8 +85,18 @@ pub struct Token {
     /// The certificate's public key: every signature is checked against it before it is
     /// returned (`signature_check`). `None` without a usable certificate.
     public_key: Option<PublicKey>,
+    /// The certificate shown came from the public-data cache and the card has not proven it
+    /// yet: a login then does not read it (issue #12), and the first signature is its proof.
+    certificate_unproven: bool,
     /// The PUK while the SO (or a context-specific PUK login) is logged in (`pin_lifecycle`).
     login_puk: Option<Pin>,
+    /// A login (user or SO) is active: from its success to logout or a reset.
+    logged_in: bool,
+    /// This process verified a PIN or the PUK on the card and the card has not been reset
+    /// since (`security_state`).
+    verified_here: bool,
+    /// A reset or removal ended the login; cleared by `take_login_lost`.
+    login_lost: bool,
 }
 
 /// What binding read from the card, before the token is built from it.
@@ -113,15 +124,19 @@ impl Token {
         // Named before the cache is consulted: the label may only use what the card shows
         // without a PIN, so that it is the same in every process (issue #10).
         let label = stable_label(&bound.public);
+        let mut from_cache = false;
         if bound.public.certificate.is_none() {
             bound.public.certificate = Self::cached_certificate(&*card, &bound.public);
+            from_cache = bound.public.certificate.is_some();
         }
         if let (Some(serial), Some(dir)) = (card.serial_for_cache(), cache::directory()) {
             if let Some(bytes) = cache::load(&dir, bound.public.family, &serial, Entry::ChipData) {
                 card.use_cached_chip_data(&bytes);
             }
         }
-        Ok(Some(Self::build(card, bound, label)))
+        let mut token = Self::build(card, bound, label);
+        token.certificate_unproven = from_cache && token.public_key.is_some();
+        Ok(Some(token))
     }
 
     /// Keeps in the cache the chip data the driver has just read from the card (token::cache).
@@ -229,7 +244,11 @@ impl Token {
             mechanisms,
             modulus_bits,
             public_key: certificate.as_ref().map(public_key),
+            certificate_unproven: false,
             login_puk: None,
+            logged_in: false,
+            verified_here: false,
+            login_lost: false,
         }
     }
 
@@ -255,11 +274,6 @@ impl Token {
         self.card.pin_policy(kind)
     }
 
-    /// Size of the signing key in bits (0 when the card has no usable certificate).
-    pub fn key_bits(&self) -> usize {
-        self.modulus_bits
-    }
-
     /// Checks the PIN format, then verifies it on the card (one try spent only if the format is right).
     /// The PUK (SO login) goes to `pin_lifecycle`, which keeps it until logout.
     pub fn login(&mut self, kind: PinKind, pin: &[u8]) -> Result<(), TokenError> {
@@ -271,10 +285,11 @@ impl Token {
             PinFormatError::Characters => TokenError::PinInvalid,
         })?;
         // VERIFY and, for a card that shows its certificate only now (CIE), the certificate,
-        // in one transaction.
+        // in one transaction; not when the cache showed it (the first signature proves it).
+        let read_certificate = kind == PinKind::User && !self.certificate_unproven;
         let result = self.in_transaction(|card, channel| {
             card.verify_pin(channel, kind, &pin)?;
-            if kind != PinKind::User {
+            if !read_certificate {
                 return Ok(None);
             }
             match card.read_certificate_after_login(channel) {
@@ -292,6 +307,10 @@ impl Token {
             }
         });
         self.note_tries(kind, &result);
+        if result.is_ok() {
+            self.note_verified();
+            self.logged_in = true;
+        }
         let certificate = result.map_err(|e| match e {
             // A reset mid-VERIFY: whether the try counted is unknown, and nothing is verified.
             CardError::Reset => TokenError::DeviceError,
@@ -349,25 +368,11 @@ impl Token {
         }
     }
 
-    /// Forgets the security state the driver holds (and any PIN it kept).
-    ///
-    /// The card itself keeps a verified PIN until it is reset or removed: TS-CNS has no
-    /// command that drops it (cns.md §3–4), and resetting the card would log out every other
-    /// application sharing it (DESIGN.md "the card is shared"). The cryptoki layer logs out
-    /// when a process closes its last session, so a reset here would make every short-lived
-    /// tool log the browser out (seen with concurrent pkcs11-tool runs). `Transport::reset`
-    /// stays available should a stricter policy be wanted.
+    /// Ends the login: on the card (a TS-CNS this process unlocked is reset,
+    /// `security_state`) and in the driver (no PIN kept, DESIGN.md "PINs"), whatever the
+    /// card answers.
     pub fn logout(&mut self) -> Result<(), TokenError> {
-        self.login_puk = None;
-        let result = self.in_transaction(|card, channel| card.logout(channel));
-        // Whatever the card said (or if it could not be reached), no secret of the login
-        // stays with the driver (DESIGN.md "PINs").
-        self.card.forget_login();
-        match result {
-            // A reset dropped the state anyway.
-            Ok(()) | Err(CardError::Reset) => Ok(()),
-            Err(e) => Err(card_error(e)),
-        }
+        self.end_card_security()
     }
 
     /// Signs with the private key at `key`.
@@ -379,10 +384,9 @@ impl Token {
         let input = self.sign_input(request)?;
         let mut result = self.in_transaction(|card, channel| card.sign(channel, &input));
         // A driver that can rebuild its session (CIE, with the PIN it holds while logged in)
-        // gets one more try after the chip dropped the session or someone reset the card.
-        if matches!(result, Err(CardError::ChannelLost | CardError::Reset))
-            && self.card.can_resume_session()
-        {
+        // gets one more try after the chip dropped the session; never after a reset, which
+        // ended the login (issue #11).
+        if matches!(result, Err(CardError::ChannelLost)) && self.card.can_resume_session() {
             log::info!(
                 "{} {}: session lost, rebuilding it once",
                 self.family,
@@ -409,7 +413,40 @@ impl Token {
             CardError::Reset => TokenError::UserNotLoggedIn,
             e => card_error(e),
         })?;
-        self.check_signature(&input, signature)
+        let checked = self.check_signature(&input, signature);
+        if std::mem::take(&mut self.certificate_unproven) && checked.is_err() {
+            self.certificate_from_card();
+        }
+        checked
+    }
+
+    /// The cached certificate failed its proof (the first signature does not verify under its
+    /// key): the card's own replaces it, or, when the card does not give it, nothing is shown
+    /// (issue #11, #12: no wrong certificate stays on show).
+    fn certificate_from_card(&mut self) {
+        log::info!(
+            "{} {}: reading the certificate the cache showed",
+            self.family,
+            self.info.serial
+        );
+        match self.in_transaction(|card, channel| card.read_certificate_after_login(channel)) {
+            Ok(Some(der)) => self.adopt_certificate(der),
+            other => {
+                log::warn!(
+                    "{} {}: certificate not readable ({other:?}): not shown",
+                    self.family,
+                    self.info.serial
+                );
+                self.objects.retain(|o| {
+                    !matches!(
+                        o.class,
+                        ObjectClass::Certificate | ObjectClass::PublicKey | ObjectClass::PrivateKey
+                    )
+                });
+                self.modulus_bits = 0;
+                self.public_key = None;
+            }
+        }
     }
 
     /// Returns `signature` only if it is the signature of what the chip was asked to sign
@@ -499,15 +536,19 @@ impl Token {
 
     /// `false` once the card has been removed (the slot then drops the token).
     pub fn is_present(&mut self) -> bool {
-        self.card.is_present()
+        let present = self.card.is_present();
+        self.follow_resets();
+        present
     }
 
-    /// Runs `op` in one PC/SC transaction (`Connection::transaction`).
+    /// Runs `op` in one PC/SC transaction (`Connection::transaction`); a reset seen on the
+    /// way ends the login (`security_state`).
     fn in_transaction<T>(
         &mut self,
         op: impl FnMut(&mut dyn Card, &mut CardChannel<'_>) -> Result<T, CardError>,
     ) -> Result<T, CardError> {
         let result = self.card.transaction(op);
+        self.follow_resets();
         self.cache_chip_data();
         result
     }

@@ -32,13 +32,7 @@ pub enum TransportError {
     Timeout,
 }
 
-impl std::fmt::Display for TransportError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{self:?}")
-    }
-}
-
-impl std::error::Error for TransportError {}
+error_named_by_variant!(TransportError);
 
 /// What a reader can carry: decides between one extended APDU and command chaining.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,13 +61,9 @@ pub trait Transport: Send {
     /// Reconnects after `CardReset`; the card's security state (PIN, secure channel) is gone.
     fn reconnect(&mut self) -> Result<(), TransportError>;
     /// Resets the card (warm reset): every application's security state on it is dropped.
-    /// Used by logout where the card has no command that forgets a verified PIN. The default
-    /// (for test doubles) refuses: a transport must not pretend to have reset a card.
-    fn reset(&mut self) -> Result<(), TransportError> {
-        Err(TransportError::Communication(
-            "this transport cannot reset the card".into(),
-        ))
-    }
+    /// Ends a login on a card that has no command forgetting a verified PIN (TS-CNS,
+    /// token::security_state). Every transport must really do it: no default.
+    fn reset(&mut self) -> Result<(), TransportError>;
     /// `Ok(())` while the same card is still in the reader.
     fn check_present(&mut self) -> Result<(), TransportError>;
 }
