@@ -6,6 +6,7 @@
 //! ```text
 //! fault_client MODULE slots-at-init
 //! fault_client MODULE sign READER PIN COUNT [--threads T] [--survive SECONDS] [--allow CKR_A,CKR_B]
+//!                                            [--until FILE]
 //! fault_client MODULE race READER PIN ROUNDS
 //! ```
 //! Prints `key=value` lines; exit status 0 when every signature verified and every error was
@@ -192,10 +193,13 @@ struct SignRun {
     count: u64,
     deadline: Option<Instant>,
     allowed: Vec<String>,
+    /// Keep signing past COUNT until this file exists (the test's faults are over).
+    until: Option<std::path::PathBuf>,
 }
 
-/// `sign READER PIN COUNT [--threads T] [--survive SECONDS] [--allow CKR_A,CKR_B]`: each
-/// thread makes COUNT verified signatures on its own session. With --survive, an allowed
+/// `sign READER PIN COUNT [--threads T] [--survive SECONDS] [--allow CKR_A,CKR_B] [--until
+/// FILE]`: each thread makes COUNT verified signatures on its own session, and goes on until
+/// FILE exists. With --survive, an allowed
 /// error (the card pulled, reset, pcscd restarted …) makes the thread wait for the token,
 /// open a new session and log in again, until SECONDS have passed.
 fn sign(module: &str, args: &[String]) -> bool {
@@ -206,6 +210,7 @@ fn sign(module: &str, args: &[String]) -> bool {
     let mut threads = 1;
     let mut deadline = None;
     let mut allowed = Vec::new();
+    let mut until = None;
     let mut options = args[3..].iter();
     while let (Some(flag), Some(value)) = (options.next(), options.next()) {
         match flag.as_str() {
@@ -215,6 +220,7 @@ fn sign(module: &str, args: &[String]) -> bool {
                     Some(Instant::now() + Duration::from_secs(value.parse().expect("--survive S")))
             }
             "--allow" => allowed = value.split(',').map(String::from).collect(),
+            "--until" => until = Some(std::path::PathBuf::from(value)),
             other => panic!("unknown option {other}"),
         }
     }
@@ -224,6 +230,7 @@ fn sign(module: &str, args: &[String]) -> bool {
         count: count.parse().expect("COUNT"),
         deadline,
         allowed,
+        until,
     });
     let pkcs11 = load(module);
     let tally = Arc::new(Mutex::new(Tally::default()));
@@ -257,7 +264,7 @@ fn sign(module: &str, args: &[String]) -> bool {
     );
     tally.bad_signatures == 0
         && tally.unexpected == 0
-        && tally.verified == run.count * threads as u64
+        && tally.verified >= run.count * threads as u64
 }
 
 fn sign_thread(
@@ -269,7 +276,8 @@ fn sign_thread(
 ) {
     let mut signer: Option<Signer> = None;
     let mut done = 0;
-    while done < run.count {
+    let more = |done: u64| done < run.count || run.until.as_ref().is_some_and(|f| !f.exists());
+    while more(done) {
         if run.deadline.is_some_and(|d| Instant::now() > d) {
             eprintln!("thread {thread}: out of time after {done} signatures");
             return;

@@ -46,6 +46,7 @@ impl Inserted {
                         transport: self.transport,
                         driver,
                         reset_seen: false,
+                        lost: false,
                     };
                     return Ok(Some((connection, read)));
                 }
@@ -65,6 +66,9 @@ pub struct Connection {
     /// Someone else reset the card since `take_reset` last asked (issue #11: a reset ends
     /// every login).
     reset_seen: bool,
+    /// The card is gone (or the link to it broke): nothing more is sent through this
+    /// connection, not even a reset, which on an empty reader only upsets pcscd.
+    lost: bool,
 }
 
 impl Connection {
@@ -75,6 +79,7 @@ impl Connection {
             transport,
             driver,
             reset_seen: false,
+            lost: false,
         }
     }
 
@@ -96,6 +101,9 @@ impl Connection {
     /// it is dropped. The token does it to end a login on a card that keeps a verified PIN
     /// for anyone (`Card::verified_pin_is_shared`).
     pub fn reset(&mut self) -> Result<(), CardError> {
+        if self.lost {
+            return Err(CardError::Removed);
+        }
         self.transport.reset()?;
         self.driver.card_reset();
         self.driver.forget_login();
@@ -109,6 +117,9 @@ impl Connection {
         &mut self,
         mut op: impl FnMut(&mut dyn Card, &mut CardChannel<'_>) -> Result<T, CardError>,
     ) -> Result<T, CardError> {
+        if self.lost {
+            return Err(CardError::Removed);
+        }
         let capabilities = self.transport.capabilities();
         for attempt in 0..2 {
             // The outcome is computed in its own scope so the transaction's borrow of the
@@ -136,8 +147,12 @@ impl Connection {
             if let Err(CardError::Transport(e)) = &result {
                 if link_lost(e) {
                     log::debug!("the link to the card broke during the operation: {e}");
+                    self.lost = true;
                     return Err(CardError::Removed);
                 }
+            }
+            if let Err(CardError::Removed) = result {
+                self.lost = true;
             }
             return result;
         }
@@ -146,15 +161,18 @@ impl Connection {
 
     /// `false` once the card has been removed (the slot then drops the token).
     pub fn is_present(&mut self) -> bool {
-        match self.transport.check_present() {
-            Ok(()) => true,
-            // Still there, reset by someone else: reconnect so the next transaction works.
-            Err(TransportError::CardReset) => {
-                self.after_reset();
-                self.transport.reconnect().is_ok()
-            }
-            Err(_) => false,
-        }
+        let present = !self.lost
+            && match self.transport.check_present() {
+                Ok(()) => true,
+                // Still there, reset by someone else: reconnect so the next transaction works.
+                Err(TransportError::CardReset) => {
+                    self.after_reset();
+                    self.transport.reconnect().is_ok()
+                }
+                Err(_) => false,
+            };
+        self.lost = !present;
+        present
     }
 }
 
