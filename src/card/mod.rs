@@ -207,10 +207,27 @@ pub trait Card: Send {
         Ok(None)
     }
 
-    /// The serial under which the token may cache this card's public certificate, for cards
-    /// that show it only after login (CIE: the NIS). `None`: no cache.
+    /// The serial under which the token may cache this card's public data (CIE: the NIS,
+    /// TS-CNS: EF_IDCarta's digits). `None`: no cache.
     fn serial_for_cache(&self) -> Option<String> {
         None
+    }
+
+    /// The family the cache files are named after, as `PublicData::family`.
+    fn family(&self) -> &'static str;
+
+    /// The certificate is readable without a PIN but `read_public_data` leaves it to the
+    /// token, which takes it from the cache or asks `read_public_certificate` (TS-CNS).
+    fn shows_certificate_before_login(&self) -> bool {
+        false
+    }
+
+    /// The certificate read now from the card, without a PIN (see above).
+    fn read_public_certificate(
+        &mut self,
+        _channel: &mut CardChannel<'_>,
+    ) -> Result<Option<Vec<u8>>, CardError> {
+        Ok(None)
     }
 
     /// Public data the driver read from the card for its own use (CIE: the handshake's chip

@@ -541,7 +541,11 @@ struct Bind {
 fn bind_with(atr: &[u8], mock: &mut MockCns, caps: ReaderCapabilities) -> Option<Bind> {
     let mut ch = CardChannel::new(mock, caps);
     let mut card = detect::detect(atr, &mut ch).expect("no transport error")?;
-    let data = card.read_public_data(&mut ch).expect("public data");
+    let mut data = card.read_public_data(&mut ch).expect("public data");
+    // The token reads a certificate the probe left to it (no cache here).
+    if data.certificate.is_none() && card.shows_certificate_before_login() {
+        data.certificate = card.read_public_certificate(&mut ch).expect("certificate");
+    }
     let retries = card.retries_left(&mut ch, PinKind::User).expect("retries");
     let apdus = ch.apdus_sent();
     Some(Bind {
@@ -889,10 +893,10 @@ fn idemia_get_challenge_asks_32_bytes_at_a_time() {
     let atr = CnsAtr::decode(&IDEMIA_2021_ATR);
     let card = CnsCard::new(
         atr,
-        profile::by_name("idemia-2021").unwrap(),
+        vec![profile::by_name("idemia-2021").unwrap()],
         SERIAL.into(),
-        certificate(),
-    );
+    )
+    .unwrap();
     mock.sent.clear();
     let mut ch = CardChannel::new(&mut mock, EXT);
     assert_eq!(card.challenge(&mut ch, 80).unwrap().len(), 80);
@@ -962,7 +966,9 @@ fn ace_2025_behind_a_contactless_atr() {
     assert_eq!(mock.sent[CIE_PROBE], select_aid());
     assert_eq!(mock.sent[CIE_PROBE + 1], select_relative(files::ID_CARTA));
     assert_eq!(mock.sent[CIE_PROBE + 3], select_aid());
-    assert_eq!(mock.sent[CIE_PROBE + 4], select_relative(ACE_CERT));
+    // EF_DatiPersonali, then the certificate the probe left to the token.
+    assert_eq!(mock.sent[CIE_PROBE + 6], select_aid());
+    assert_eq!(mock.sent[CIE_PROBE + 7], select_relative(ACE_CERT));
     assert_eq!(mock.sent[CIE_PROBE + 9], select_aid());
     // PIN 10 without b8: our choice on cns.md §9 q7.
     assert_eq!(mock.sent[CIE_PROBE + 10], [0, 0x20, 0, 0x10]);
@@ -998,7 +1004,15 @@ fn a_cns_without_a_known_layout_is_ignored() {
     let mut mock = MockCns::variant("stincard");
     mock.files.retain(|(p, _)| p != CLASSIC_CERT);
     let mut ch = CardChannel::new(&mut mock, EXT);
-    assert!(detect::detect(&ST_2021_ATR, &mut ch).unwrap().is_none());
+    // The identity answers; the layouts are probed with the public data, and none answers:
+    // not supported (the token ignores the card).
+    let mut card = detect::detect(&ST_2021_ATR, &mut ch)
+        .unwrap()
+        .expect("identity");
+    assert_eq!(
+        card.read_public_data(&mut ch).err(),
+        Some(CardError::NotSupported)
+    );
     // Serial (2), 1101, 2FFF/8228.
     assert_eq!(ch.apdus_sent(), 4);
 }
@@ -1008,7 +1022,13 @@ fn garbage_in_the_certificate_path_is_not_a_layout() {
     let mut mock = MockCns::variant("stincard");
     mock.set_file(CLASSIC_CERT, vec![0x55; 300]);
     let mut ch = CardChannel::new(&mut mock, EXT);
-    assert!(detect::detect(&ST_2021_ATR, &mut ch).unwrap().is_none());
+    let mut card = detect::detect(&ST_2021_ATR, &mut ch)
+        .unwrap()
+        .expect("identity");
+    assert_eq!(
+        card.read_public_data(&mut ch).err(),
+        Some(CardError::NotSupported)
+    );
 }
 
 #[test]
