@@ -14,13 +14,24 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 
 mod assembly;
-pub mod card;
-pub mod cryptoki;
+mod card;
+mod cryptoki;
 mod ffi;
-pub mod iso7816;
-pub mod logging;
-pub mod token;
-pub mod transport;
+mod iso7816;
+mod logging;
+mod token;
+mod transport;
+
+/// The parsers of untrusted card data (DESIGN.md: every one returns an error on malformed
+/// data and is fuzzed), public only for the fuzz targets (fuzz/) and the never-panic test:
+/// a C caller reaches the module through the C ABI alone.
+pub mod parsers {
+    pub use crate::card::cie::sm::{codec, SessionKeys, Ssc};
+    pub use crate::card::cie::{detect, dh, files, iso9796, params};
+    pub use crate::card::cns::{personal_data, profile::CnsAtr};
+    pub use crate::iso7816::{atr, fcp, tlv, Response};
+    pub use crate::token::objects::CertificateInfo;
+}
 
 /// The three entry points a C caller starts from (also exported as C symbols, like every C_*).
 pub use ffi::{C_GetFunctionList, C_GetInterface, C_GetInterfaceList};

@@ -5,7 +5,7 @@
 #[path = "common/card_parsers.rs"]
 mod card_parsers;
 
-use cie_cns_pkcs11::token::objects::CertificateInfo;
+use cie_cns_pkcs11::parsers::CertificateInfo;
 
 /// xorshift64*: reproducible, no dependency.
 struct Rng(u64);

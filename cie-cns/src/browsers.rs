@@ -48,10 +48,14 @@ impl Home {
         ]
     }
 
-    /// Chromium's database candidates, the one a new user's Chromium creates first
-    /// (status/browser-locations.md). NSS prefers the legacy `~/.pki/nssdb` when it exists.
-    fn chromium_dbs(&self) -> [PathBuf; 2] {
-        [self.home.join(".pki/nssdb"), self.data.join("pki/nssdb")]
+    /// Chromium's legacy database directory: while it exists (even empty) Chromium uses it.
+    fn chromium_legacy(&self) -> PathBuf {
+        self.home.join(".pki/nssdb")
+    }
+
+    /// Where a new user's Chromium keeps its database (status/browser-locations.md).
+    fn chromium_xdg(&self) -> PathBuf {
+        self.data.join("pki/nssdb")
     }
 }
 
@@ -139,35 +143,26 @@ fn listed_profiles(root: &Path, ini: &str) -> Vec<PathBuf> {
 /// Chromium's database: the one in use, or where a new one goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChromiumDb {
-    /// An existing database (the legacy one first, as NSS opens it first).
     Existing(NssDb),
-    /// None exists yet; a Chromium started now would create this one.
+    /// Not created yet; Chromium opens (and `register` creates) this one.
     Missing(NssDb),
 }
 
+/// Chromium 156 checks one thing at start (measured, status/browser-locations.md): the
+/// directory `~/.pki/nssdb` exists → it uses it, creating the files inside; otherwise it uses
+/// `$XDG_DATA_HOME/pki/nssdb`. So `~/.pki` must never be created: it would hide the other.
 pub fn chromium_db(home: &Home) -> ChromiumDb {
-    let candidates = home.chromium_dbs();
-    match candidates.iter().find(|dir| NssDb::new(*dir).exists()) {
-        Some(dir) => ChromiumDb::Existing(NssDb::new(dir)),
-        None => ChromiumDb::Missing(NssDb::new(&candidates[CHROMIUM_NEW_DB])),
+    let legacy = home.chromium_legacy();
+    let db = NssDb::new(if legacy.is_dir() {
+        legacy
+    } else {
+        home.chromium_xdg()
+    });
+    if db.exists() {
+        ChromiumDb::Existing(db)
+    } else {
+        ChromiumDb::Missing(db)
     }
-}
-
-/// Index in `Home::chromium_dbs` of the database a new user's Chromium creates
-/// (status/browser-locations.md).
-const CHROMIUM_NEW_DB: usize = 0;
-
-/// Whether a host Chromium or Chrome is installed.
-pub fn chromium_installed() -> bool {
-    [
-        "/usr/lib/chromium/chromium",
-        "/usr/bin/chromium",
-        "/usr/bin/chromium-browser",
-        "/usr/bin/google-chrome",
-        "/opt/google/chrome/chrome",
-    ]
-    .iter()
-    .any(|p| Path::new(p).exists())
 }
 
 /// How a sandboxed browser is packaged.

@@ -8,8 +8,10 @@ mod doctor;
 mod lang;
 mod module_path;
 mod nss;
+mod pin;
 mod register;
 mod token;
+mod tries;
 
 use clap::{Parser, Subcommand};
 use lang::Lang;
@@ -32,6 +34,14 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// The card's PIN and PUK: tries left, change the PIN, unblock it with the PUK
+    Pin {
+        #[command(subcommand)]
+        action: PinCommand,
+        /// The reader of the card (part of its name), when more than one card is in
+        #[arg(long, global = true, value_name = "NAME")]
+        reader: Option<String>,
+    },
     /// Check PC/SC, the readers, the card and the browsers; say what to do
     Doctor,
     /// Add the module to this user's browsers (Firefox profiles, Chromium)
@@ -45,6 +55,16 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum PinCommand {
+    /// Tries left of the PIN and PUK, as far as the card tells them without a try
+    Status,
+    /// Change the PIN: current PIN, new PIN twice (from standard input, one a line, when it is not a terminal)
+    Change,
+    /// Unblock the PIN with the PUK and set a new one: PUK, new PIN twice
+    Unblock,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let lang = Lang::from_env();
@@ -54,13 +74,17 @@ fn main() -> ExitCode {
         None => module_path::installed(),
     };
     match cli.command {
+        Command::Pin { action, reader } => {
+            let action = match action {
+                PinCommand::Status => pin::Action::Status,
+                PinCommand::Change => pin::Action::Change,
+                PinCommand::Unblock => pin::Action::Unblock,
+            };
+            exit(pin::run(lang, &module, reader.as_deref(), action))
+        }
         Command::Doctor => {
             let home = browsers::Home::from_env();
-            if doctor::run(lang, &module, home.as_ref()) {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            }
+            exit(doctor::run(lang, &module, home.as_ref()))
         }
         Command::Register { remove, quiet } => {
             let Some(home) = browsers::Home::from_env() else {
@@ -84,5 +108,13 @@ fn main() -> ExitCode {
                 Err(_) => ExitCode::FAILURE,
             }
         }
+    }
+}
+
+fn exit(success: bool) -> ExitCode {
+    if success {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
 }

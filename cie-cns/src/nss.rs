@@ -75,9 +75,22 @@ impl NssDb {
         }
     }
 
-    /// Creates an empty database, as the browser does on its first start.
+    /// Creates an empty database, as the browser does on its first start: the database
+    /// directory and its parent (`pki/nssdb`) private (0700), as Chromium makes them.
     pub fn create(&self) -> Result<(), NssError> {
-        std::fs::create_dir_all(&self.dir).map_err(NssError::Io)?;
+        use std::os::unix::fs::DirBuilderExt;
+        let parent = self.dir.parent().unwrap_or(&self.dir);
+        if let Some(grandparent) = parent.parent() {
+            std::fs::create_dir_all(grandparent).map_err(NssError::Io)?;
+        }
+        for dir in [parent, &self.dir] {
+            if !dir.is_dir() {
+                std::fs::DirBuilder::new()
+                    .mode(0o700)
+                    .create(dir)
+                    .map_err(NssError::Io)?;
+            }
+        }
         run("certutil", &["-N", "-d", &self.sql(), "--empty-password"])
     }
 

@@ -79,9 +79,8 @@ impl Register<'_> {
         }
         let chromium = match browsers::chromium_db(self.home) {
             ChromiumDb::Existing(db) => Some((db, false)),
-            ChromiumDb::Missing(db) => {
-                (self.action == Action::Add && browsers::chromium_installed()).then_some((db, true))
-            }
+            // Created even before Chromium's first start: it then opens this one, with the module.
+            ChromiumDb::Missing(db) => (self.action == Action::Add).then_some((db, true)),
         };
         if let Some((db, create)) = chromium {
             let place = format!("Chromium ({})", db.dir.display());

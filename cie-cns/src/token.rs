@@ -43,6 +43,7 @@ pub struct Module {
 /// A token the module shows in a reader.
 pub struct Token {
     pub slot: Slot,
+    pub reader: String,
     pub family: Family,
     pub info: TokenInfo,
 }
@@ -52,6 +53,10 @@ impl Module {
         let pkcs11 = Pkcs11::new(path)?;
         pkcs11.initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK))?;
         Ok(Module { pkcs11 })
+    }
+
+    pub fn pkcs11(&self) -> &Pkcs11 {
+        &self.pkcs11
     }
 
     /// The slot of PC/SC reader `reader` (CK_SLOT_INFO.slotDescription holds its name, cut at
@@ -66,7 +71,7 @@ impl Module {
     }
 
     /// The CIE or TS-CNS in `slot`, `None` when the module sees no token there.
-    pub fn token(&self, slot: Slot) -> Option<Token> {
+    pub fn token(&self, slot: Slot, reader: &str) -> Option<Token> {
         let present = self.pkcs11.get_slot_info(slot).ok()?.token_present();
         if !present {
             return None;
@@ -74,9 +79,27 @@ impl Module {
         let info = self.pkcs11.get_token_info(slot).ok()?;
         Some(Token {
             slot,
+            reader: reader.to_string(),
             family: Family::of_label(info.label())?,
             info,
         })
+    }
+
+    /// Every CIE and TS-CNS in every slot.
+    pub fn tokens(&self) -> Vec<Token> {
+        let slots = self.pkcs11.get_slots_with_token().unwrap_or_default();
+        slots
+            .into_iter()
+            .filter_map(|slot| {
+                let info = self.pkcs11.get_slot_info(slot).ok()?;
+                self.token(slot, info.slot_description().trim_end())
+            })
+            .collect()
+    }
+
+    /// The token's flags now (they change after a wrong code).
+    pub fn token_info(&self, slot: Slot) -> Option<TokenInfo> {
+        self.pkcs11.get_token_info(slot).ok()
     }
 
     /// The token's certificate (DER) as a public session shows it; `None` when the card shows

@@ -162,3 +162,34 @@ fn mtime(db: &Path) -> std::time::SystemTime {
         .and_then(|m| m.modified())
         .unwrap_or(std::time::UNIX_EPOCH)
 }
+
+/// Chromium's choice (status/browser-locations.md): the directory `~/.pki/nssdb`, when it
+/// exists even empty, else `$XDG_DATA_HOME/pki/nssdb`; `~/.pki` is never created.
+#[test]
+fn chromium_database_where_chromium_looks() {
+    use std::os::unix::fs::PermissionsExt;
+    // A new user: the XDG database, created private.
+    let fresh = scratch_dir("register-chromium-new");
+    let out = cie_cns_in(&fresh, "C", &["register"]);
+    assert!(out.status.success(), "{out:?}");
+    let xdg = fresh.join(".local/share/pki/nssdb");
+    assert!(registered(&xdg), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&format!(
+        "created and registered: Chromium ({})",
+        xdg.display()
+    )));
+    for dir in [xdg.parent().unwrap(), &xdg] {
+        let mode = std::fs::metadata(dir).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700, "{}", dir.display());
+    }
+    assert!(!fresh.join(".pki").exists());
+
+    // An empty legacy directory: Chromium uses it, so the database goes inside.
+    let legacy_home = scratch_dir("register-chromium-legacy");
+    let legacy = legacy_home.join(".pki/nssdb");
+    std::fs::create_dir_all(&legacy).unwrap();
+    let out = cie_cns_in(&legacy_home, "C", &["register"]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(registered(&legacy), "{out:?}");
+    assert!(!legacy_home.join(".local/share/pki").exists());
+}

@@ -1,7 +1,7 @@
 //! The certificate read from a card (or from the public-data cache) is untrusted input.
 #![no_main]
 
-use cie_cns_pkcs11::token::objects::CertificateInfo;
+use cie_cns_pkcs11::parsers::CertificateInfo;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -2,10 +2,12 @@
 
 use crate::fault::Fault;
 use std::path::PathBuf;
+use std::time::Duration;
 
 pub const USAGE: &str = "usage:
   cardsim --card cns|cie|bank [--variant NAME] [--pin PIN] [--puk PUK] [--vpcd HOST:PORT]
           [--stats FILE] [--state FILE] [--trace] [--fault NAME] [--expired-certificate]
+          [--slow MS]
   cardsim --list-variants
 
   --card cns|cie|bank  card family: TS-CNS or CIE 3.0 (CIE PIN and PUK: exactly 8 digits), or
@@ -21,7 +23,9 @@ pub const USAGE: &str = "usage:
   --trace           print every APDU to stderr (PIN data masked)
   --fault NAME      misbehave on purpose, for tests: corrupt-signature (one bit of every
                     holder signature flipped), short-signature (its first byte dropped)
-  --expired-certificate  TS-CNS (default variant): its certificate expired on 2025-01-01";
+  --expired-certificate  TS-CNS (default variant): its certificate expired on 2025-01-01
+  --slow MS         answer every APDU MS milliseconds late (a slow chip or reader), so that
+                    tests can pull the card while an operation is under way";
 
 pub const DEFAULT_VPCD: &str = "127.0.0.1:35963";
 
@@ -44,6 +48,8 @@ pub struct RunArgs {
     pub trace: bool,
     pub fault: Option<Fault>,
     pub expired_certificate: bool,
+    /// `--slow`: the delay before every APDU answer.
+    pub slow: Duration,
 }
 
 pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Action, String> {
@@ -60,6 +66,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Action, String> 
         trace: false,
         fault: None,
         expired_certificate: false,
+        slow: Duration::ZERO,
     };
     while let Some(arg) = it.next() {
         let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
@@ -76,6 +83,13 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Action, String> 
             "--trace" => run.trace = true,
             "--expired-certificate" => run.expired_certificate = true,
             "--fault" => run.fault = Some(Fault::parse(&value("--fault")?)?),
+            "--slow" => {
+                let ms = value("--slow")?;
+                let ms: u64 = ms
+                    .parse()
+                    .map_err(|_| format!("--slow {ms:?}: milliseconds"))?;
+                run.slow = Duration::from_millis(ms);
+            }
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
@@ -107,6 +121,11 @@ mod tests {
         );
         assert!(parse(args("--card")).is_err());
         assert!(parse(args("--bogus")).is_err());
+        let Ok(Action::Run(r)) = parse(args("--card cie --slow 250")) else {
+            panic!()
+        };
+        assert_eq!(r.slow, Duration::from_millis(250));
+        assert!(parse(args("--card cie --slow soon")).is_err());
         let Ok(Action::Run(r)) = parse(args("--card cie --fault short-signature")) else {
             panic!()
         };

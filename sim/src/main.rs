@@ -58,6 +58,7 @@ fn main() -> ExitCode {
         stats: run.stats,
         state,
         trace: run.trace,
+        answer_delay: run.slow,
     };
     match vpcd::run(card.as_mut(), &vopts) {
         Ok(()) => ExitCode::SUCCESS,

@@ -32,6 +32,8 @@ pub struct Options {
     /// `--state`: PIN state rewritten after each change (state.rs).
     pub state: Option<StateFile>,
     pub trace: bool,
+    /// `--slow`: every APDU is answered this late.
+    pub answer_delay: Duration,
 }
 
 /// Connect to vpcd, retrying until `timeout` has passed.
@@ -112,6 +114,9 @@ pub fn serve(card: &mut dyn VirtualCard, stream: &mut TcpStream, opts: &Options)
                     stats.write_to(path, &card.counters())?;
                 }
                 save_state(card, opts, &mut saved)?;
+                if !opts.answer_delay.is_zero() {
+                    thread::sleep(opts.answer_delay);
+                }
                 write_message(stream, &resp)?;
             }
         }
@@ -174,6 +179,7 @@ mod tests {
             stats: Some(stats.clone()),
             state: None,
             trace: false,
+            answer_delay: Duration::ZERO,
         };
         let server = thread::spawn(move || {
             let mut card = card::build("cns", None, &CardOptions::default()).unwrap();
@@ -221,6 +227,7 @@ mod tests {
             stats: None,
             state: Some(file.clone()),
             trace: false,
+            answer_delay: Duration::ZERO,
         };
         let server = thread::spawn(move || {
             let mut card = card::build("cns", Some("cardos"), &CardOptions::default()).unwrap();

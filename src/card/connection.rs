@@ -5,10 +5,15 @@
 
 use super::{detect, Card, CardChannel, CardError};
 use crate::transport::{Transport, TransportError};
+use std::time::Duration;
 
 /// Times detection starts again after the card was reset under it: detection reads only
 /// public files, so starting again is safe; a card reset again and again is an error.
 const DETECT_ATTEMPTS: usize = 3;
+
+/// How long a failed link waits for PC/SC to tell whether the card was pulled: pcscd looks
+/// at a reader a few times a second. A card still there after it is a device error.
+const REMOVAL_SETTLE: Duration = Duration::from_millis(1500);
 
 /// A card in a reader, its driver not known yet.
 pub struct Inserted {
@@ -18,10 +23,6 @@ pub struct Inserted {
 impl Inserted {
     pub fn new(transport: Box<dyn Transport>) -> Inserted {
         Inserted { transport }
-    }
-
-    pub fn atr(&self) -> &[u8] {
-        self.transport.atr()
     }
 
     /// Detects the driver (`detect::detect`) and runs `read` with it, in one transaction.
@@ -103,6 +104,14 @@ impl Connection {
             if let Err(CardError::Reset) = result {
                 self.driver.card_reset();
                 self.transport.reconnect()?;
+            }
+            if let Err(CardError::Transport(e)) = &result {
+                // A card pulled mid-operation first shows as a broken answer (vpcd: an
+                // empty one); only PC/SC's next look at the reader says it is gone.
+                if self.transport.confirm_removed(REMOVAL_SETTLE) {
+                    log::debug!("the card was removed during the operation ({e})");
+                    return Err(CardError::Removed);
+                }
             }
             return result;
         }

@@ -13,7 +13,6 @@ pub(crate) struct Events {
     pub reset_pending: bool,
     pub removed: bool,
     pub reconnects: usize,
-    pub resets: usize,
     pub transactions: usize,
 }
 
@@ -54,11 +53,6 @@ impl Transport for MockTransport {
     }
     fn reconnect(&mut self) -> Result<(), TransportError> {
         self.events.lock().unwrap().reconnects += 1;
-        Ok(())
-    }
-    fn reset(&mut self) -> Result<(), TransportError> {
-        self.events.lock().unwrap().resets += 1;
-        self.card.lock().unwrap().verified = false;
         Ok(())
     }
     fn check_present(&mut self) -> Result<(), TransportError> {

@@ -31,7 +31,6 @@ mod scenarios;
 #[cfg(test)]
 mod testing;
 
-pub use instance::Instance;
 pub use mechanism::{MechanismParams, MechanismRequest, PssParams};
 pub use module::{InitArgs, MutexCallbacks};
 pub use object::AttributeLookup;

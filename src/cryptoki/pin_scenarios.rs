@@ -1,8 +1,9 @@
 //! The PIN lifecycle as the state machine sees it (`pin`, C_Login with CKU_SO and
 //! CKU_CONTEXT_SPECIFIC), on the fake token of `testing`.
 
+use super::instance::Instance;
 use super::testing::{backend_for, world_with_card, Shared, PIN, PUK};
-use super::{Instance, Rv};
+use super::Rv;
 use cryptoki_sys::*;
 
 const NEW: &[u8] = b"24681357";

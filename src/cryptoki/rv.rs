@@ -3,7 +3,6 @@
 //! Every fallible function in `cryptoki` returns `Result<T, Rv>`; the C layer turns it into
 //! a CK_RV (PKCS#11 3.0 §5.1: CKR_OK on success, one of the function's listed codes otherwise).
 
-use crate::token::TokenError;
 use cryptoki_sys::*;
 
 /// A CK_RV that is not CKR_OK.
@@ -32,36 +31,5 @@ impl Rv {
 impl std::fmt::Display for Rv {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "CKR 0x{:08x}", self.0)
-    }
-}
-
-impl From<TokenError> for Rv {
-    fn from(e: TokenError) -> Rv {
-        Rv(match e {
-            TokenError::PinIncorrect => CKR_PIN_INCORRECT,
-            TokenError::PinLocked => CKR_PIN_LOCKED,
-            TokenError::PinLenRange => CKR_PIN_LEN_RANGE,
-            TokenError::PinInvalid => CKR_PIN_INVALID,
-            TokenError::UserNotLoggedIn => CKR_USER_NOT_LOGGED_IN,
-            TokenError::DataLenRange => CKR_DATA_LEN_RANGE,
-            TokenError::FunctionNotSupported => CKR_FUNCTION_NOT_SUPPORTED,
-            TokenError::KeyHandleInvalid => CKR_KEY_HANDLE_INVALID,
-            TokenError::DeviceRemoved => CKR_DEVICE_REMOVED,
-            TokenError::DeviceError => CKR_DEVICE_ERROR,
-        })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn token_errors_map_to_their_ckr() {
-        assert_eq!(Rv::from(TokenError::PinIncorrect), Rv(CKR_PIN_INCORRECT));
-        assert_eq!(Rv::from(TokenError::PinLocked), Rv(CKR_PIN_LOCKED));
-        assert_eq!(Rv::from(TokenError::PinLenRange), Rv(CKR_PIN_LEN_RANGE));
-        assert_eq!(Rv::from(TokenError::DeviceRemoved), Rv::DEVICE_REMOVED);
-        assert_eq!(Rv::from(TokenError::DataLenRange), Rv::DATA_LEN_RANGE);
     }
 }

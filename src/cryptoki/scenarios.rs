@@ -2,10 +2,11 @@
 //! fake token (`testing`): sessions and login, search and attributes, sign and digest
 //! with the length convention, card removal and slot events.
 
+use super::instance::Instance;
 use super::mechanism::{MechanismParams, MechanismRequest, PssParams};
 use super::output::TestOutput;
 use super::testing::{backend_for, world_with_card, Shared, MODULUS_BITS, PIN};
-use super::{AttributeLookup, Instance, Rv};
+use super::{AttributeLookup, Rv};
 use crate::token::{HashAlg, SignRequest};
 use cryptoki_sys::*;
 use std::sync::Arc;

@@ -309,11 +309,6 @@ impl Token {
         self.card.pin_policy(kind)
     }
 
-    /// Size of the signing key in bits (0 when the card has no usable certificate).
-    pub fn key_bits(&self) -> usize {
-        self.modulus_bits
-    }
-
     /// Checks the PIN format, then verifies it on the card (one try spent only if the format is right).
     /// The PUK (SO login) goes to `pin_lifecycle`, which keeps it until logout.
     pub fn login(&mut self, kind: PinKind, pin: &[u8]) -> Result<(), TokenError> {
@@ -411,8 +406,8 @@ impl Token {
     /// command that drops it (cns.md §3–4), and resetting the card would log out every other
     /// application sharing it (DESIGN.md "the card is shared"). The cryptoki layer logs out
     /// when a process closes its last session, so a reset here would make every short-lived
-    /// tool log the browser out (seen with concurrent pkcs11-tool runs). `Transport::reset`
-    /// stays available should a stricter policy be wanted.
+    /// tool log the browser out (seen with concurrent pkcs11-tool runs). A stricter policy
+    /// would need a card reset in `card`.
     pub fn logout(&mut self) -> Result<(), TokenError> {
         self.login_puk = None;
         let result = self.in_transaction(|card, channel| card.logout(channel));

@@ -12,6 +12,7 @@ pub enum ObjectClass {
 }
 
 impl ObjectClass {
+    #[cfg(test)]
     pub fn ck_value(self) -> CK_ULONG {
         match self {
             ObjectClass::Certificate => cryptoki_sys::CKO_CERTIFICATE,

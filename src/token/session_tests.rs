@@ -201,7 +201,7 @@ fn the_certificate_read_after_login_builds_the_objects_not_the_label() {
     let (mut token, script, _) = token(None);
     assert!(token.objects().is_empty());
     assert_eq!(token.info().label, "CIE 123456789012");
-    assert_eq!(token.key_bits(), 0);
+    assert_eq!(token.modulus_bits, 0);
     script.lock().unwrap().certificate_after_login = Some(certificate());
     token.login(PinKind::User, b"12345678").unwrap();
     assert_eq!(token.objects().len(), 3);
@@ -210,7 +210,7 @@ fn the_certificate_read_after_login_builds_the_objects_not_the_label() {
         "CIE 123456789012",
         "the label never changes for the same card"
     );
-    assert_eq!(token.key_bits(), 2048);
+    assert_eq!(token.modulus_bits, 2048);
     assert_eq!(
         token.objects()[0].attribute(cryptoki_sys::CKA_LABEL),
         Some(&AttributeValue::Bytes(b"CIE authentication".to_vec()))

@@ -43,10 +43,6 @@ impl PublicKey {
         self.modulus.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.modulus.is_empty()
-    }
-
     /// Checks that `signature` is the RSA signature of `block` (the full k-byte encoded
     /// message) under this key.
     pub fn check(&self, signature: &[u8], block: &[u8]) -> Result<(), SignatureFault> {

@@ -276,13 +276,6 @@ impl Transport for PcscTransport {
             .map_err(map_error)
     }
 
-    fn reset(&mut self) -> Result<(), TransportError> {
-        log::debug!("{}: resetting the card", self.reader);
-        self.card()?
-            .reconnect(ShareMode::Shared, Protocols::ANY, Disposition::ResetCard)
-            .map_err(map_error)
-    }
-
     fn check_present(&mut self) -> Result<(), TransportError> {
         let status = self.card()?.status2_owned().map_err(map_error)?;
         if status.status().contains(pcsc::Status::PRESENT) {

@@ -2,10 +2,10 @@
 //! test (tests/parsers_never_panic.rs) and the coverage-guided fuzz target
 //! (fuzz/fuzz_targets/card_responses.rs) run, so that a new parser is added in one place.
 
-use cie_cns_pkcs11::card::cie::sm::{codec, SessionKeys, Ssc};
-use cie_cns_pkcs11::card::cie::{detect, dh, files, iso9796, params};
-use cie_cns_pkcs11::card::cns::{personal_data, profile::CnsAtr};
-use cie_cns_pkcs11::iso7816::{atr, fcp, tlv, Response};
+use cie_cns_pkcs11::parsers::{
+    atr, codec, detect, dh, fcp, files, iso9796, params, personal_data, tlv, CnsAtr, Response,
+    SessionKeys, Ssc,
+};
 
 /// TS-CNS and generic parsers: BER-TLV, FCP/FCI, ATR, the TS-CNS ATR decode,
 /// EF_DatiPersonali, response APDUs.

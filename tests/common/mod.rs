@@ -1,6 +1,7 @@
 //! Shared by the integration tests: the real stack (`harness`), the module as an
 //! application loads it (`module`), what the token tests ask of a session (`token`), the
-//! command-line tools (`tools`), and independent signature checks (`verify`).
+//! command-line tools (`tools`), independent signature checks (`verify`), and the fault
+//! tests' watchdog (`watchdog`).
 #![allow(dead_code)]
 
 pub mod harness;
@@ -8,3 +9,4 @@ pub mod module;
 pub mod token;
 pub mod tools;
 pub mod verify;
+pub mod watchdog;

@@ -6,6 +6,7 @@ use super::pcsc::{Presence, Reader};
 use super::report::{Report, Verdict};
 use crate::certificate::{CertificateFacts, Validity};
 use crate::token::{Family, Module, Token};
+use crate::tries::{self, PinTries, PukTries};
 use cryptoki::slot::TokenInfo;
 use std::time::SystemTime;
 
@@ -42,7 +43,7 @@ pub fn check(report: &mut Report, module: Option<&Module>, readers: &[Reader]) -
                 };
                 match module
                     .slot_of_reader(&reader.name)
-                    .and_then(|slot| module.token(slot))
+                    .and_then(|slot| module.token(slot, &reader.name))
                 {
                     Some(token) => {
                         found = true;
@@ -169,67 +170,32 @@ fn certificate(report: &mut Report, token: &Token, facts: Option<&CertificateFac
     }
 }
 
-/// What the flags tell without a try (PKCS#11 3.0 §5.4.5): the module reads the TS-CNS's
-/// counters with an empty VERIFY, which costs nothing (cns.md §4); the CIE tells nothing
-/// before a try (cie.md §6).
+/// What the flags tell without a try (crate::tries).
 fn pin(report: &mut Report, family: Family, info: &TokenInfo) {
-    let subject = "PIN";
-    let unblock = Some((
-        "sbloccalo con il PUK: cie-cns pin unblock",
-        "unblock it with the PUK: cie-cns pin unblock",
-    ));
-    if info.so_pin_locked() {
-        report.say(
-            Verdict::Problem,
-            "PUK",
-            (
-                "bloccato: la carta non si può più sbloccare",
-                "blocked: the card can no longer be unblocked",
-            ),
-            Some((
-                "chiedi una carta nuova a chi l'ha emessa",
-                "ask the issuer for a new card",
-            )),
-        );
+    let l = report.lang;
+    let puk = tries::puk(info);
+    if puk == PukTries::Locked {
+        report.line(Verdict::Problem, "PUK", &puk.text(l, family), None);
     }
-    if info.user_pin_locked() {
-        report.say(Verdict::Problem, subject, ("bloccato", "blocked"), unblock);
-    } else if info.user_pin_final_try() {
-        report.say(
+    let pin = tries::pin(family, info);
+    let (verdict, todo) = match pin {
+        PinTries::Locked => (
+            Verdict::Problem,
+            Some(l.pick(
+                "sbloccalo con il PUK: cie-cns pin unblock",
+                "unblock it with the PUK: cie-cns pin unblock",
+            )),
+        ),
+        PinTries::Left(1) => (
             Verdict::Warning,
-            subject,
-            ("resta un solo tentativo", "one try left"),
-            Some((
-                "se non sei sicuro del PIN, sbloccalo con il PUK: cie-cns pin unblock",
+            Some(l.pick(
+                "se non sei sicuro del PIN, impostane uno nuovo con il PUK: cie-cns pin unblock",
                 "if you are not sure of the PIN, set a new one with the PUK: cie-cns pin unblock",
             )),
-        );
-    } else if family == Family::Cie {
-        report.say(
-            Verdict::Info,
-            subject,
-            (
-                "la CIE non dice quanti tentativi restano senza spenderne uno; dopo 3 PIN errati si blocca (cie-cns pin unblock)",
-                "the CIE does not tell how many tries are left without spending one; 3 wrong PINs block it (cie-cns pin unblock)",
-            ),
-            None,
-        );
-    } else if info.user_pin_count_low() {
-        report.say(
-            Verdict::Warning,
-            subject,
-            (
-                "restano 2 tentativi (un PIN errato)",
-                "2 tries left (one wrong PIN)",
-            ),
-            None,
-        );
-    } else {
-        report.say(
-            Verdict::Ok,
-            subject,
-            ("3 tentativi su 3", "3 tries of 3 left"),
-            None,
-        );
-    }
+        ),
+        PinTries::Left(n) if n < tries::PIN_MAX_TRIES => (Verdict::Warning, None),
+        PinTries::Left(_) => (Verdict::Ok, None),
+        PinTries::Unknown => (Verdict::Info, None),
+    };
+    report.line(verdict, "PIN", &pin.text(l), todo);
 }

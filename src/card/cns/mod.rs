@@ -64,7 +64,6 @@ const MAX_EXTENDED_READ: usize = 65_535;
 const INS_VERIFY: u8 = 0x20;
 const INS_MSE: u8 = 0x22;
 const INS_PSO: u8 = 0x2A;
-const INS_GET_CHALLENGE: u8 = 0x84;
 /// ISO 7816-4 `68 84`: command chaining not supported (the ST 2021 says `6E 00`, cns.md §6.1).
 const CHAINING_NOT_SUPPORTED: StatusWord = StatusWord(0x6884);
 
@@ -151,10 +150,6 @@ impl CnsCard {
         Ok(der)
     }
 
-    pub fn profile(&self) -> &'static Profile {
-        self.profile
-    }
-
     /// Extended APDUs for this card on this reader (cns.md §1.2, §5.1).
     fn extended(&self, channel: &CardChannel<'_>) -> bool {
         self.profile.card_takes_extended(self.atr.as_ref()) && channel.capabilities().extended_apdu
@@ -195,27 +190,6 @@ impl CnsCard {
         }
         self.to_cache = true;
         self.read_personal_data(channel)
-    }
-
-    /// GET CHALLENGE of `len` bytes in as many commands as the card's limit asks
-    /// (IDEMIA 2021: 32 per command, cns.md §3).
-    pub fn challenge(
-        &self,
-        channel: &mut CardChannel<'_>,
-        len: usize,
-    ) -> Result<Vec<u8>, CardError> {
-        let mut out = Vec::with_capacity(len);
-        while out.len() < len {
-            let want = (len - out.len()).min(self.profile.max_challenge);
-            let command = Command::new(0x00, INS_GET_CHALLENGE, 0x00, 0x00).with_le(want);
-            let response = channel.execute(&command)?;
-            file::check(INS_GET_CHALLENGE, response.sw)?;
-            if response.data.is_empty() || response.data.len() > want {
-                return Err(CardError::Malformed("GET CHALLENGE length"));
-            }
-            out.extend_from_slice(&response.data);
-        }
-        Ok(out)
     }
 }
 

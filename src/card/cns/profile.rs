@@ -153,8 +153,6 @@ pub struct Profile {
     pub certificate: CertificateLocation,
     pub extended_apdu: ExtendedApdu,
     pub read_chunk: ReadChunk,
-    /// Most bytes one GET CHALLENGE returns (IDEMIA 2021: 32, cns.md §3).
-    pub max_challenge: usize,
     /// CK_TOKEN_INFO.model when no lot name fits the ATR (or there is no CNS ATR).
     pub model: &'static str,
 }
@@ -214,8 +212,23 @@ const fn any_os(mask: u8) -> AtrHint {
 const CLASSIC_CERTIFICATE: CertificateLocation = CertificateLocation::Ef(&[0x11, 0x00, 0x11, 0x01]);
 const PIN: u8 = 0x10;
 const PUK: u8 = 0x11;
-/// GET CHALLENGE: a short Le where no limit is known.
-const CHALLENGE_SHORT: usize = 256;
+
+/// The classic TS-CNS (cns.md §2.1 first row, §3, §4): what a batch row does not say it has
+/// from here (`..CLASSIC`), so that a row shows only how its batch differs.
+const CLASSIC: Profile = Profile {
+    name: "",
+    hints: &[],
+    pin_p2_backtracking: false,
+    pin_reference: PIN,
+    puk_reference: PUK,
+    key_reference: 0x01,
+    key_path: None,
+    addressing: Addressing::FromMf,
+    certificate: CLASSIC_CERTIFICATE,
+    extended_apdu: ExtendedApdu::FromCnsVersion,
+    read_chunk: ReadChunk::Short255,
+    model: "",
+};
 
 /// The ACe 2025 CNS application (cns.md §2.4, §6.3).
 pub const ACE_2025_AID: &[u8] = &[
@@ -231,16 +244,9 @@ pub static PROFILES: &[Profile] = &[
         name: "stincard",
         hints: &[any_os(mask::STINCARD)],
         pin_p2_backtracking: true,
-        pin_reference: PIN,
-        puk_reference: PUK,
-        key_reference: 0x01,
-        key_path: None,
-        addressing: Addressing::FromMf,
-        certificate: CLASSIC_CERTIFICATE,
-        extended_apdu: ExtendedApdu::FromCnsVersion,
         read_chunk: ReadChunk::Short256,
-        max_challenge: CHALLENGE_SHORT,
         model: "STIncard",
+        ..CLASSIC
     },
     // InfoCamere "1204" (CNS01, cns.md §2.1 second row): an STIncard chip (InfoCamere's
     // lots are all mask 09, cns.md §1.4), so the same PIN P2 bit; certificate in the
@@ -250,36 +256,23 @@ pub static PROFILES: &[Profile] = &[
         name: "infocamere-1204",
         hints: &[any_os(mask::STINCARD)],
         pin_p2_backtracking: true,
-        pin_reference: PIN,
-        puk_reference: PUK,
         key_reference: 0x21,
         key_path: Some(&[0x2F, 0xFF, 0x00, 0x00]),
-        addressing: Addressing::FromMf,
         certificate: CertificateLocation::Container {
             path: &[0x2F, 0xFF, 0x82, 0x28],
             offset: 5,
         },
-        extended_apdu: ExtendedApdu::FromCnsVersion,
         read_chunk: ReadChunk::Short256,
-        max_challenge: CHALLENGE_SHORT,
         model: "InfoCamere 1204",
+        ..CLASSIC
     },
     // Siemens/Atos CardOS CRS (mask 08): classic layout through OpenSC's itacns, which
     // sets the PIN b8 for STIncard only (cns.md §1.2, §6.2). Le=00 unproven (§9 q10).
     Profile {
         name: "cardos",
         hints: &[any_os(mask::SIEMENS)],
-        pin_p2_backtracking: false,
-        pin_reference: PIN,
-        puk_reference: PUK,
-        key_reference: 0x01,
-        key_path: None,
-        addressing: Addressing::FromMf,
-        certificate: CLASSIC_CERTIFICATE,
-        extended_apdu: ExtendedApdu::FromCnsVersion,
-        read_chunk: ReadChunk::Short255,
-        max_challenge: CHALLENGE_SHORT,
         model: "CardOS CRS",
+        ..CLASSIC
     },
     // IDEMIA 2021 (Infineon IC, IDEMIA mask, OS major ≥ 20; cns.md §1.2, §6.4): CNS1-style
     // certificate in 1400/9001/2002, key 02 in DF 1400/9002, which must be selected
@@ -297,34 +290,20 @@ pub static PROFILES: &[Profile] = &[
             // eight bytes (cns.md §1.2 step 1, §1.4 contactless table, §6.4).
             AtrHint::Prefix(&[0x3B, 0x8B, 0x80, 0x01, 0x00, 0x31, 0xC1, 0x64]),
         ],
-        pin_p2_backtracking: false,
-        pin_reference: PIN,
-        puk_reference: PUK,
         key_reference: 0x02,
         key_path: Some(&[0x14, 0x00, 0x90, 0x02]),
-        addressing: Addressing::FromMf,
         certificate: CertificateLocation::Ef(&[0x14, 0x00, 0x90, 0x01, 0x20, 0x02]),
         extended_apdu: ExtendedApdu::Always,
-        read_chunk: ReadChunk::Short255,
-        max_challenge: 32,
         model: "IDEMIA 2021",
+        ..CLASSIC
     },
     // Oberthur classic (mask 05, older OS: Cosmo v7 and the regional lots of cns.md §1.4):
     // classic layout (cns.md §6.4). Listed after IDEMIA 2021, whose hint is narrower.
     Profile {
         name: "oberthur",
         hints: &[any_os(mask::OBERTHUR)],
-        pin_p2_backtracking: false,
-        pin_reference: PIN,
-        puk_reference: PUK,
-        key_reference: 0x01,
-        key_path: None,
-        addressing: Addressing::FromMf,
-        certificate: CLASSIC_CERTIFICATE,
-        extended_apdu: ExtendedApdu::FromCnsVersion,
-        read_chunk: ReadChunk::Short255,
-        max_challenge: CHALLENGE_SHORT,
         model: "Oberthur",
+        ..CLASSIC
     },
     // Athena / Actalis (mask 0C, OS 01 8x in cns.md §1.4): classic layout (cns.md §6.3,
     // OpenSC #393). The Bit4id ChipDoc shares the mask with OS 03 (needs PACE, §6.6): it
@@ -336,17 +315,8 @@ pub static PROFILES: &[Profile] = &[
             os_major: (0x01, 0x01),
             ic: None,
         }],
-        pin_p2_backtracking: false,
-        pin_reference: PIN,
-        puk_reference: PUK,
-        key_reference: 0x01,
-        key_path: None,
-        addressing: Addressing::FromMf,
-        certificate: CLASSIC_CERTIFICATE,
-        extended_apdu: ExtendedApdu::FromCnsVersion,
-        read_chunk: ReadChunk::Short255,
-        max_challenge: CHALLENGE_SHORT,
         model: "Athena",
+        ..CLASSIC
     },
     // Actalis ACe 2025 (cns.md §2.4, §6.3): the CNS application by AID, files by path
     // from the current DF, certificate in DA01/C001. Probed for any Athena-mask ATR and
@@ -360,17 +330,12 @@ pub static PROFILES: &[Profile] = &[
     Profile {
         name: "ace-2025",
         hints: &[any_os(mask::ATHENA)],
-        pin_p2_backtracking: false,
-        pin_reference: PIN,
-        puk_reference: PUK,
-        key_reference: 0x01,
-        key_path: None,
         addressing: Addressing::Application(ACE_2025_AID),
         certificate: CertificateLocation::Ef(&[0xDA, 0x01, 0xC0, 0x01]),
         extended_apdu: ExtendedApdu::Always,
         read_chunk: ReadChunk::Short256,
-        max_challenge: CHALLENGE_SHORT,
         model: "Actalis ACe 2025",
+        ..CLASSIC
     },
 ];
 
@@ -393,6 +358,7 @@ pub fn by_application() -> Vec<&'static Profile> {
 }
 
 /// The profile called `name` (as in `cardsim --variant`).
+#[cfg(test)]
 pub fn by_name(name: &str) -> Option<&'static Profile> {
     PROFILES.iter().find(|p| p.name == name)
 }
@@ -560,7 +526,6 @@ mod tests {
                 "{}",
                 p.name
             );
-            assert!(p.max_challenge > 0);
             assert!(p.model.len() <= 16, "{}", p.model);
         }
     }

@@ -886,26 +886,6 @@ fn raw(apdu: &[u8]) -> Command {
 }
 
 #[test]
-fn idemia_get_challenge_asks_32_bytes_at_a_time() {
-    let mut mock = MockCns::variant("idemia-2021");
-    let b = bind(&IDEMIA_2021_ATR, &mut mock, EXT);
-    drop(b.card);
-    let atr = CnsAtr::decode(&IDEMIA_2021_ATR);
-    let card = CnsCard::new(
-        atr,
-        vec![profile::by_name("idemia-2021").unwrap()],
-        SERIAL.into(),
-    )
-    .unwrap();
-    mock.sent.clear();
-    let mut ch = CardChannel::new(&mut mock, EXT);
-    assert_eq!(card.challenge(&mut ch, 80).unwrap().len(), 80);
-    assert_eq!(ch.apdus_sent(), 3);
-    assert_eq!(mock.sent[0], [0, 0x84, 0, 0, 0x20]);
-    assert_eq!(mock.sent[2], [0, 0x84, 0, 0, 0x10]);
-}
-
-#[test]
 fn idemia_2021_over_nfc() {
     let mut mock = MockCns::variant("idemia-2021");
     let b = bind(&IDEMIA_NFC_ATR, &mut mock, EXT);
