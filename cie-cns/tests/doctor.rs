@@ -226,3 +226,27 @@ fn a_snap_firefox_is_pointed_to_p11_kit() {
         "{text}"
     );
 }
+
+#[test]
+fn registered_nowhere() {
+    let _serial = serial();
+    let empty_home = scratch_dir("doctor-nowhere");
+    let (text, code) = with_card(&["cns"], |_| doctor(&empty_home, "C"));
+    let nowhere = "[problem] browser: the module is registered in no browser and not in p11-kit → install the cie-cns-pkcs11 package, or with the browsers closed run: cie-cns register";
+    // This machine's p11-kit configuration may list the installed package's module: then
+    // p11-kit is the place it is registered, and no problem.
+    if has_line(
+        &text,
+        "[ok] p11-kit: the module is in its configuration (p11-kit list-modules)",
+    ) {
+        assert!(!has_line(&text, nowhere), "{text}");
+        assert_eq!(code, Some(0), "{text}");
+    } else {
+        assert!(has_line(&text, nowhere), "{text}");
+        assert_eq!(code, Some(1), "{text}");
+    }
+    assert!(
+        has_line(&text, "[info] Firefox: no profile found"),
+        "{text}"
+    );
+}

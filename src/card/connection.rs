@@ -50,6 +50,7 @@ impl Inserted {
                     let connection = Connection {
                         transport: self.transport,
                         driver,
+                        reset_seen: false,
                     };
                     return Ok(Some((connection, read)));
                 }
@@ -65,13 +66,44 @@ impl Inserted {
 pub struct Connection {
     transport: Box<dyn Transport>,
     driver: Box<dyn Card>,
+    /// Someone else reset the card since `take_reset` last asked (issue #11: a reset ends
+    /// every login).
+    reset_seen: bool,
 }
 
 impl Connection {
     /// A connection with a known driver (tests of the layers above, over a fake driver).
     #[cfg(test)]
     pub(crate) fn with_driver(transport: Box<dyn Transport>, driver: Box<dyn Card>) -> Connection {
-        Connection { transport, driver }
+        Connection {
+            transport,
+            driver,
+            reset_seen: false,
+        }
+    }
+
+    /// Whether someone else reset the card since the last call: the token then ends its
+    /// login (`token::security_state`).
+    pub fn take_reset(&mut self) -> bool {
+        std::mem::take(&mut self.reset_seen)
+    }
+
+    /// The card forgot every session and verified PIN: so does the driver, at once, so
+    /// that nothing it kept (the CIE's PIN) is replayed by the retry below (issue #11).
+    fn after_reset(&mut self) {
+        self.driver.card_reset();
+        self.driver.forget_login();
+        self.reset_seen = true;
+    }
+
+    /// Resets the card ourselves (SCARD_RESET_CARD): every application's security state on
+    /// it is dropped. The token does it to end a login on a card that keeps a verified PIN
+    /// for anyone (`Card::verified_pin_is_shared`).
+    pub fn reset(&mut self) -> Result<(), CardError> {
+        self.transport.reset()?;
+        self.driver.card_reset();
+        self.driver.forget_login();
+        Ok(())
     }
 
     /// Runs `op` in one PC/SC transaction. A reset reported when the transaction begins
@@ -95,14 +127,14 @@ impl Connection {
             let result = match outcome {
                 Ok(result) => result,
                 Err(TransportError::CardReset) if attempt == 0 => {
-                    self.driver.card_reset();
+                    self.after_reset();
                     self.transport.reconnect()?;
                     continue;
                 }
                 Err(e) => Err(e.into()),
             };
             if let Err(CardError::Reset) = result {
-                self.driver.card_reset();
+                self.after_reset();
                 self.transport.reconnect()?;
             }
             if let Err(CardError::Transport(e)) = &result {
@@ -124,7 +156,7 @@ impl Connection {
             Ok(()) => true,
             // Still there, reset by someone else: reconnect so the next transaction works.
             Err(TransportError::CardReset) => {
-                self.driver.card_reset();
+                self.after_reset();
                 self.transport.reconnect().is_ok()
             }
             Err(_) => false,

@@ -250,6 +250,14 @@ pub trait Card: Send {
     /// any more, whatever the card answered.
     fn forget_login(&mut self) {}
 
+    /// Whether a PIN verified by this process serves every application on the card until
+    /// it is reset (TS-CNS: plain VERIFY, no command forgets it, cns.md §3–4): ending the
+    /// login then takes a reset. `false`: the verified state is reachable only through
+    /// this process's own session (CIE secure messaging).
+    fn verified_pin_is_shared(&self) -> bool {
+        false
+    }
+
     /// Whether the driver can rebuild a lost session by itself (CIE: it holds the PIN while
     /// logged in). The token then retries a failed operation once.
     fn can_resume_session(&self) -> bool {

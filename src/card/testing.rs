@@ -13,6 +13,7 @@ pub(crate) struct Events {
     pub reset_pending: bool,
     pub removed: bool,
     pub reconnects: usize,
+    pub resets: usize,
     pub transactions: usize,
 }
 
@@ -55,6 +56,11 @@ impl Transport for MockTransport {
         self.events.lock().unwrap().reconnects += 1;
         Ok(())
     }
+    fn reset(&mut self) -> Result<(), TransportError> {
+        self.events.lock().unwrap().resets += 1;
+        self.card.lock().unwrap().verified = false;
+        Ok(())
+    }
     fn check_present(&mut self) -> Result<(), TransportError> {
         if self.events.lock().unwrap().removed {
             Err(TransportError::CardRemoved)
@@ -94,6 +100,12 @@ impl Transport for FakeTransport {
     }
     fn reconnect(&mut self) -> Result<(), TransportError> {
         Ok(())
+    }
+    fn reset(&mut self) -> Result<(), TransportError> {
+        match *self.unreachable.lock().unwrap() {
+            true => Err(TransportError::CardRemoved),
+            false => Ok(()),
+        }
     }
     fn check_present(&mut self) -> Result<(), TransportError> {
         Ok(())

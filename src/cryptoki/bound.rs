@@ -40,6 +40,16 @@ impl BoundToken {
         }
     }
 
+    /// A reset or removal the token saw ended the login: every session of this token is
+    /// public again (DESIGN.md "Security state"), so the next private operation answers
+    /// CKR_USER_NOT_LOGGED_IN and new sessions open public.
+    pub fn follow_card_login(&mut self) {
+        if self.device.take_login_lost() && self.login != Login::Public {
+            log::info!("the card was reset: the token is logged out");
+            self.login = Login::Public;
+        }
+    }
+
     /// Private objects are visible only to the logged-in user (PKCS#11 3.0 §4.4.1 CKA_PRIVATE).
     pub fn is_visible(&self, object: &TokenObject) -> bool {
         !object.private || self.login == Login::User

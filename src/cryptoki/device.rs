@@ -20,7 +20,14 @@ pub trait Device: Send {
     fn mechanisms(&self) -> &[MechanismInfo];
     fn pin_policy(&self, kind: PinKind) -> PinPolicy;
     fn login(&mut self, kind: PinKind, pin: &[u8]) -> Result<(), TokenError>;
+    /// C_Login(CKU_CONTEXT_SPECIFIC) with the PUK: kept for the unblock that follows, not
+    /// sent (`Token::keep_puk_for_unblock`).
+    fn keep_puk_for_unblock(&mut self, puk: &[u8]) -> Result<(), TokenError>;
     fn logout(&mut self) -> Result<(), TokenError>;
+    /// Whether a reset or removal ended the login since the last call (`Token::take_login_lost`).
+    fn take_login_lost(&mut self) -> bool {
+        false
+    }
     /// C_SetPIN of the logged-in user (`Token::change_pin`).
     fn change_pin(&mut self, old: &[u8], new: &[u8]) -> Result<(), TokenError>;
     /// C_SetPIN in a public session: change, or unblock when the PIN is blocked (`Token::set_pin_public`).
@@ -53,8 +60,14 @@ impl Device for Token {
     fn login(&mut self, kind: PinKind, pin: &[u8]) -> Result<(), TokenError> {
         Token::login(self, kind, pin)
     }
+    fn keep_puk_for_unblock(&mut self, puk: &[u8]) -> Result<(), TokenError> {
+        Token::keep_puk_for_unblock(self, puk)
+    }
     fn logout(&mut self) -> Result<(), TokenError> {
         Token::logout(self)
+    }
+    fn take_login_lost(&mut self) -> bool {
+        Token::take_login_lost(self)
     }
     fn change_pin(&mut self, old: &[u8], new: &[u8]) -> Result<(), TokenError> {
         Token::change_pin(self, old, new)

@@ -588,3 +588,36 @@ fn unreadable_cards_are_not_bound_again_on_every_query() {
     world.lock().unsupported.clear();
     assert!(instance.token_info(0).is_ok());
 }
+
+#[test]
+fn a_reset_seen_by_the_token_makes_every_session_public() {
+    let (world, instance) = setup();
+    let h = logged_in_session(&instance);
+    let other = instance
+        .open_session(0, CKF_SERIAL_SESSION | CKF_RW_SESSION)
+        .unwrap();
+    let key = find_one(&instance, h, CKO_PRIVATE_KEY);
+    world.lock().login_lost = true;
+    assert_eq!(
+        instance.session_info(h).unwrap().state,
+        CKS_RO_PUBLIC_SESSION
+    );
+    assert_eq!(
+        instance.session_info(other).unwrap().state,
+        CKS_RW_PUBLIC_SESSION
+    );
+    assert_eq!(
+        instance.sign_init(h, &mech(CKM_SHA256_RSA_PKCS), key),
+        Err(Rv::USER_NOT_LOGGED_IN)
+    );
+    let new = instance.open_session(0, CKF_SERIAL_SESSION).unwrap();
+    assert_eq!(
+        instance.session_info(new).unwrap().state,
+        CKS_RO_PUBLIC_SESSION
+    );
+    // The application asks for the PIN again, and it works.
+    instance.login(new, CKU_USER, PIN).unwrap();
+    instance
+        .sign_init(h, &mech(CKM_SHA256_RSA_PKCS), key)
+        .unwrap();
+}

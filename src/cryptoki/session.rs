@@ -133,7 +133,12 @@ impl Instance {
         let slot = self.slots.get(session.slot_id)?;
         let mut state = self.probe(&slot);
         let result = match state.token.as_mut() {
-            Some(token) if token.binding == session.binding => f(&session, &mut ops, token),
+            Some(token) if token.binding == session.binding => {
+                let result = f(&session, &mut ops, token);
+                // A reset seen during the operation ends the login for every session now.
+                token.follow_card_login();
+                result
+            }
             _ => {
                 self.sessions.remove_binding(session.binding);
                 return Err(Rv::DEVICE_REMOVED);
@@ -286,10 +291,10 @@ impl Instance {
                 // §5.6.8: re-authentication for the active signature.
                 (Login::User, true) => token.device.login(PinKind::User, pin).map_err(login_rv),
                 // The unblock convention of OpenSC and pkcs11-tool (`Login::PukContext`); only
-                // where a C_SetPIN may follow, so that a stray context-specific login never
-                // spends a PUK try.
+                // where a C_SetPIN may follow, and the PUK is verified only by the unblock
+                // itself, so that a stray context-specific login never spends a PUK try.
                 (Login::Public, false) if session.read_write => {
-                    token.device.login(PinKind::Puk, pin).map_err(login_rv)?;
+                    token.device.keep_puk_for_unblock(pin).map_err(login_rv)?;
                     token.login = Login::PukContext;
                     Ok(())
                 }

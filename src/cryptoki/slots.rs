@@ -175,6 +175,8 @@ impl Instance {
         };
         if !present {
             self.drop_token(slot, &mut state);
+        } else if let Some(token) = state.token.as_mut() {
+            token.follow_card_login();
         }
         if state.token.is_none() && slot.is_attached() {
             self.bind(slot, &mut state);

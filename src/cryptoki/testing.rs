@@ -21,6 +21,8 @@ pub struct World {
     pub cards: HashMap<String, bool>,
     pub signed: Vec<SignRequest>,
     pub logouts: usize,
+    /// The next `take_login_lost` reports a reset (then forgets it).
+    pub login_lost: bool,
     /// Readers whose card `bind` does not recognise / fails to read.
     pub unsupported: Vec<String>,
     pub failing: Vec<String>,
@@ -198,6 +200,16 @@ impl Device for FakeDevice {
         } else {
             Err(TokenError::PinIncorrect)
         }
+    }
+    fn keep_puk_for_unblock(&mut self, puk: &[u8]) -> Result<(), TokenError> {
+        if puk.len() < 5 || puk.len() > 8 {
+            Err(TokenError::PinLenRange)
+        } else {
+            Ok(())
+        }
+    }
+    fn take_login_lost(&mut self) -> bool {
+        std::mem::take(&mut self.world.lock().login_lost)
     }
     fn logout(&mut self) -> Result<(), TokenError> {
         self.world.lock().logouts += 1;

@@ -11,6 +11,7 @@ pub mod object;
 pub mod objects;
 pub mod padding;
 mod pin_lifecycle;
+mod security_state;
 pub mod signature_check;
 
 /// The PIN kinds and rules the state machine sees, as the card defines them.
@@ -89,6 +90,13 @@ pub struct Token {
     certificate_unproven: bool,
     /// The PUK while the SO (or a context-specific PUK login) is logged in (`pin_lifecycle`).
     login_puk: Option<Pin>,
+    /// A login (user or SO) is active: from its success to logout or a reset.
+    logged_in: bool,
+    /// This process verified a PIN or the PUK on the card and the card has not been reset
+    /// since (`security_state`).
+    verified_here: bool,
+    /// A reset or removal ended the login; cleared by `take_login_lost`.
+    login_lost: bool,
 }
 
 /// What binding read from the card, before the token is built from it.
@@ -284,6 +292,9 @@ impl Token {
             public_key: certificate.as_ref().map(public_key),
             certificate_unproven: false,
             login_puk: None,
+            logged_in: false,
+            verified_here: false,
+            login_lost: false,
         }
     }
 
@@ -343,6 +354,10 @@ impl Token {
             }
         });
         self.note_tries(kind, &result);
+        if result.is_ok() {
+            self.note_verified();
+            self.logged_in = true;
+        }
         let certificate = result.map_err(|e| match e {
             // A reset mid-VERIFY: whether the try counted is unknown, and nothing is verified.
             CardError::Reset => TokenError::DeviceError,
@@ -400,25 +415,11 @@ impl Token {
         }
     }
 
-    /// Forgets the security state the driver holds (and any PIN it kept).
-    ///
-    /// The card itself keeps a verified PIN until it is reset or removed: TS-CNS has no
-    /// command that drops it (cns.md §3–4), and resetting the card would log out every other
-    /// application sharing it (DESIGN.md "the card is shared"). The cryptoki layer logs out
-    /// when a process closes its last session, so a reset here would make every short-lived
-    /// tool log the browser out (seen with concurrent pkcs11-tool runs). A stricter policy
-    /// would need a card reset in `card`.
+    /// Ends the login: on the card (a TS-CNS this process unlocked is reset,
+    /// `security_state`) and in the driver (no PIN kept, DESIGN.md "PINs"), whatever the
+    /// card answers.
     pub fn logout(&mut self) -> Result<(), TokenError> {
-        self.login_puk = None;
-        let result = self.in_transaction(|card, channel| card.logout(channel));
-        // Whatever the card said (or if it could not be reached), no secret of the login
-        // stays with the driver (DESIGN.md "PINs").
-        self.card.forget_login();
-        match result {
-            // A reset dropped the state anyway.
-            Ok(()) | Err(CardError::Reset) => Ok(()),
-            Err(e) => Err(card_error(e)),
-        }
+        self.end_card_security()
     }
 
     /// Signs with the private key at `key`.
@@ -430,10 +431,9 @@ impl Token {
         let input = self.sign_input(request)?;
         let mut result = self.in_transaction(|card, channel| card.sign(channel, &input));
         // A driver that can rebuild its session (CIE, with the PIN it holds while logged in)
-        // gets one more try after the chip dropped the session or someone reset the card.
-        if matches!(result, Err(CardError::ChannelLost | CardError::Reset))
-            && self.card.can_resume_session()
-        {
+        // gets one more try after the chip dropped the session; never after a reset, which
+        // ended the login (issue #11).
+        if matches!(result, Err(CardError::ChannelLost)) && self.card.can_resume_session() {
             log::info!(
                 "{} {}: session lost, rebuilding it once",
                 self.family,
@@ -583,15 +583,19 @@ impl Token {
 
     /// `false` once the card has been removed (the slot then drops the token).
     pub fn is_present(&mut self) -> bool {
-        self.card.is_present()
+        let present = self.card.is_present();
+        self.follow_resets();
+        present
     }
 
-    /// Runs `op` in one PC/SC transaction (`Connection::transaction`).
+    /// Runs `op` in one PC/SC transaction (`Connection::transaction`); a reset seen on the
+    /// way ends the login (`security_state`).
     fn in_transaction<T>(
         &mut self,
         op: impl FnMut(&mut dyn Card, &mut CardChannel<'_>) -> Result<T, CardError>,
     ) -> Result<T, CardError> {
         let result = self.card.transaction(op);
+        self.follow_resets();
         self.cache_chip_data();
         result
     }

@@ -19,7 +19,19 @@ impl Token {
             self.in_transaction(|card, channel| card.verify_pin(channel, PinKind::Puk, &puk));
         self.note_tries(PinKind::Puk, &result);
         result.map_err(pin_command_error)?;
+        self.note_verified();
+        self.logged_in = true;
         self.login_puk = Some(puk);
+        Ok(())
+    }
+
+    /// C_Login(CKU_CONTEXT_SPECIFIC) with the PUK in a public R/W session (the OpenSC unblock
+    /// convention, `Login::PukContext`): the PUK is format-checked and kept, not sent. The
+    /// unblock of the C_SetPIN that follows verifies it (`Card::unblock_pin` is
+    /// self-contained), so the PUK reaches the card only where an unblock follows (issue #11),
+    /// and a stray context-specific login costs no PUK try.
+    pub fn keep_puk_for_unblock(&mut self, puk: &[u8]) -> Result<(), TokenError> {
+        self.login_puk = Some(self.checked(PinKind::Puk, puk)?);
         Ok(())
     }
 
@@ -70,7 +82,9 @@ impl Token {
     /// and spends a PIN try (cns-opensc.md). So: **when the user PIN is blocked, `old` is the PUK
     /// and the PIN is unblocked with it; otherwise the PIN is changed.** Blocked is read afresh
     /// where the card tells without spending a try (TS-CNS empty VERIFY, cns.md §4), else taken
-    /// from the card's last answer (CIE: a VERIFY or CHANGE that got 6983).
+    /// from the card's last answer since its insertion or last reset (CIE: a VERIFY or CHANGE
+    /// that got 6983; a reset forgets it, `security_state`). Any doubt: the PIN, never the PUK
+    /// on a guess (issue #11). What the operation verified on the card ends with it.
     pub fn set_pin_public(&mut self, old: &[u8], new: &[u8]) -> Result<(), TokenError> {
         let new = self.checked(PinKind::User, new)?;
         let as_pin = self.checked(PinKind::User, old);
@@ -79,12 +93,14 @@ impl Token {
         if let (Err(e), Err(_)) = (&as_pin, &as_puk) {
             return Err(e.clone());
         }
-        if self.user_pin_blocked_now()? {
+        let result = if self.user_pin_blocked_now()? {
             log::info!("user PIN blocked: C_SetPIN unblocks it with the PUK given as old PIN");
             self.unblock_checked(&as_puk?, &new)
         } else {
             self.change_checked(&as_pin?, &new)
-        }
+        };
+        self.end_unless_logged_in();
+        result
     }
 
     /// C_GetTokenInfo: a counter whose flags warn (COUNT_LOW, FINAL_TRY, LOCKED) is read again,
@@ -155,6 +171,10 @@ impl Token {
         let result =
             self.in_transaction(|card, channel| card.change_pin(channel, PinKind::User, old, new));
         self.note_tries(PinKind::User, &result);
+        // CHANGE REFERENCE DATA with the right old PIN leaves it verified on many chips.
+        if result.is_ok() {
+            self.note_verified();
+        }
         result.map_err(pin_command_error)
     }
 
@@ -163,6 +183,7 @@ impl Token {
         self.note_tries(PinKind::Puk, &result);
         if result.is_ok() {
             self.note_tries(PinKind::User, &result);
+            self.note_verified();
         }
         result.map_err(pin_command_error)
     }

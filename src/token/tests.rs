@@ -295,11 +295,51 @@ fn reset_by_another_application_means_logged_out() {
 }
 
 #[test]
-fn logout_leaves_other_applications_logged_in() {
-    let (mut token, card, _) = setup();
-    token.login(PinKind::User, PIN).unwrap();
+fn logout_resets_a_card_this_process_unlocked() {
+    let (mut token, card, events) = setup();
+    // Nothing verified by us: nothing to end, nobody else disturbed.
     token.logout().unwrap();
+    assert_eq!(events.lock().unwrap().resets, 0);
+    token.login(PinKind::User, PIN).unwrap();
     assert!(card.lock().unwrap().verified);
+    token.logout().unwrap();
+    assert_eq!(events.lock().unwrap().resets, 1);
+    assert!(
+        !card.lock().unwrap().verified,
+        "the TS-CNS keeps no PIN for others"
+    );
+    // Once is enough.
+    token.logout().unwrap();
+    assert_eq!(events.lock().unwrap().resets, 1);
+    // Our own reset is no lost login for the cryptoki layer.
+    assert!(!token.take_login_lost());
+}
+
+#[test]
+fn dropping_an_unlocked_token_resets_the_card() {
+    let (mut token, card, events) = setup();
+    token.login(PinKind::User, PIN).unwrap();
+    drop(token);
+    assert_eq!(events.lock().unwrap().resets, 1);
+    assert!(!card.lock().unwrap().verified);
+}
+
+#[test]
+fn a_reset_seen_by_pc_sc_ends_the_login() {
+    let (mut token, _, events) = setup();
+    token.login(PinKind::User, PIN).unwrap();
+    assert!(!token.take_login_lost());
+    events.lock().unwrap().reset_pending = true;
+    let key = private_key(&token);
+    assert_eq!(
+        token.sign(key, &SignRequest::Pkcs1v15 { data: vec![1; 20] }),
+        Err(TokenError::UserNotLoggedIn)
+    );
+    assert!(token.take_login_lost(), "reported once");
+    assert!(!token.take_login_lost());
+    // The card forgot the PIN: nothing left to reset at logout.
+    token.logout().unwrap();
+    assert_eq!(events.lock().unwrap().resets, 0);
 }
 
 #[test]

@@ -66,6 +66,10 @@ pub trait Transport: Send {
     fn transaction(&mut self) -> Result<Box<dyn Channel + '_>, TransportError>;
     /// Reconnects after `CardReset`; the card's security state (PIN, secure channel) is gone.
     fn reconnect(&mut self) -> Result<(), TransportError>;
+    /// Resets the card (warm reset): every application's security state on it is dropped.
+    /// Ends a login on a card that has no command forgetting a verified PIN (TS-CNS,
+    /// token::security_state). Every transport must really do it: no default.
+    fn reset(&mut self) -> Result<(), TransportError>;
     /// `Ok(())` while the same card is still in the reader.
     fn check_present(&mut self) -> Result<(), TransportError>;
 

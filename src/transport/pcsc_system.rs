@@ -276,6 +276,27 @@ impl Transport for PcscTransport {
             .map_err(map_error)
     }
 
+    /// SCardBeginTransaction, then SCardEndTransaction(SCARD_RESET_CARD): the transaction
+    /// waits for another application's to end, so the reset never cuts one in the middle;
+    /// SCardReconnect(SCARD_RESET_CARD) is the fallback.
+    fn reset(&mut self) -> Result<(), TransportError> {
+        log::debug!("{}: resetting the card", self.reader);
+        let card = self.card()?;
+        let ended = match card.transaction2() {
+            Ok(tx) => tx.end(Disposition::ResetCard).map_err(|(_, e)| e),
+            Err((_, e)) => Err(e),
+        };
+        match ended {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                log::debug!("{}: SCardEndTransaction(reset): {e}", self.reader);
+                self.card()?
+                    .reconnect(ShareMode::Shared, Protocols::ANY, Disposition::ResetCard)
+                    .map_err(map_error)
+            }
+        }
+    }
+
     fn check_present(&mut self) -> Result<(), TransportError> {
         let status = self.card()?.status2_owned().map_err(map_error)?;
         if status.status().contains(pcsc::Status::PRESENT) {

@@ -376,6 +376,10 @@ impl Card for CnsCard {
         Ok(())
     }
 
+    fn verified_pin_is_shared(&self) -> bool {
+        true
+    }
+
     /// The user PIN only: nothing in the facts says the PUK can be changed (cns.md §4).
     fn change_pin(
         &mut self,
