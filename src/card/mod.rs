@@ -217,17 +217,10 @@ pub trait Card: Send {
     fn family(&self) -> &'static str;
 
     /// The certificate is readable without a PIN but `read_public_data` leaves it to the
-    /// token, which takes it from the cache or asks `read_public_certificate` (TS-CNS).
+    /// token, which takes it from the cache or asks `read_certificate_after_login`, which
+    /// then needs no login (TS-CNS).
     fn shows_certificate_before_login(&self) -> bool {
         false
-    }
-
-    /// The certificate read now from the card, without a PIN (see above).
-    fn read_public_certificate(
-        &mut self,
-        _channel: &mut CardChannel<'_>,
-    ) -> Result<Option<Vec<u8>>, CardError> {
-        Ok(None)
     }
 
     /// Public data the driver read from the card for its own use (CIE: the handshake's chip

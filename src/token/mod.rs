@@ -209,7 +209,7 @@ impl Token {
             certificate_from = Source::Cache;
             if public.certificate.is_none() {
                 certificate_from = Source::Card;
-                public.certificate = match card.read_public_certificate(channel) {
+                public.certificate = match card.read_certificate_after_login(channel) {
                     Ok(der) => der,
                     Err(e) if e.is_link() => return Err(e),
                     Err(e) => {

@@ -245,15 +245,9 @@ impl Card for CnsCard {
         true
     }
 
-    fn read_public_certificate(
-        &mut self,
-        channel: &mut CardChannel<'_>,
-    ) -> Result<Option<Vec<u8>>, CardError> {
-        self.read_certificate(channel).map(Some)
-    }
-
-    /// The same public file, read again: the token asks when the cached copy it showed
-    /// failed its proof (a signature that does not verify under its key).
+    /// The public file, no login needed: the token asks when its cache has no copy, or when
+    /// the cached copy it showed failed its proof (a signature that does not verify under
+    /// its key).
     fn read_certificate_after_login(
         &mut self,
         channel: &mut CardChannel<'_>,

@@ -11,8 +11,6 @@ use crate::iso7816::tlv;
 const OUTER_TAG: u32 = 0x30;
 const PROFILE_TAG: u32 = 0x80;
 const PERSONAL_TAG: u32 = 0x81;
-/// Longer than any profile name.
-const MAX_NAME_LEN: usize = 64;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CachedLayout {
@@ -36,7 +34,9 @@ impl CachedLayout {
         }
         let mut children = outer.children();
         let name = children.next()?.ok()?;
-        if name.tag != PROFILE_TAG || name.value.is_empty() || name.value.len() > MAX_NAME_LEN {
+        if name.tag != PROFILE_TAG || name.value.is_empty() || name.value.len() > 64
+        /* longer than any profile name */
+        {
             return None;
         }
         let profile = std::str::from_utf8(name.value).ok()?.to_string();
