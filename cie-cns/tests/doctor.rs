@@ -250,3 +250,50 @@ fn registered_nowhere() {
         "{text}"
     );
 }
+
+/// A certificate made now that expires in 30 days, for the virtual TS-CNS's key.
+fn certificate_expiring_in_30_days() -> (PathBuf, String) {
+    let dir = scratch_dir("doctor-soon");
+    let key = Path::new(env!("CARGO_MANIFEST_DIR")).join("../sim/fixtures/cns/stincard.key.pem");
+    let der = dir.join("soon.cert.der");
+    let run = |cmd: &mut std::process::Command| {
+        let out = cmd.output().expect("openssl / date");
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    run(std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-new",
+            "-x509",
+            "-days",
+            "30",
+            "-subj",
+            "/C=IT/GN=MARIO/SN=ROSSI/CN=soon",
+        ])
+        .arg("-key")
+        .arg(&key)
+        .args(["-outform", "DER", "-out"])
+        .arg(&der));
+    let end = run(std::process::Command::new("openssl")
+        .args(["x509", "-inform", "DER", "-noout", "-enddate", "-in"])
+        .arg(&der));
+    let end = end.trim_start_matches("notAfter=").to_string();
+    let day = run(std::process::Command::new("date").args(["-u", "+%F", "-d", &end]));
+    (der, day)
+}
+
+#[test]
+fn certificate_expiring_within_60_days() {
+    let (der, day) = certificate_expiring_in_30_days();
+    let line = format!(
+        "[warning] certificate: expires on {day} (in 29 days) → ask the issuer for a new card now"
+    );
+    // A warning: the card still works today, so all is well.
+    card_report(
+        &["cns", "--certificate", der.to_str().unwrap()],
+        true,
+        0,
+        &[line],
+    );
+}

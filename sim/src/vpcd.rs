@@ -204,7 +204,7 @@ mod tests {
         let line = std::fs::read_to_string(&stats).unwrap();
         assert_eq!(
             line,
-            "apdus=3 bytes_in=19 bytes_out=22 pin_tries=3 puk_tries=10\n"
+            "apdus=3 bytes_in=19 bytes_out=22 pin_tries=3 puk_tries=10 pin_verified=0\n"
         );
         let _ = std::fs::remove_file(stats);
     }
