@@ -13,6 +13,20 @@
 #![deny(unsafe_code)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
+/// `Display` (the variant, as `Debug` writes it) and `std::error::Error` for an error enum
+/// whose variant names say what went wrong.
+macro_rules! error_named_by_variant {
+    ($error:ty) => {
+        impl std::fmt::Display for $error {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "{self:?}")
+            }
+        }
+
+        impl std::error::Error for $error {}
+    };
+}
+
 mod assembly;
 mod card;
 mod cryptoki;

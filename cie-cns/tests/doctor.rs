@@ -10,6 +10,9 @@ use std::process::Output;
 use std::sync::{Mutex, MutexGuard};
 
 const READER: u16 = 0;
+/// APDUs one doctor run may cost a card (budget tests: fewer is fine, more is a regression).
+const DOCTOR_APDUS_TS_CNS: u64 = 7;
+const DOCTOR_APDUS_CIE: u64 = 3;
 
 /// The tests share the daemon's readers: one at a time.
 fn serial() -> MutexGuard<'static, ()> {
@@ -143,8 +146,14 @@ fn ts_cns_ok_and_registered_in_english_and_italian() {
     ];
     for (lang, lines) in [("en_GB.UTF-8", english), ("it_IT.UTF-8", italian)] {
         let report = with_card(&["cns"], |card| {
-            let report = doctor(&home(true), lang);
+            // (register runs modutil, which loads the module: it reads the card too.)
+            let home = home(true);
+            let before = card.stats().apdus;
+            let report = doctor(&home, lang);
             assert_eq!(card.stat("pin_tries"), Some(3));
+            // Budget: what the module reads to show the token and its certificate (measured 7).
+            let apdus = card.stats().apdus - before;
+            assert!(apdus <= DOCTOR_APDUS_TS_CNS, "{apdus} APDUs");
             report
         });
         assert_report(&report, 0, &lines);
@@ -164,6 +173,9 @@ fn cie_ok_and_after_a_login_its_holder_and_certificate() {
     let (before, after, code) = with_card(&["cie"], |card| {
         let (before, code) = doctor(&home, "C");
         assert_eq!(card.stat("pin_tries"), Some(3), "the doctor spent no try");
+        // Budget (measured 3): the CIE's public data only, no secure channel.
+        let apdus = card.stats().apdus;
+        assert!(apdus <= DOCTOR_APDUS_CIE, "{apdus} APDUs");
         // A browser login caches the certificate the CIE shows only after the PIN.
         let login = std::process::Command::new("pkcs11-tool")
             .arg("--module")
@@ -296,4 +308,22 @@ fn certificate_expiring_within_60_days() {
         0,
         &[line],
     );
+}
+
+#[test]
+fn module_missing() {
+    let _serial = serial();
+    PcscDaemon::shared();
+    let home = home(true);
+    let out = command_in(
+        &home,
+        "C",
+        &["doctor", "--module", "/nonexistent/libcie_cns_pkcs11.so"],
+    )
+    .output()
+    .unwrap();
+    let line = "[problem] module: /nonexistent/libcie_cns_pkcs11.so is missing → install the cie-cns-pkcs11 package";
+    let report = text(out);
+    assert_report(&report, 1, &[line.into()]);
+    assert!(!report.0.contains("no card recognised"), "{}", report.0);
 }

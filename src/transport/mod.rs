@@ -32,13 +32,7 @@ pub enum TransportError {
     Timeout,
 }
 
-impl std::fmt::Display for TransportError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{self:?}")
-    }
-}
-
-impl std::error::Error for TransportError {}
+error_named_by_variant!(TransportError);
 
 /// What a reader can carry: decides between one extended APDU and command chaining.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
