@@ -309,3 +309,21 @@ fn certificate_expiring_within_60_days() {
         &[line],
     );
 }
+
+#[test]
+fn module_missing() {
+    let _serial = serial();
+    PcscDaemon::shared();
+    let home = home(true);
+    let out = command_in(
+        &home,
+        "C",
+        &["doctor", "--module", "/nonexistent/libcie_cns_pkcs11.so"],
+    )
+    .output()
+    .unwrap();
+    let line = "[problem] module: /nonexistent/libcie_cns_pkcs11.so is missing → install the cie-cns-pkcs11 package";
+    let report = text(out);
+    assert_report(&report, 1, &[line.into()]);
+    assert!(!report.0.contains("no card recognised"), "{}", report.0);
+}

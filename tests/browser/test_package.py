@@ -229,8 +229,14 @@ def test_package_new_user_firefox_policy_chromium_autostart_then_purge_leaves_no
         start = time.monotonic()
         user.run(command)
         print(f"autostart `{shlex.join(command)}`: {time.monotonic() - start:.2f} s")
-        assert f"library={MODULE}" in user.read(".local/share/pki/nssdb/pkcs11.txt")
+        registered = user.read(".local/share/pki/nssdb/pkcs11.txt")
+        assert f"library={MODULE}" in registered
         assert not user.exists(".pki"), "the registration created the legacy database"
+        # Every later login: nothing to do, nothing written, quiet.
+        start = time.monotonic()
+        assert user.run(command) == ""
+        print(f"autostart again, nothing to change: {1000 * (time.monotonic() - start):.0f} ms")
+        assert user.read(".local/share/pki/nssdb/pkcs11.txt") == registered
         (system.dir / "chromium").mkdir()  # chromedriver, as the user, writes its log there
         os.chown(system.dir / "chromium", user.uid, user.gid)
         chromium = Chromium(system.dir / "chromium", user.env, server13, user=user)
@@ -255,9 +261,12 @@ def test_package_new_user_firefox_policy_chromium_autostart_then_purge_leaves_no
 
 def test_package_keeps_an_administrators_firefox_policy(deb, system):
     # Firefox reads /etc/firefox/policies/policies.json instead of the installation's one when
-    # it exists: the package never writes it, and says what to add.
+    # it exists: the package never writes it, and says what to add; Firefox profiles then get the
+    # module from the autostart registration.
     content = '{"policies": {"DisableTelemetry": true}}\n'
     write(system, ADMIN_POLICY, content)
+    port = free_port()
+    firefox_prefs(system, port)
     before = system.changes()
     result = subprocess.run([*system.enter, "apt-get", "install", "--yes", "--no-install-recommends", str(deb)],
                             capture_output=True, text=True, timeout=300,
@@ -266,6 +275,19 @@ def test_package_keeps_an_administrators_firefox_policy(deb, system):
     assert system.run(["cat", ADMIN_POLICY]) == content
     said = result.stdout + result.stderr  # the maintainer script's note, wherever apt puts it
     assert f'"SecurityDevices": {{"Add": {{"cie-cns-pkcs11": "{MODULE}"}}}}' in said, said
+
+    # Firefox indeed ignores the package's policy now; the desktop-login registration covers the
+    # profile it made.
+    user = User(system)
+    try:
+        Firefox.as_is(user.launcher, user.env, port, system.dir / "firefox.log").quit()
+        profile = user.run(["sh", "-c", 'ls -d "$HOME"/.config/mozilla/firefox/*.default-esr']).strip()
+        assert "libcie_cns_pkcs11" not in user.read(f"{profile}/pkcs11.txt")
+        user.run(autostart_exec(system))
+        assert f"library={MODULE}" in user.read(f"{profile}/pkcs11.txt")
+    finally:
+        user.stop()
+    system.run(["userdel", "--remove", user.name])
     purge(system)
     assert system.run(["cat", ADMIN_POLICY]) == content
     assert not system.changes() - before
