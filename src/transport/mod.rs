@@ -11,7 +11,6 @@ mod pcsc_system;
 
 pub use pcsc_system::PcscSystem;
 
-use std::time::Duration;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TransportError {
