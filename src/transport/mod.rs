@@ -11,7 +11,6 @@ mod pcsc_system;
 
 pub use pcsc_system::PcscSystem;
 
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TransportError {
     /// The PC/SC service is not running or not reachable.
