@@ -122,23 +122,19 @@ impl Signer {
             Ok(()) | Err(Error::Pkcs11(RvError::UserAlreadyLoggedIn, _)) => {}
             Err(e) => return Err(e),
         }
-        let find = |class| {
+        let first = |class, missing| {
             guarded("C_FindObjects", || {
                 session.find_objects(&[Attribute::Class(class)])
-            })
+            })?
+            .first()
+            .copied()
+            .ok_or(Error::Pkcs11(
+                missing,
+                cryptoki::context::Function::FindObjects,
+            ))
         };
-        let key = *find(ObjectClass::PRIVATE_KEY)?
-            .first()
-            .ok_or(Error::Pkcs11(
-                RvError::KeyHandleInvalid,
-                cryptoki::context::Function::FindObjects,
-            ))?;
-        let cert = *find(ObjectClass::CERTIFICATE)?
-            .first()
-            .ok_or(Error::Pkcs11(
-                RvError::ObjectHandleInvalid,
-                cryptoki::context::Function::FindObjects,
-            ))?;
+        let key = first(ObjectClass::PRIVATE_KEY, RvError::KeyHandleInvalid)?;
+        let cert = first(ObjectClass::CERTIFICATE, RvError::ObjectHandleInvalid)?;
         let value = guarded("C_GetAttributeValue", || {
             session.get_attributes(cert, &[AttributeType::Value])
         })?;

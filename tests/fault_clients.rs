@@ -87,54 +87,59 @@ fn slots_answer_straight_after_c_initialize_with_the_ids_of_the_slot_list() {
     card.remove();
 }
 
+/// A TS-CNS in reader 0 while `run` runs; returns the APDUs it answered meanwhile.
+fn apdus_on_a_ts_cns(run: impl FnOnce()) -> u64 {
+    let card = VirtualCard::insert(0, "cns", &["--pin", PIN]);
+    let before = card.stats();
+    run();
+    let apdus = (card.stats() - before).apdus;
+    card.remove();
+    apdus
+}
+
 /// Two processes sign on one card at once. When one ends, it resets the TS-CNS it unlocked
 /// (issue #11), which logs the other out: that one logs in again (CKR_USER_NOT_LOGGED_IN).
 #[test]
 fn two_processes_make_100_verified_signatures_each_on_one_card() {
     let _guard = serial();
-    let card = VirtualCard::insert(0, "cns", &["--pin", PIN]);
-    let before = card.stats();
     let started = Instant::now();
-    let sign = [
-        "sign",
-        &reader(0),
-        PIN,
-        "100",
-        "--survive",
-        "120",
-        "--allow",
-        "UserNotLoggedIn",
-    ];
-    let clients = [client(&sign), client(&sign)];
-    for (i, c) in clients.into_iter().enumerate() {
-        let out = succeeded(c, &format!("process {i}"));
-        assert_eq!(field(&out, "verified"), "100");
-    }
-    let apdus = (card.stats() - before).apdus;
+    let apdus = apdus_on_a_ts_cns(|| {
+        let reader = reader(0);
+        let sign = [
+            "sign",
+            &reader,
+            PIN,
+            "100",
+            "--survive",
+            "120",
+            "--allow",
+            "UserNotLoggedIn",
+        ];
+        let clients = [client(&sign), client(&sign)];
+        for (i, c) in clients.into_iter().enumerate() {
+            let out = succeeded(c, &format!("process {i}"));
+            assert_eq!(field(&out, "verified"), "100");
+        }
+    });
     println!(
         "2 processes x 100 signatures: {apdus} APDUs ({:.1} per signature) in {:?}",
         apdus as f64 / 200.0,
         started.elapsed()
     );
-    card.remove();
 }
 
 /// 16 threads × 25 signatures, each thread on its own session of one card.
 #[test]
 fn sixteen_threads_make_25_verified_signatures_each() {
     let _guard = serial();
-    let card = VirtualCard::insert(0, "cns", &["--pin", PIN]);
-    let before = card.stats();
-    let out = succeeded(
-        client(&["sign", &reader(0), PIN, "5", "--threads", "16"]),
-        "16 threads",
-    );
-    assert_eq!(field(&out, "verified"), "80");
-    println!(
-        "16 threads x 5 signatures: {} APDUs",
-        (card.stats() - before).apdus
-    );
-    card.remove();
+    let apdus = apdus_on_a_ts_cns(|| {
+        let out = succeeded(
+            client(&["sign", &reader(0), PIN, "25", "--threads", "16"]),
+            "16 threads",
+        );
+        assert_eq!(field(&out, "verified"), "400");
+    });
+    println!("16 threads x 25 signatures: {apdus} APDUs");
 }
 
 #[test]
@@ -166,6 +171,41 @@ fn reset_by_another_application(index: u16) {
     let _ = card.disconnect(pcsc::Disposition::LeaveCard);
 }
 
+/// Two threads of a client signing on the card in reader 0 while a test commits its faults;
+/// errors in `allow` make a thread log in again.
+struct Load {
+    child: Child,
+    stop: std::path::PathBuf,
+}
+
+impl Load {
+    fn start(allow: &str) -> Load {
+        let stop = scratch_dir("load").join("stop");
+        let until = stop.to_str().expect("utf-8 path");
+        let args = [
+            "sign",
+            &reader(0),
+            PIN,
+            "20",
+            "--threads",
+            "2",
+            "--survive",
+            "150",
+        ];
+        let child = client(&[&args[..], &["--allow", allow, "--until", until]].concat());
+        Load { child, stop }
+    }
+
+    /// Lets the client sign a little more, stops it, and returns how many times its threads
+    /// had to start again (every signature verified, every error allowed).
+    fn finish(self, what: &str) -> usize {
+        std::thread::sleep(Duration::from_millis(700));
+        std::fs::write(&self.stop, "").expect("stop file");
+        let out = succeeded(self.child, what);
+        field(&out, "recoveries").parse().expect("number")
+    }
+}
+
 /// Another application resets the card four times while two threads sign: the login is
 /// gone with each reset (CKR_USER_NOT_LOGGED_IN, issue #11), the threads log in again, every
 /// signature verifies.
@@ -174,30 +214,13 @@ fn another_application_resets_the_card_under_a_loaded_client() {
     let _guard = serial();
     for kind in ["cns", "cie"] {
         let card = VirtualCard::insert(0, kind, &["--pin", PIN]);
-        let stop = scratch_dir("resets").join("stop");
-        let running = client(&[
-            "sign",
-            &reader(0),
-            PIN,
-            "20",
-            "--threads",
-            "2",
-            "--survive",
-            "120",
-            "--allow",
-            "UserNotLoggedIn",
-            "--until",
-            stop.to_str().expect("utf-8 path"),
-        ]);
+        let load = Load::start("UserNotLoggedIn");
         for _ in 0..4 {
             std::thread::sleep(Duration::from_millis(500));
             reset_by_another_application(0);
         }
-        std::thread::sleep(Duration::from_millis(500));
-        std::fs::write(&stop, "").expect("stop file");
-        let out = succeeded(running, &format!("{kind} with resets"));
-        let recoveries: usize = field(&out, "recoveries").parse().expect("number");
-        assert!(recoveries >= 1, "the resets were noticed: {out}");
+        let recoveries = load.finish(&format!("{kind} with resets"));
+        assert!(recoveries >= 1, "the resets were noticed");
         card.remove();
     }
 }
@@ -213,23 +236,11 @@ fn pulls_under_load(kind: &str, fast: bool, swaps: usize) {
         .to_str()
         .expect("utf-8 path")
         .to_string();
-    let stop = dir.join("stop");
     let args = ["--pin", PIN, "--state", &state];
     let mut card = VirtualCard::insert(0, kind, &args);
-    let running = client(&[
-        "sign",
-        &reader(0),
-        PIN,
-        "20",
-        "--threads",
-        "2",
-        "--survive",
-        "150",
-        "--allow",
+    let load = Load::start(
         "DeviceRemoved,SessionHandleInvalid,SessionClosed,TokenNotPresent,UserNotLoggedIn",
-        "--until",
-        stop.to_str().expect("utf-8 path"),
-    ]);
+    );
     for _ in 0..swaps {
         std::thread::sleep(Duration::from_millis(700));
         if fast {
@@ -240,11 +251,8 @@ fn pulls_under_load(kind: &str, fast: bool, swaps: usize) {
         }
         card = VirtualCard::insert(0, kind, &args);
     }
-    std::thread::sleep(Duration::from_millis(700));
-    std::fs::write(&stop, "").expect("stop file");
-    let out = succeeded(running, &format!("{kind} pulls (fast: {fast})"));
-    let recoveries: usize = field(&out, "recoveries").parse().expect("number");
-    assert!(recoveries >= swaps, "every pull was noticed: {out}");
+    let recoveries = load.finish(&format!("{kind} pulls (fast: {fast})"));
+    assert!(recoveries >= swaps, "every pull was noticed");
     card.remove();
 }
 
