@@ -23,6 +23,10 @@ struct Script {
 struct FakeCard(Arc<Mutex<Script>>);
 
 impl Card for FakeCard {
+    fn family(&self) -> &'static str {
+        "CIE"
+    }
+
     fn read_public_data(&mut self, _: &mut CardChannel<'_>) -> Result<PublicData, CardError> {
         unreachable!("the tests build the token directly")
     }
@@ -83,6 +87,7 @@ fn token(certificate: Option<Vec<u8>>) -> (Token, Arc<Mutex<Script>>, Arc<Mutex<
     let script = Arc::new(Mutex::new(Script::default()));
     let unreachable = Arc::new(Mutex::new(false));
     let bound = Bound {
+        certificate_from: super::Source::Driver,
         public: PublicData {
             serial: "123456789012".into(),
             family: "CIE",

@@ -136,7 +136,13 @@ struct Bind {
 fn bind_with(atr: &[u8], sim: &mut SimCard, caps: ReaderCapabilities) -> Option<Bind> {
     let mut ch = CardChannel::new(sim, caps);
     let mut card = detect::detect(atr, &mut ch).expect("no transport error")?;
-    let data = card.read_public_data(&mut ch).expect("public data");
+    let mut data = card.read_public_data(&mut ch).expect("public data");
+    // The token reads a certificate the probe left to it (no cache here).
+    if data.certificate.is_none() && card.shows_certificate_before_login() {
+        data.certificate = card
+            .read_certificate_after_login(&mut ch)
+            .expect("certificate");
+    }
     let retries = card.retries_left(&mut ch, PinKind::User).expect("retries");
     let apdus = ch.apdus_sent();
     Some(Bind {
@@ -580,7 +586,9 @@ fn ace_2025_behind_a_contactless_atr() {
     assert_eq!(sim.sent[CIE_PROBE], select_aid());
     assert_eq!(sim.sent[CIE_PROBE + 1], select_relative(files::ID_CARTA));
     assert_eq!(sim.sent[CIE_PROBE + 3], select_aid());
-    assert_eq!(sim.sent[CIE_PROBE + 4], select_relative(ACE_CERT));
+    // EF_DatiPersonali, then the certificate the probe left to the token.
+    assert_eq!(sim.sent[CIE_PROBE + 6], select_aid());
+    assert_eq!(sim.sent[CIE_PROBE + 7], select_relative(ACE_CERT));
     assert_eq!(sim.sent[CIE_PROBE + 9], select_aid());
     // PIN 10 without b8: our choice on cns.md §9 q7.
     assert_eq!(sim.sent[CIE_PROBE + 10], [0, 0x20, 0, 0x10]);
@@ -614,10 +622,22 @@ fn ace_2025_behind_a_contact_atr_without_marker_is_found_last() {
 fn a_cns_without_a_known_layout_is_ignored() {
     // Serial answers, but no certificate at any place the candidates know.
     let mut sim = SimCard::cns("stincard").answering(&select_mf(CLASSIC_CERT, 0x00), &[0x6A, 0x82]);
-    let mut ch = CardChannel::new(&mut sim, EXT);
-    assert!(detect::detect(&atr("stincard"), &mut ch).unwrap().is_none());
     // Serial (2), 1101, 2FFF/8228.
-    assert_eq!(ch.apdus_sent(), 4);
+    assert_eq!(no_layout_answers(&mut sim), 4);
+}
+
+/// The identity answers; the layouts are probed with the public data, and none answers:
+/// not supported (the token ignores the card). The APDUs it took.
+fn no_layout_answers(sim: &mut SimCard) -> usize {
+    let mut ch = CardChannel::new(sim, EXT);
+    let mut card = detect::detect(&atr("stincard"), &mut ch)
+        .unwrap()
+        .expect("identity");
+    assert_eq!(
+        card.read_public_data(&mut ch).err(),
+        Some(CardError::NotSupported)
+    );
+    ch.apdus_sent()
 }
 
 #[test]
@@ -626,8 +646,7 @@ fn garbage_in_the_certificate_path_is_not_a_layout() {
     let mut garbage = vec![0x55; 300];
     garbage.extend_from_slice(&[0x90, 0x00]);
     let mut sim = SimCard::cns("stincard").answering(&[0x00, 0xB0, 0x00, 0x00, 0x00], &garbage);
-    let mut ch = CardChannel::new(&mut sim, EXT);
-    assert!(detect::detect(&atr("stincard"), &mut ch).unwrap().is_none());
+    no_layout_answers(&mut sim);
     assert_eq!(sim.sent[1], READ_SERIAL, "the serial was read");
     assert_eq!(sim.sent[3][..5], [0x00, 0xB0, 0x00, 0x00, 0x00]);
 }
