@@ -7,7 +7,7 @@ mod common;
 
 use common::harness::{module_path, scratch_dir, VirtualCard};
 use common::module::serial;
-use common::tools::{openssl_dgst_verify, openssl_pubkey, path, pkcs11_tool, succeed};
+use common::tools::{openssl_dgst_verify, openssl_pubkey, path, pkcs11_tool, sign_args, succeed};
 use std::path::Path;
 use std::process::Command;
 use std::sync::OnceLock;
@@ -198,18 +198,7 @@ fn the_trace_log_never_contains_the_pin() {
     let sig = dir.join("sig");
     let output = pkcs11_tool(
         &module,
-        &[
-            "--login",
-            "--pin",
-            PIN,
-            "--sign",
-            "-m",
-            "SHA256-RSA-PKCS",
-            "-i",
-            path(&data),
-            "-o",
-            path(&sig),
-        ],
+        &sign_args(PIN, "SHA256-RSA-PKCS", &data, &sig),
         &[
             ("CIE_CNS_PKCS11_LOG", Path::new("trace")),
             ("CIE_CNS_PKCS11_LOG_FILE", &log),

@@ -1,6 +1,6 @@
 //! The only way the module talks to readers and cards (DESIGN.md "transport").
 //!
-//! `ReaderSystem` lists readers and connects; a connected `Transport` opens one
+//! `PcscSystem` lists readers and connects; a connected `Transport` opens one
 //! PC/SC transaction per multi-APDU operation (`Channel`), so that another process
 //! cannot interleave its commands with ours.
 
@@ -38,18 +38,6 @@ error_named_by_variant!(TransportError);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReaderCapabilities {
     pub extended_apdu: bool,
-}
-
-/// The set of readers on this machine.
-pub trait ReaderSystem: Send + Sync {
-    /// Names of the readers currently attached, empty ones included.
-    fn readers(&self) -> Result<Vec<String>, TransportError>;
-    /// Connects (shared mode) to the card in `reader`; `Ok(None)` when the reader is empty.
-    fn connect(&self, reader: &str) -> Result<Option<Box<dyn Transport>>, TransportError>;
-    /// Blocks until a reader or card changes, the timeout passes (`Ok(false)`) or `cancel` is called.
-    fn wait_for_change(&self, timeout: Duration) -> Result<bool, TransportError>;
-    /// Wakes every `wait_for_change` (C_Finalize must unblock C_WaitForSlotEvent).
-    fn cancel(&self);
 }
 
 /// One connected card.

@@ -37,6 +37,7 @@ use super::{
     Card, CardError, HolderDatum, KeySizes, Pin, PinKind, PinPolicy, PublicData, SignatureKind,
 };
 use crate::card::CardChannel;
+use crate::iso7816::ins::{INS_MSE, INS_PSO, INS_VERIFY};
 use crate::iso7816::{Command, Response, StatusWord};
 use personal_data::PersonalData;
 use profile::{CnsAtr, Profile, ReadChunk};
@@ -61,9 +62,6 @@ const PIN_PAD: u8 = 0xFF;
 /// Biggest extended Le we ask for in one READ BINARY: the whole certificate EF.
 const MAX_EXTENDED_READ: usize = 65_535;
 
-const INS_VERIFY: u8 = 0x20;
-const INS_MSE: u8 = 0x22;
-const INS_PSO: u8 = 0x2A;
 /// ISO 7816-4 `68 84`: command chaining not supported (the ST 2021 says `6E 00`, cns.md §6.1).
 const CHAINING_NOT_SUPPORTED: StatusWord = StatusWord(0x6884);
 
