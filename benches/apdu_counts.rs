@@ -194,43 +194,29 @@ fn main() {
 
     let cns = VirtualCard::insert(CNS_READER, "cns", &[]);
     let cie = VirtualCard::insert(CIE_READER, "cie", &["--pin", PIN]);
-    let cns_slot = ["--slot-index", "0"];
-    let cie_slot = ["--slot-index", "1"];
-    let on = |slot: &[&str; 2], args: &[&str]| -> Vec<String> {
-        slot.iter().chain(args).map(|a| a.to_string()).collect()
+    // One pkcs11-tool process on the card in `slot`, its counts as one row.
+    let measure = |what: String, module: &Module, card: &VirtualCard, slot: &str, args: &[&str]| {
+        let mut all = vec!["--slot-index", slot];
+        all.extend_from_slice(args);
+        row(&what, &module.tool(card, &all));
     };
+    let (cns_slot, cie_slot) = ("0", "1");
 
     header("virtual TS-CNS (ST 2021, RSA-2048)");
     let ts = ours("cns-cache");
-    let list = on(&cns_slot, &["-L"]);
-    let list: Vec<&str> = list.iter().map(String::as_str).collect();
-    row(
-        &format!("cie-cns-pkcs11: -L, cache empty (budget {CNS_COLD_LISTING})"),
-        &ts.tool(&cns, &list),
-    );
-    row(
-        &format!("cie-cns-pkcs11: -L, cache warm (budget {CNS_WARM_LISTING})"),
-        &ts.tool(&cns, &list),
-    );
-    for (label, args) in [("SHA256-RSA-PKCS", &pkcs1), ("SHA256-RSA-PKCS-PSS", &pss)] {
-        let args = on(&cns_slot, args);
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        row(
-            &format!("cie-cns-pkcs11: --login --sign {label}, cache warm"),
-            &ts.tool(&cns, &args),
-        );
+    for (budget, cache) in [(CNS_COLD_LISTING, "empty"), (CNS_WARM_LISTING, "warm")] {
+        let what = format!("cie-cns-pkcs11: -L, cache {cache} (budget {budget})");
+        measure(what, &ts, &cns, cns_slot, &["-L"]);
     }
-    row(
-        "OpenSC 0.23 (raised reader limits): -L",
-        &opensc.tool(&cns, &list),
-    );
     for (label, args) in [("SHA256-RSA-PKCS", &pkcs1), ("SHA256-RSA-PKCS-PSS", &pss)] {
-        let args = on(&cns_slot, args);
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        row(
-            &format!("OpenSC 0.23: --login --sign {label}"),
-            &opensc.tool(&cns, &args),
-        );
+        let what = format!("cie-cns-pkcs11: --login --sign {label}, cache warm");
+        measure(what, &ts, &cns, cns_slot, args);
+    }
+    let what = "OpenSC 0.23 (raised reader limits): -L".to_string();
+    measure(what, &opensc, &cns, cns_slot, &["-L"]);
+    for (label, args) in [("SHA256-RSA-PKCS", &pkcs1), ("SHA256-RSA-PKCS-PSS", &pss)] {
+        let what = format!("OpenSC 0.23: --login --sign {label}");
+        measure(what, &opensc, &cns, cns_slot, args);
     }
 
     // No OpenSC driver exists for the CIE (cie.md §10); the official library needs 58 for the
@@ -238,22 +224,15 @@ fn main() {
     // the chip data.
     header("virtual CIE 3.0 (bit4id-2023, RSA-2048, 2048-bit DH group)");
     let ci = ours("cie-cache");
-    let sign = on(&cie_slot, &pkcs1);
-    let sign: Vec<&str> = sign.iter().map(String::as_str).collect();
-    row(
-        &format!("cie-cns-pkcs11: --login --sign, cache empty (budget {CIE_COLD_LOGIN_SIGN})"),
-        &ci.tool(&cie, &sign),
-    );
-    row(
-        &format!("cie-cns-pkcs11: --login --sign, cache warm (budget {CIE_WARM_LOGIN_SIGN})"),
-        &ci.tool(&cie, &sign),
-    );
-    let objects = on(&cie_slot, &["-O"]);
-    let objects: Vec<&str> = objects.iter().map(String::as_str).collect();
-    row(
-        &format!("cie-cns-pkcs11: -O, cache warm (budget {CIE_WARM_LISTING})"),
-        &ci.tool(&cie, &objects),
-    );
+    for (budget, cache) in [
+        (CIE_COLD_LOGIN_SIGN, "empty"),
+        (CIE_WARM_LOGIN_SIGN, "warm"),
+    ] {
+        let what = format!("cie-cns-pkcs11: --login --sign, cache {cache} (budget {budget})");
+        measure(what, &ci, &cie, cie_slot, &pkcs1);
+    }
+    let what = format!("cie-cns-pkcs11: -O, cache warm (budget {CIE_WARM_LISTING})");
+    measure(what, &ci, &cie, cie_slot, &["-O"]);
     println!(
         "(rebuild after another application: budget {CIE_REBUILD}, C_Sign that finds it {CIE_SIGN_AFTER_ANOTHER_APPLICATION}; \
          measured in-process by tests/apdu_budgets.rs)"
