@@ -8,9 +8,8 @@ mod common;
 use common::budgets::*;
 use common::harness::{module_path, scratch_dir, VirtualCard};
 use common::module::{pkcs11, serial, slot_of_reader};
-use common::token::{certificate, expect_rv, find, pin};
+use common::token::{certificate, find, pin};
 use common::tools::pkcs11_tool;
-use cryptoki::error::RvError;
 use cryptoki::mechanism::Mechanism;
 use cryptoki::object::ObjectClass;
 use cryptoki::session::UserType;
@@ -18,8 +17,6 @@ use std::path::{Path, PathBuf};
 
 const PIN: &str = "12345678";
 const READER: u16 = 0;
-/// A reader the in-process module has seen no card in before the test that uses it.
-const OTHER_READER: u16 = 1;
 
 /// APDUs the card received while `run` ran.
 fn apdus_of(card: &VirtualCard, run: impl FnOnce()) -> u64 {
@@ -144,67 +141,5 @@ fn cns_listing_from_a_warm_cache() {
         login_and_sign(&cache).expect("--login --sign");
     });
     budget("TS-CNS warm --login --sign", sign, CNS_WARM_LOGIN_SIGN);
-    card.remove();
-}
-
-/// The check-by-signature rule on the TS-CNS: a cached certificate that is not the card's is
-/// shown until the first signature, which fails cleanly (CKR_DEVICE_ERROR, nothing returned);
-/// the card's certificate then replaces it, in the token and in the cache.
-#[test]
-fn cns_cached_certificate_proven_by_the_first_signature() {
-    let _guard = serial();
-    // The in-process module's cache (set before its C_Initialize), shared with pkcs11-tool.
-    pkcs11();
-    let cache = PathBuf::from(std::env::var_os("XDG_CACHE_HOME").expect("test cache"));
-    let card = VirtualCard::insert(OTHER_READER, "cns", &[]);
-    tool(&["-L"], &cache).expect("-L fills the cache");
-    let entry = std::fs::read_dir(cache.join("cie-cns-pkcs11"))
-        .expect("cache")
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| p.extension().is_some_and(|e| e == "der"))
-        .expect("certificate cached");
-    let card_certificate = std::fs::read(&entry).unwrap();
-    // Another holder's valid certificate: the CIE fixture, trimmed to its DER length.
-    let other = std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/sim/fixtures/cie/ef1003.bin"
-    ))
-    .expect("fixture");
-    let other = &other[..4 + usize::from(u16::from_be_bytes([other[2], other[3]]))];
-    // The same card, inserted again after the cache changed: bound afresh from it.
-    card.remove();
-    std::fs::write(&entry, other).unwrap();
-    let card = VirtualCard::insert(OTHER_READER, "cns", &[]);
-
-    let session = pkcs11()
-        .open_ro_session(slot_of_reader(OTHER_READER))
-        .expect("C_OpenSession");
-    assert_eq!(
-        certificate(&session, "TS-CNS").der,
-        other,
-        "the cache is shown"
-    );
-    session
-        .login(UserType::User, Some(&pin(PIN)))
-        .expect("C_Login");
-    let key = find(&session, ObjectClass::PRIVATE_KEY)[0];
-    expect_rv(
-        session.sign(&Mechanism::Sha256RsaPkcs, key, b"uno"),
-        RvError::DeviceError,
-    );
-    assert_eq!(certificate(&session, "TS-CNS").der, card_certificate);
-    assert_eq!(
-        std::fs::read(&entry).unwrap(),
-        card_certificate,
-        "cache too"
-    );
-    let key = find(&session, ObjectClass::PRIVATE_KEY)[0];
-    let sig = session
-        .sign(&Mechanism::Sha256RsaPkcs, key, b"due")
-        .expect("C_Sign with the card's certificate");
-    assert!(certificate(&session, "TS-CNS").verify_pkcs1("sha256", b"due", &sig));
-    let _ = session.logout();
-    drop(session);
     card.remove();
 }
