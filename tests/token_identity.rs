@@ -66,8 +66,8 @@ struct Seen {
 
 /// Two processes on the same card, the first with an empty cache, the second with the one
 /// the first left.
-fn first_use_then_warm(card: &str) -> (Seen, PathBuf) {
-    let card = VirtualCard::insert(READER, card, &["--pin", PIN]);
+fn first_use_then_warm(card: &str, variant: &str) -> (Seen, PathBuf) {
+    let card = VirtualCard::insert(READER, card, &["--variant", variant, "--pin", PIN]);
     let cache = scratch_dir("identity-cache");
     assert_eq!(
         std::fs::read_dir(&cache).expect("cache dir").count(),
@@ -99,7 +99,7 @@ fn first_use_then_warm(card: &str) -> (Seen, PathBuf) {
 }
 
 /// Label, serial, model and manufacturer at the four moments: all the same.
-fn identity_never_changes(seen: &Seen) -> &[String] {
+fn identity_never_changes<'a>(seen: &'a Seen, variant: &str) -> &'a [String] {
     let identity = &seen.first_before[..IDENTITY.len()];
     for (when, other) in [
         ("after the first login", &seen.first_after),
@@ -109,58 +109,72 @@ fn identity_never_changes(seen: &Seen) -> &[String] {
         assert_eq!(
             &other[..IDENTITY.len()],
             identity,
-            "{IDENTITY:?} {when} differ from the first process's before login"
+            "{variant}: {IDENTITY:?} {when} differ from the first process's before login"
         );
     }
     identity
 }
 
+/// One chip of each way in (cie.md §1: SELECT MF, IAS AID, an ATR without historical bytes).
+const CIE_VARIANTS: [&str; 3] = ["bit4id-2023", "gemalto", "stm2"];
+/// The default chip, the two file layouts, and the IDEMIA and ACe layouts (cns.md §2).
+const CNS_VARIANTS: [&str; 4] = ["stincard", "cardos", "idemia-2021", "ace-2025"];
+
 #[test]
 fn a_cie_shows_the_same_label_serial_and_model_in_every_process_before_and_after_login() {
     let _guard = serial();
-    let (seen, cache) = first_use_then_warm("cie");
-    let identity = identity_never_changes(&seen);
-    // cie.md §2–3: before any PIN a CIE shows its NIS, not its holder.
-    assert_eq!(identity[0], "CIE 123456789012");
-    assert_eq!(identity[1], "123456789012");
-    assert!(!identity[2].is_empty(), "a model");
-    // The holder's name is in the certificate's label: no certificate before the first login;
-    // after it, and from the cache in the next process, one with the holder's name.
-    assert_eq!(
-        seen.first_before[4], "",
-        "first use: no certificate before login"
-    );
-    assert_eq!(seen.first_after[4], "ROSSI MARIO");
-    assert!(
-        std::fs::read_dir(&cache).expect("cache dir").count() > 0,
-        "the first login left the certificate in the cache"
-    );
-    assert_eq!(
-        seen.second_before[4], "ROSSI MARIO",
-        "warm cache: the certificate shows before login, under the same label"
-    );
-    assert_eq!(seen.second_after[4], "ROSSI MARIO");
+    for variant in CIE_VARIANTS {
+        let (seen, cache) = first_use_then_warm("cie", variant);
+        let identity = identity_never_changes(&seen, variant);
+        // cie.md §2–3: before any PIN a CIE shows its NIS, not its holder.
+        assert_eq!(identity[0], "CIE 123456789012", "{variant}");
+        assert_eq!(identity[1], "123456789012", "{variant}");
+        assert!(!identity[2].is_empty(), "{variant}: a model");
+        // The holder's name is in the certificate's label: no certificate before the first
+        // login; after it, and from the cache in the next process, one with the holder's name.
+        assert_eq!(
+            seen.first_before[4], "",
+            "{variant}: first use, no certificate before login"
+        );
+        assert_eq!(seen.first_after[4], "ROSSI MARIO", "{variant}");
+        assert!(
+            std::fs::read_dir(&cache).expect("cache dir").count() > 0,
+            "{variant}: the first login left the certificate in the cache"
+        );
+        assert_eq!(
+            seen.second_before[4], "ROSSI MARIO",
+            "{variant}: warm cache, the certificate shows before login under the same label"
+        );
+        assert_eq!(seen.second_after[4], "ROSSI MARIO", "{variant}");
+    }
 }
 
 #[test]
 fn a_ts_cns_shows_the_same_label_serial_and_model_in_every_process_before_and_after_login() {
     let _guard = serial();
-    let (seen, _cache) = first_use_then_warm("cns");
-    let identity = identity_never_changes(&seen);
-    // cns.md §2: the personal data file and the certificate need no PIN.
-    assert_eq!(identity[0], "TS-CNS ROSSI MARIO");
-    assert!(
-        identity[1].len() == 16 && identity[1].bytes().all(|b| b.is_ascii_digit()),
-        "16 digits of EF 1003: {:?}",
-        identity[1]
-    );
-    assert!(!identity[2].is_empty(), "a model");
-    for certificates in [
-        &seen.first_before,
-        &seen.first_after,
-        &seen.second_before,
-        &seen.second_after,
-    ] {
-        assert_eq!(certificates[4], "CNS0 authentication");
+    for variant in CNS_VARIANTS {
+        let (seen, _cache) = first_use_then_warm("cns", variant);
+        let identity = identity_never_changes(&seen, variant);
+        // cns.md §2: the personal data file and the certificate need no PIN.
+        let holder = identity[0].strip_prefix("TS-CNS ").unwrap_or_default();
+        assert!(
+            holder.contains(' ') && !holder.bytes().any(|b| b.is_ascii_digit()),
+            "{variant}: named after the holder, {:?}",
+            identity[0]
+        );
+        assert!(
+            !identity[1].is_empty() && identity[1].bytes().all(|b| b.is_ascii_digit()),
+            "{variant}: the digits of EF 1003: {:?}",
+            identity[1]
+        );
+        assert!(!identity[2].is_empty(), "{variant}: a model");
+        for moment in [
+            &seen.first_before,
+            &seen.first_after,
+            &seen.second_before,
+            &seen.second_after,
+        ] {
+            assert_eq!(moment[4], "CNS0 authentication", "{variant}");
+        }
     }
 }

@@ -11,8 +11,6 @@ mod pcsc_system;
 
 pub use pcsc_system::PcscSystem;
 
-use std::time::{Duration, Instant};
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TransportError {
     /// The PC/SC service is not running or not reachable.
@@ -54,30 +52,7 @@ pub trait Transport: Send {
     fn reset(&mut self) -> Result<(), TransportError>;
     /// `Ok(())` while the same card is still in the reader.
     fn check_present(&mut self) -> Result<(), TransportError>;
-
-    /// After the link failed mid-operation: whether the card turns out to be gone within
-    /// `within`. A card pulled out answers nothing sensible at once, while PC/SC notices
-    /// the removal only at its next poll of the reader (vpcd: within a few hundred ms), so
-    /// the failure alone does not tell a pull from a glitch (issue #10: a pull is
-    /// CKR_DEVICE_REMOVED at once, and the slot shows no token from then on).
-    fn confirm_removed(&mut self, within: Duration) -> bool {
-        let deadline = Instant::now() + within;
-        loop {
-            match self.check_present() {
-                Err(
-                    TransportError::CardRemoved
-                    | TransportError::NoCard
-                    | TransportError::ReaderUnavailable,
-                ) => return true,
-                Ok(()) | Err(_) if Instant::now() >= deadline => return false,
-                _ => std::thread::sleep(REMOVAL_POLL),
-            }
-        }
-    }
 }
-
-/// How often `confirm_removed` asks PC/SC again.
-const REMOVAL_POLL: Duration = Duration::from_millis(20);
 
 /// Exchanges raw APDUs inside one transaction.
 pub trait Channel {
