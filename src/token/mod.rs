@@ -479,6 +479,11 @@ impl Token {
             self.family,
             self.info.serial
         );
+        // What else the cache said of this card may be as wrong (a TS-CNS layout): read
+        // afresh by the next binding.
+        if let (Some(serial), Some(dir)) = (self.card.serial_for_cache(), cache::directory()) {
+            cache::remove(&dir, self.family, &serial, Entry::ChipData);
+        }
         match self.in_transaction(|card, channel| card.read_certificate_after_login(channel)) {
             Ok(Some(der)) => self.adopt_certificate(der),
             other => {
