@@ -7,7 +7,7 @@ use crate::card::Inserted;
 use crate::cryptoki::device::Device;
 use crate::cryptoki::readers::{Backend, Bindable, Readers, ReadersError};
 use crate::token::{Token, TokenError};
-use crate::transport::{PcscSystem, ReaderSystem, Transport, TransportError};
+use crate::transport::{PcscSystem, Transport, TransportError};
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -8,10 +8,25 @@
 //!
 //! Card facts are cited as `cns.md §4`, `cie.md §6`: the sheets are in docs/cards/.
 
-// `unsafe` only where the caller's memory is touched (DESIGN.md "ffi"), and there every
-// unsafe operation in its own block with a SAFETY note.
+// `unsafe` only where the module touches memory Rust does not own: the caller's (`ffi`,
+// DESIGN.md) and the locked pages that hold PINs (`transport::locked_memory`); there every
+// unsafe operation is in its own block with a SAFETY note.
 #![deny(unsafe_code)]
 #![deny(unsafe_op_in_unsafe_fn)]
+
+/// `Display` (the variant, as `Debug` writes it) and `std::error::Error` for an error enum
+/// whose variant names say what went wrong.
+macro_rules! error_named_by_variant {
+    ($error:ty) => {
+        impl std::fmt::Display for $error {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "{self:?}")
+            }
+        }
+
+        impl std::error::Error for $error {}
+    };
+}
 
 mod assembly;
 mod card;

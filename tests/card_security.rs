@@ -12,7 +12,7 @@ mod common;
 use common::harness::{module_path, scratch_dir, PcscDaemon, VirtualCard};
 use common::module::{pkcs11, serial, slot_of_reader};
 use common::token::{certificate, expect_rv, find, pin, tries, with_card_in};
-use common::tools::{pkcs11_tool, succeed};
+use common::tools::{pkcs11_tool, sign_args, succeed};
 use cryptoki::error::RvError;
 use cryptoki::mechanism::Mechanism;
 use cryptoki::object::ObjectClass;
@@ -149,22 +149,10 @@ fn pkcs11_tool_leaves_the_ts_cns_locked() {
     let sig = dir.join("sig");
     let mut other = RawClient::connect(READER);
     assert_eq!(other.raw_signature(), 0x6982);
-    let (input, output) = (data.to_str().unwrap(), sig.to_str().unwrap());
     succeed(
         pkcs11_tool(
             &module_path(),
-            &[
-                "--login",
-                "--pin",
-                PIN,
-                "--sign",
-                "-m",
-                "SHA256-RSA-PKCS",
-                "--input-file",
-                input,
-                "--output-file",
-                output,
-            ],
+            &sign_args(PIN, "SHA256-RSA-PKCS", &data, &sig),
             &[],
         ),
         "pkcs11-tool --login --sign",

@@ -5,7 +5,7 @@
 mod common;
 
 use common::harness::{module_path, scratch_dir, VirtualCard};
-use common::tools::{self, openssl_dgst_verify, openssl_pubkey, path, succeed};
+use common::tools::{self, openssl_dgst_verify, openssl_pubkey, path, sign_args, succeed};
 use std::path::Path;
 use std::process::Output;
 
@@ -48,21 +48,7 @@ fn pkcs11_tool_lists_logs_in_signs_and_openssl_verifies() {
     let pubkey = dir.join("pub.pem");
     std::fs::write(&data, b"documento da firmare con la CIE\n").expect("write data");
     succeed(
-        pkcs11_tool(
-            &[
-                "--login",
-                "--pin",
-                PIN,
-                "--sign",
-                "-m",
-                "SHA256-RSA-PKCS",
-                "-i",
-                path(&data),
-                "-o",
-                path(&sig),
-            ],
-            &cache,
-        ),
+        pkcs11_tool(&sign_args(PIN, "SHA256-RSA-PKCS", &data, &sig), &cache),
         "--sign",
     );
     // The certificate is cached now: readable without logging in.
@@ -73,7 +59,7 @@ fn pkcs11_tool_lists_logs_in_signs_and_openssl_verifies() {
                 "--type",
                 "cert",
                 "--label",
-                "CIE authentication",
+                "ROSSI MARIO",
                 "-o",
                 path(&cert),
             ],
@@ -97,18 +83,7 @@ fn pkcs11_tool_lists_logs_in_signs_and_openssl_verifies() {
     let sig2 = dir.join("sig2.bin");
     let traced = tools::pkcs11_tool(
         &module_path(),
-        &[
-            "--login",
-            "--pin",
-            PIN,
-            "--sign",
-            "-m",
-            "SHA256-RSA-PKCS",
-            "-i",
-            path(&data),
-            "-o",
-            path(&sig2),
-        ],
+        &sign_args(PIN, "SHA256-RSA-PKCS", &data, &sig2),
         &[
             ("XDG_CACHE_HOME", &cache),
             ("CIE_CNS_PKCS11_LOG", Path::new("trace")),

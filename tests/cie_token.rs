@@ -10,9 +10,12 @@ mod common;
 
 use common::harness::{scratch_dir, PcscDaemon, VirtualCard};
 use common::module::{pkcs11, serial, slot_of_reader};
-use common::token::{certificate, expect_rv, find, pin, pin_tries, sign_mechanisms, with_card_in};
+use common::token::{
+    certificate, expect_rv, find, pin, pin_tries, sign_mechanisms, three_wrong_pins_lock,
+    with_card_in,
+};
 use cryptoki::context::Pkcs11;
-use cryptoki::error::{Error, RvError};
+use cryptoki::error::RvError;
 use cryptoki::mechanism::{Mechanism, MechanismType};
 use cryptoki::object::{Attribute, AttributeType, ObjectClass};
 use cryptoki::session::{Session, UserType};
@@ -503,25 +506,7 @@ fn a_wrong_pin_costs_exactly_one_try() {
 #[test]
 fn three_wrong_pins_lock_the_pin() {
     with_card("bit4id-2023", |card, session| {
-        for _ in 0..2 {
-            expect_rv(
-                session.login(UserType::User, Some(&pin("99999999"))),
-                RvError::PinIncorrect,
-            );
-        }
-        match session.login(UserType::User, Some(&pin("99999999"))) {
-            Err(Error::Pkcs11(RvError::PinIncorrect | RvError::PinLocked, _)) => {}
-            other => panic!("third wrong PIN: {other:?}"),
-        }
-        assert_eq!(pin_tries(card), 0);
-        let info = module()
-            .get_token_info(slot_of_reader(READER))
-            .expect("C_GetTokenInfo");
-        assert!(info.user_pin_locked());
-        expect_rv(
-            session.login(UserType::User, Some(&pin(PIN))),
-            RvError::PinLocked,
-        );
+        three_wrong_pins_lock(module(), slot_of_reader(READER), card, session, PIN);
     });
 }
 

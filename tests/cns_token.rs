@@ -8,9 +8,9 @@ use common::harness::{scratch_dir, VirtualCard};
 use common::module::{pkcs11, serial, slot_of_reader};
 use common::token::{
     bytes_attribute, certificate, expect_rv, find, pin, pin_tries, pss, sign_mechanisms,
-    with_card_in,
+    three_wrong_pins_lock, with_card_in,
 };
-use cryptoki::error::{Error, RvError};
+use cryptoki::error::RvError;
 use cryptoki::mechanism::rsa::PkcsMgfType;
 use cryptoki::mechanism::{Mechanism, MechanismType};
 use cryptoki::object::{Attribute, AttributeType, ObjectClass};
@@ -333,27 +333,7 @@ fn a_wrong_pin_costs_exactly_one_try_and_the_flags_say_so() {
 #[test]
 fn three_wrong_pins_lock_the_card() {
     with_fresh_card(|card, session| {
-        for _ in 0..2 {
-            expect_rv(
-                session.login(UserType::User, Some(&pin("99999999"))),
-                RvError::PinIncorrect,
-            );
-        }
-        // The try that blocks the PIN: a chip answers 63C0 or 6983 (cns.md §4), so
-        // CKR_PIN_INCORRECT and CKR_PIN_LOCKED are both right.
-        match session.login(UserType::User, Some(&pin("99999999"))) {
-            Err(Error::Pkcs11(RvError::PinIncorrect | RvError::PinLocked, _)) => {}
-            other => panic!("third wrong PIN: {other:?}"),
-        }
-        assert_eq!(pin_tries(card), 0);
-        let info = pkcs11()
-            .get_token_info(slot_of_reader(FRESH_READER))
-            .expect("C_GetTokenInfo");
-        assert!(info.user_pin_locked());
-        expect_rv(
-            session.login(UserType::User, Some(&pin(PIN))),
-            RvError::PinLocked,
-        );
+        three_wrong_pins_lock(pkcs11(), slot_of_reader(FRESH_READER), card, session, PIN);
     });
 }
 

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::harness::VirtualCard;
+use common::harness::{PcscDaemon, VirtualCard};
 use common::module::{pkcs11, serial, slot_of_reader};
 use common::token::{certificate, expect_rv, find, pin};
 use common::watchdog::{guarded, timed};
@@ -70,6 +70,7 @@ fn pull_during_sign(kind: &str) {
     );
     drop(session);
 
+    PcscDaemon::shared().wait_card(READER, false);
     let card = VirtualCard::insert(READER, kind, &["--pin", PIN]);
     drop(login_and_sign(kind));
     card.remove();

@@ -7,7 +7,7 @@ mod common;
 
 use common::harness::{module_path, scratch_dir, VirtualCard};
 use common::module::serial;
-use common::tools::{openssl_dgst_verify, openssl_pubkey, path, pkcs11_tool, succeed};
+use common::tools::{openssl_dgst_verify, openssl_pubkey, path, pkcs11_tool, sign_args, succeed};
 use std::path::Path;
 use std::process::Command;
 use std::sync::OnceLock;
@@ -147,19 +147,24 @@ fn pkcs11_tool_thread_and_fork_tests_pass() {
 
 /// Fidelity: Debian's OpenSC (itacns) lists, signs, changes and unblocks the PIN on each
 /// virtual TS-CNS variant it supports (sim/tests/opensc-fidelity.sh runs its own private
-/// pcscd). OpenSC 0.23 cannot read idemia-2021 (no 1400/9001/2002 key set in that
-/// version) nor ace-2025 (OpenSC #3804), so those two are not asked of it.
+/// pcscd, and says which variants: every one of the simulator's but idemia-2021, with no
+/// 1400/9001/2002 key set in OpenSC 0.23, and ace-2025, OpenSC #3804).
 #[test]
 fn opensc_itacns_accepts_every_virtual_tscns_variant() {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("sim/tests/opensc-fidelity.sh");
-    for variant in [
-        "stincard",
-        "stincard-1024",
-        "cardos",
-        "athena",
-        "oberthur",
-        "infocamere-1204",
-    ] {
+    let list = Command::new("bash")
+        .arg(&script)
+        .arg(common::harness::cardsim_path())
+        .arg("list")
+        .output()
+        .expect("list the variants OpenSC reads");
+    assert!(list.status.success(), "opensc-fidelity.sh list failed");
+    let variants: Vec<String> = String::from_utf8_lossy(&list.stdout)
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    assert!(variants.len() >= 6, "OpenSC variants: {variants:?}");
+    for variant in &variants {
         let output = Command::new("bash")
             .arg(&script)
             .arg(common::harness::cardsim_path())
@@ -193,18 +198,7 @@ fn the_trace_log_never_contains_the_pin() {
     let sig = dir.join("sig");
     let output = pkcs11_tool(
         &module,
-        &[
-            "--login",
-            "--pin",
-            PIN,
-            "--sign",
-            "-m",
-            "SHA256-RSA-PKCS",
-            "-i",
-            path(&data),
-            "-o",
-            path(&sig),
-        ],
+        &sign_args(PIN, "SHA256-RSA-PKCS", &data, &sig),
         &[
             ("CIE_CNS_PKCS11_LOG", Path::new("trace")),
             ("CIE_CNS_PKCS11_LOG_FILE", &log),

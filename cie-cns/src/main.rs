@@ -34,14 +34,6 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// The card's PIN and PUK: tries left, change the PIN, unblock it with the PUK
-    Pin {
-        #[command(subcommand)]
-        action: PinCommand,
-        /// The reader of the card (part of its name), when more than one card is in
-        #[arg(long, global = true, value_name = "NAME")]
-        reader: Option<String>,
-    },
     /// Check PC/SC, the readers, the card and the browsers; say what to do
     Doctor,
     /// Add the module to this user's browsers (Firefox profiles, Chromium)
@@ -52,6 +44,14 @@ enum Command {
         /// Print nothing but errors (for the desktop-login autostart)
         #[arg(long, short)]
         quiet: bool,
+    },
+    /// The card's PIN and PUK: tries left, change the PIN, unblock it with the PUK
+    Pin {
+        #[command(subcommand)]
+        action: PinCommand,
+        /// The reader of the card (part of its name), when more than one card is in
+        #[arg(long, global = true, value_name = "NAME")]
+        reader: Option<String>,
     },
 }
 
@@ -103,10 +103,7 @@ fn main() -> ExitCode {
                 lang,
                 quiet,
             };
-            match run.run() {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(_) => ExitCode::FAILURE,
-            }
+            exit(run.run().is_ok())
         }
     }
 }

@@ -1,5 +1,6 @@
-//! Where the package installs the module: `/usr/lib/<multiarch>/pkcs11/` (Debian's directory
-//! for PKCS#11 modules, the one p11-kit looks in).
+//! Where the module is installed: `/usr/lib/<multiarch>/pkcs11/` by the package (Debian's
+//! directory for PKCS#11 modules, the one p11-kit looks in), `/usr/local/lib/<multiarch>/pkcs11/`
+//! by `scripts/install`.
 
 use std::path::PathBuf;
 
@@ -22,10 +23,21 @@ const MULTIARCH: &str = if cfg!(target_arch = "x86_64") {
     "unknown-linux-gnu"
 };
 
-/// The installed module.
+/// The installed module: the package's (`/usr/lib/…`), else the one `scripts/install` puts
+/// under `/usr/local/lib/…` from a source build; the package's path when neither is there (the
+/// doctor then says it is missing).
 pub fn installed() -> PathBuf {
-    PathBuf::from(format!(
-        "/usr/lib/{MULTIARCH}/pkcs11/{}",
-        crate::nss::LIBRARY_FILE
-    ))
+    let in_lib = |prefix: &str| {
+        PathBuf::from(format!(
+            "{prefix}/lib/{MULTIARCH}/pkcs11/{}",
+            crate::nss::LIBRARY_FILE
+        ))
+    };
+    let package = in_lib("/usr");
+    let source_build = in_lib("/usr/local");
+    if !package.is_file() && source_build.is_file() {
+        source_build
+    } else {
+        package
+    }
 }

@@ -10,6 +10,9 @@ use std::process::Output;
 use std::sync::{Mutex, MutexGuard};
 
 const READER: u16 = 0;
+/// APDUs one doctor run may cost a card (budget tests: fewer is fine, more is a regression).
+const DOCTOR_APDUS_TS_CNS: u64 = 7;
+const DOCTOR_APDUS_CIE: u64 = 3;
 
 /// The tests share the daemon's readers: one at a time.
 fn serial() -> MutexGuard<'static, ()> {
@@ -143,8 +146,14 @@ fn ts_cns_ok_and_registered_in_english_and_italian() {
     ];
     for (lang, lines) in [("en_GB.UTF-8", english), ("it_IT.UTF-8", italian)] {
         let report = with_card(&["cns"], |card| {
-            let report = doctor(&home(true), lang);
+            // (register runs modutil, which loads the module: it reads the card too.)
+            let home = home(true);
+            let before = card.stats().apdus;
+            let report = doctor(&home, lang);
             assert_eq!(card.stat("pin_tries"), Some(3));
+            // Budget: what the module reads to show the token and its certificate (measured 7).
+            let apdus = card.stats().apdus - before;
+            assert!(apdus <= DOCTOR_APDUS_TS_CNS, "{apdus} APDUs");
             report
         });
         assert_report(&report, 0, &lines);
@@ -164,6 +173,9 @@ fn cie_ok_and_after_a_login_its_holder_and_certificate() {
     let (before, after, code) = with_card(&["cie"], |card| {
         let (before, code) = doctor(&home, "C");
         assert_eq!(card.stat("pin_tries"), Some(3), "the doctor spent no try");
+        // Budget (measured 3): the CIE's public data only, no secure channel.
+        let apdus = card.stats().apdus;
+        assert!(apdus <= DOCTOR_APDUS_CIE, "{apdus} APDUs");
         // A browser login caches the certificate the CIE shows only after the PIN.
         let login = std::process::Command::new("pkcs11-tool")
             .arg("--module")
@@ -222,7 +234,96 @@ fn a_snap_firefox_is_pointed_to_p11_kit() {
     std::fs::create_dir_all(home.join("snap/firefox/common")).unwrap();
     let (text, _) = with_card(&["cns"], |_| doctor(&home, "C"));
     assert!(
-        text.lines().any(|l| l.contains("Firefox (Snap): is sandboxed: it cannot load modules from the system's folders, only through p11-kit")),
+        text.lines().any(|l| l.contains("Firefox (Snap): is sandboxed: it cannot load modules from the system's folders, only through `p11-kit server` (README: Snap and Flatpak)")),
         "{text}"
     );
+}
+
+#[test]
+fn registered_nowhere() {
+    let _serial = serial();
+    let empty_home = scratch_dir("doctor-nowhere");
+    let (text, code) = with_card(&["cns"], |_| doctor(&empty_home, "C"));
+    let nowhere = "[problem] browser: the module is registered in no browser and not in p11-kit → install the cie-cns-pkcs11 package, or with the browsers closed run: cie-cns register";
+    // This machine's p11-kit configuration may list the installed package's module: then
+    // p11-kit is the place it is registered, and no problem.
+    if has_line(
+        &text,
+        "[ok] p11-kit: the module is in its configuration (p11-kit list-modules)",
+    ) {
+        assert!(!has_line(&text, nowhere), "{text}");
+        assert_eq!(code, Some(0), "{text}");
+    } else {
+        assert!(has_line(&text, nowhere), "{text}");
+        assert_eq!(code, Some(1), "{text}");
+    }
+    assert!(
+        has_line(&text, "[info] Firefox: no profile found"),
+        "{text}"
+    );
+}
+
+/// A certificate made now that expires in 30 days, for the virtual TS-CNS's key.
+fn certificate_expiring_in_30_days() -> (PathBuf, String) {
+    let dir = scratch_dir("doctor-soon");
+    let key = Path::new(env!("CARGO_MANIFEST_DIR")).join("../sim/fixtures/cns/stincard.key.pem");
+    let der = dir.join("soon.cert.der");
+    let run = |cmd: &mut std::process::Command| {
+        let out = cmd.output().expect("openssl / date");
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    run(std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-new",
+            "-x509",
+            "-days",
+            "30",
+            "-subj",
+            "/C=IT/GN=MARIO/SN=ROSSI/CN=soon",
+        ])
+        .arg("-key")
+        .arg(&key)
+        .args(["-outform", "DER", "-out"])
+        .arg(&der));
+    let end = run(std::process::Command::new("openssl")
+        .args(["x509", "-inform", "DER", "-noout", "-enddate", "-in"])
+        .arg(&der));
+    let end = end.trim_start_matches("notAfter=").to_string();
+    let day = run(std::process::Command::new("date").args(["-u", "+%F", "-d", &end]));
+    (der, day)
+}
+
+#[test]
+fn certificate_expiring_within_60_days() {
+    let (der, day) = certificate_expiring_in_30_days();
+    let line = format!(
+        "[warning] certificate: expires on {day} (in 29 days) → ask the issuer for a new card now"
+    );
+    // A warning: the card still works today, so all is well.
+    card_report(
+        &["cns", "--certificate", der.to_str().unwrap()],
+        true,
+        0,
+        &[line],
+    );
+}
+
+#[test]
+fn module_missing() {
+    let _serial = serial();
+    PcscDaemon::shared();
+    let home = home(true);
+    let out = command_in(
+        &home,
+        "C",
+        &["doctor", "--module", "/nonexistent/libcie_cns_pkcs11.so"],
+    )
+    .output()
+    .unwrap();
+    let line = "[problem] module: /nonexistent/libcie_cns_pkcs11.so is missing → install the cie-cns-pkcs11 package";
+    let report = text(out);
+    assert_report(&report, 1, &[line.into()]);
+    assert!(!report.0.contains("no card recognised"), "{}", report.0);
 }

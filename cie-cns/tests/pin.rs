@@ -70,8 +70,8 @@ impl Card {
     }
 
     /// `cie-cns pin ACTION` at a pseudo-terminal.
-    fn spawn(&self, action: &str) -> PtySession {
-        let cmd = command_in(&self.home, "C", &["pin", action]);
+    fn spawn(&self, action: &str, lang: &str) -> PtySession {
+        let cmd = command_in(&self.home, lang, &["pin", action]);
         spawn_command(cmd, Some(20_000)).expect("spawn cie-cns in a pty")
     }
 
@@ -117,7 +117,17 @@ const UNBLOCK: [&str; 3] = ["PUK:", "New PIN:", "Retype new PIN:"];
 /// `cie-cns pin ACTION` at a pseudo-terminal, `codes` typed at `prompts`: what it printed
 /// after the last prompt, and the exit code.
 fn typed(card: &Card, action: &str, prompts: &[&str], codes: &[&str]) -> (String, i32) {
-    let mut session = card.spawn(action);
+    typed_in("C", card, action, prompts, codes)
+}
+
+fn typed_in(
+    lang: &str,
+    card: &Card,
+    action: &str,
+    prompts: &[&str],
+    codes: &[&str],
+) -> (String, i32) {
+    let mut session = card.spawn(action, lang);
     for (prompt, code) in prompts.iter().zip(codes) {
         answer(&mut session, prompt, code);
     }
@@ -251,7 +261,7 @@ fn unblock_the_cie_and_a_wrong_puk_warns() {
 /// not one APDU may reach it.
 fn nothing_sent(kind: &str, prompts: &[&str], codes: &[&str], message: &str) {
     let card = Card::insert(kind, 3);
-    let mut session = card.spawn("change");
+    let mut session = card.spawn("change", "C");
     session.exp_string(&format!("{} ", prompts[0])).unwrap();
     let before = card.apdus();
     session.send_line(codes[0]).unwrap();
@@ -306,4 +316,27 @@ fn status_tells_the_tries_without_spending_one() {
     assert!(text.contains("PIN: 2 tries left"), "{text}");
     assert_eq!(code, Some(0));
     assert_eq!(card.state("pin_tries"), "2");
+}
+
+#[test]
+fn in_italian() {
+    let card = Card::insert("cns", 3);
+    let prompts = ["PIN attuale:", "Nuovo PIN:", "Ripeti il nuovo PIN:"];
+    let typed = typed_in(
+        "it_IT.UTF-8",
+        &card,
+        "change",
+        &prompts,
+        &[PIN, NEW_PIN, NEW_PIN],
+    );
+    assert_new_pin(&card, typed, "PIN cambiato.");
+    let (rest, code) = typed_in(
+        "it_IT.UTF-8",
+        &card,
+        "change",
+        &prompts,
+        &["11111", PIN, PIN],
+    );
+    assert!(rest.contains("PIN errato: restano 2 tentativi"), "{rest}");
+    assert_eq!((code, card.state("pin_tries")), (1, "2".into()));
 }

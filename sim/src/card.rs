@@ -40,6 +40,8 @@ pub struct CardOptions {
     pub fault: Option<crate::fault::Fault>,
     /// TS-CNS: an authentication certificate that expired (`--expired-certificate`).
     pub expired_certificate: bool,
+    /// TS-CNS: this DER authentication certificate instead of the variant's (`--certificate`).
+    pub certificate: Option<Vec<u8>>,
 }
 
 impl Default for CardOptions {
@@ -49,6 +51,7 @@ impl Default for CardOptions {
             puk: "87654321".into(),
             fault: None,
             expired_certificate: false,
+            certificate: None,
         }
     }
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 pub const USAGE: &str = "usage:
   cardsim --card cns|cie|bank [--variant NAME] [--pin PIN] [--puk PUK] [--vpcd HOST:PORT]
           [--stats FILE] [--state FILE] [--trace] [--fault NAME] [--expired-certificate]
+          [--certificate FILE]
           [--slow MS]
   cardsim --list-variants
 
@@ -24,6 +25,7 @@ pub const USAGE: &str = "usage:
   --fault NAME      misbehave on purpose, for tests: corrupt-signature (one bit of every
                     holder signature flipped), short-signature (its first byte dropped)
   --expired-certificate  TS-CNS (default variant): its certificate expired on 2025-01-01
+  --certificate FILE  TS-CNS: this DER certificate (for the variant's key) instead of its own
   --slow MS         answer every APDU MS milliseconds late (a slow chip or reader), so that
                     tests can pull the card while an operation is under way";
 
@@ -33,7 +35,8 @@ pub const DEFAULT_VPCD: &str = "127.0.0.1:35963";
 pub enum Action {
     ListVariants,
     Help,
-    Run(RunArgs),
+    // Boxed: the run arguments dwarf the other variants (clippy::large_enum_variant).
+    Run(Box<RunArgs>),
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -48,6 +51,7 @@ pub struct RunArgs {
     pub trace: bool,
     pub fault: Option<Fault>,
     pub expired_certificate: bool,
+    pub certificate: Option<PathBuf>,
     /// `--slow`: the delay before every APDU answer.
     pub slow: Duration,
 }
@@ -66,6 +70,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Action, String> 
         trace: false,
         fault: None,
         expired_certificate: false,
+        certificate: None,
         slow: Duration::ZERO,
     };
     while let Some(arg) = it.next() {
@@ -82,6 +87,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Action, String> 
             "--state" => run.state = Some(PathBuf::from(value("--state")?)),
             "--trace" => run.trace = true,
             "--expired-certificate" => run.expired_certificate = true,
+            "--certificate" => run.certificate = Some(PathBuf::from(value("--certificate")?)),
             "--fault" => run.fault = Some(Fault::parse(&value("--fault")?)?),
             "--slow" => {
                 let ms = value("--slow")?;
@@ -94,7 +100,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Action, String> 
         }
     }
     run.card = card.ok_or("--card is required")?;
-    Ok(Action::Run(run))
+    Ok(Action::Run(Box::new(run)))
 }
 
 #[cfg(test)]

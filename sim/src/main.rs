@@ -22,9 +22,16 @@ fn main() -> ExitCode {
             println!("{}", cli::USAGE);
             return ExitCode::SUCCESS;
         }
-        Ok(cli::Action::Run(r)) => r,
+        Ok(cli::Action::Run(r)) => *r,
         Err(e) => {
             eprintln!("cardsim: {e}\n{}", cli::USAGE);
+            return ExitCode::from(2);
+        }
+    };
+    let certificate = match run.certificate.as_ref().map(std::fs::read).transpose() {
+        Ok(der) => der,
+        Err(e) => {
+            eprintln!("cardsim: --certificate: {e}");
             return ExitCode::from(2);
         }
     };
@@ -33,6 +40,7 @@ fn main() -> ExitCode {
         puk: run.puk.clone(),
         fault: run.fault,
         expired_certificate: run.expired_certificate,
+        certificate,
     };
     let mut card = match card::build(&run.card, run.variant.as_deref(), &opts) {
         Ok(c) => c,

@@ -13,18 +13,28 @@
 set -euo pipefail
 
 die() { echo "FAIL: $*" >&2; exit 1; }
-[ $# -ge 1 ] || die "usage: $0 CARDSIM_BINARY [VARIANT|all]"
+[ $# -ge 1 ] || die "usage: $0 CARDSIM_BINARY [VARIANT|all|list]"
 cardsim="$(realpath "$1")"
 variant="${2:-stincard}"
 here="$(cd "$(dirname "$0")" && pwd)"
 fixtures="$here/../fixtures/cns"
 
-# Classic layouts and the InfoCamere 2FFF/8228 container: OpenSC 0.23 itacns reads them.
-supported="stincard stincard-1024 cardos athena oberthur infocamere-1204"
-# OpenSC 0.23.0 cannot: its pkcs15-itacns has no 1400/9001/2002 key set (added later, cns.md §2.1;
-# libopensc.so.8 of Debian 0.23.0 holds no such path), and the ACe 2025 needs an AID select and
-# P1=09 paths (OpenSC #3804, unsupported).
+# OpenSC 0.23.0 cannot read these: its pkcs15-itacns has no 1400/9001/2002 key set (added later,
+# cns.md §2.1; libopensc.so.8 of Debian 0.23.0 holds no such path), and the ACe 2025 needs an AID
+# select and P1=09 paths (OpenSC #3804, unsupported).
 unsupported="idemia-2021 ace-2025"
+# Every other variant of the simulator's table (classic layouts, the InfoCamere 2FFF/8228
+# container) OpenSC 0.23 itacns reads: the list comes from cardsim, so a new batch is checked
+# without an edit here.
+supported=""
+for v in $("$cardsim" --list-variants | awk '$1 == "cns" { print $2 }'); do
+  case " $unsupported " in *" $v "*) ;; *) supported+="$v " ;; esac
+done
+[ -n "$supported" ] || die "$cardsim --list-variants lists no cns variant"
+if [ "$variant" = list ]; then
+  printf '%s\n' $supported
+  exit 0
+fi
 if [ "$variant" = all ]; then
   rc=0; summary=""
   for v in $supported; do
@@ -75,11 +85,7 @@ D="$(mktemp -d)"
 cleanup() {
   local rc=$?
   set +e
-  vr_stop
-  if [ $rc -ne 0 ]; then
-    echo "--- cardsim log (tail)" >&2; tail -n 40 "$D/cardsim-0.log" >&2 || true
-    echo "--- pcscd log (tail)" >&2; tail -n 20 "$D/pcscd.log" >&2 || true
-  fi
+  vr_stop_and_report $rc
   [ -n "${FIDELITY_KEEP_TRACE:-}" ] && cp "$D/cardsim-0.log" "$FIDELITY_KEEP_TRACE"
   rm -rf "$D"
   exit $rc

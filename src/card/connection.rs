@@ -5,15 +5,10 @@
 
 use super::{detect, Card, CardChannel, CardError};
 use crate::transport::{Transport, TransportError};
-use std::time::Duration;
 
 /// Times detection starts again after the card was reset under it: detection reads only
 /// public files, so starting again is safe; a card reset again and again is an error.
 const DETECT_ATTEMPTS: usize = 3;
-
-/// How long a failed link waits for PC/SC to tell whether the card was pulled: pcscd looks
-/// at a reader a few times a second. A card still there after it is a device error.
-const REMOVAL_SETTLE: Duration = Duration::from_millis(1500);
 
 /// A card in a reader, its driver not known yet.
 pub struct Inserted {
@@ -51,10 +46,12 @@ impl Inserted {
                         transport: self.transport,
                         driver,
                         reset_seen: false,
+                        lost: false,
                     };
                     return Ok(Some((connection, read)));
                 }
                 Ok(None) => return Ok(None),
+                Err(CardError::Transport(e)) if link_lost(&e) => return Err(CardError::Removed),
                 Err(e) => return Err(e),
             }
         }
@@ -69,6 +66,9 @@ pub struct Connection {
     /// Someone else reset the card since `take_reset` last asked (issue #11: a reset ends
     /// every login).
     reset_seen: bool,
+    /// The card is gone (or the link to it broke): nothing more is sent through this
+    /// connection, not even a reset, which on an empty reader only upsets pcscd.
+    lost: bool,
 }
 
 impl Connection {
@@ -79,6 +79,7 @@ impl Connection {
             transport,
             driver,
             reset_seen: false,
+            lost: false,
         }
     }
 
@@ -100,6 +101,9 @@ impl Connection {
     /// it is dropped. The token does it to end a login on a card that keeps a verified PIN
     /// for anyone (`Card::verified_pin_is_shared`).
     pub fn reset(&mut self) -> Result<(), CardError> {
+        if self.lost {
+            return Err(CardError::Removed);
+        }
         self.transport.reset()?;
         self.driver.card_reset();
         self.driver.forget_login();
@@ -113,6 +117,9 @@ impl Connection {
         &mut self,
         mut op: impl FnMut(&mut dyn Card, &mut CardChannel<'_>) -> Result<T, CardError>,
     ) -> Result<T, CardError> {
+        if self.lost {
+            return Err(CardError::Removed);
+        }
         let capabilities = self.transport.capabilities();
         for attempt in 0..2 {
             // The outcome is computed in its own scope so the transaction's borrow of the
@@ -138,12 +145,14 @@ impl Connection {
                 self.transport.reconnect()?;
             }
             if let Err(CardError::Transport(e)) = &result {
-                // A card pulled mid-operation first shows as a broken answer (vpcd: an
-                // empty one); only PC/SC's next look at the reader says it is gone.
-                if self.transport.confirm_removed(REMOVAL_SETTLE) {
-                    log::debug!("the card was removed during the operation ({e})");
+                if link_lost(e) {
+                    log::debug!("the link to the card broke during the operation: {e}");
+                    self.lost = true;
                     return Err(CardError::Removed);
                 }
+            }
+            if let Err(CardError::Removed) = result {
+                self.lost = true;
             }
             return result;
         }
@@ -152,16 +161,33 @@ impl Connection {
 
     /// `false` once the card has been removed (the slot then drops the token).
     pub fn is_present(&mut self) -> bool {
-        match self.transport.check_present() {
-            Ok(()) => true,
-            // Still there, reset by someone else: reconnect so the next transaction works.
-            Err(TransportError::CardReset) => {
-                self.after_reset();
-                self.transport.reconnect().is_ok()
-            }
-            Err(_) => false,
-        }
+        let present = !self.lost
+            && match self.transport.check_present() {
+                Ok(()) => true,
+                // Still there, reset by someone else: reconnect so the next transaction works.
+                Err(TransportError::CardReset) => {
+                    self.after_reset();
+                    self.transport.reconnect().is_ok()
+                }
+                Err(_) => false,
+            };
+        self.lost = !present;
+        present
     }
+}
+
+/// Whether a transport failure in the middle of an operation ends this connection: the
+/// card stopped answering sensibly (a card pulled out first shows as a broken answer —
+/// vpcd: an empty one — and PC/SC notices the empty reader only at its next poll, or never
+/// when another card went in meanwhile), or pcscd went away with our handle. Whatever the
+/// card now is, it is not known to hold our session or PIN state: the token is dropped and
+/// the card, if still there, bound afresh (issue #10: CKR_DEVICE_REMOVED at once; never the
+/// old card's PIN to a swapped-in card). A timeout or a cancelled wait is not a lost link.
+fn link_lost(e: &TransportError) -> bool {
+    matches!(
+        e,
+        TransportError::Communication(_) | TransportError::NoService
+    )
 }
 
 /// The driver's own questions (policy, mechanisms, what it holds) need no transaction.

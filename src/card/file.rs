@@ -9,10 +9,9 @@
 use super::CardError;
 use crate::card::CardChannel;
 use crate::iso7816::fcp::{self, FileControl};
+use crate::iso7816::ins::{INS_READ_BINARY, INS_SELECT};
 use crate::iso7816::{Command, StatusWord};
 
-const INS_SELECT: u8 = 0xA4;
-const INS_READ_BINARY: u8 = 0xB0;
 /// P2 for SELECT: return the FCI (`00`) or nothing (`0C`).
 const P2_FCI: u8 = 0x00;
 const P2_NO_RESPONSE: u8 = 0x0C;

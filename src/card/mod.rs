@@ -207,10 +207,20 @@ pub trait Card: Send {
         Ok(None)
     }
 
-    /// The serial under which the token may cache this card's public certificate, for cards
-    /// that show it only after login (CIE: the NIS). `None`: no cache.
+    /// The serial under which the token may cache this card's public data (CIE: the NIS,
+    /// TS-CNS: EF_IDCarta's digits). `None`: no cache.
     fn serial_for_cache(&self) -> Option<String> {
         None
+    }
+
+    /// The family the cache files are named after, as `PublicData::family`.
+    fn family(&self) -> &'static str;
+
+    /// The certificate is readable without a PIN but `read_public_data` leaves it to the
+    /// token, which takes it from the cache or asks `read_certificate_after_login`, which
+    /// then needs no login (TS-CNS).
+    fn shows_certificate_before_login(&self) -> bool {
+        false
     }
 
     /// Public data the driver read from the card for its own use (CIE: the handshake's chip

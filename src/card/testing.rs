@@ -1,10 +1,84 @@
-//! Test doubles of a reader for the layers above `card` (the token's tests): the card's
-//! transport stays behind this module (architecture.json: Token never imports Transport).
+//! Test doubles of a card and its reader. The card is the simulator's own model (`cardsim`,
+//! written from docs/cards/: the module's tests meet the same chips as the end-to-end tests);
+//! the reader keeps the card's transport behind this module for the layers above `card`
+//! (architecture.json: Token never imports Transport).
 
 use std::sync::{Arc, Mutex};
 
-use super::cns::tests::MockCns;
 use crate::transport::{Channel, ReaderCapabilities, Transport, TransportError};
+
+/// The PIN the virtual cards of the unit tests are made with (`cardsim --pin 12345`).
+pub(crate) const PIN: &[u8] = b"12345";
+
+/// The simulator's row of a TS-CNS batch (`cardsim --variant NAME`): ATR, card content.
+pub(crate) fn cns_variant(name: &str) -> &'static cardsim::cns::variant::Variant {
+    cardsim::cns::variant::find(name).unwrap_or_else(|| panic!("no cns variant {name}"))
+}
+
+/// A virtual card of the simulator behind a recording channel. A test may put its own answer
+/// in place of the card's for the commands that start with some bytes (a file the card lacks,
+/// garbage where a certificate should be): what it changes is then written in the test.
+pub(crate) struct SimCard {
+    card: Box<dyn cardsim::VirtualCard>,
+    /// Every command sent, in order.
+    pub sent: Vec<Vec<u8>>,
+    answers: Vec<(Vec<u8>, Vec<u8>)>,
+}
+
+impl SimCard {
+    /// `cardsim --card cns --variant NAME --pin 12345`.
+    pub fn cns(variant: &str) -> SimCard {
+        let options = cardsim::CardOptions {
+            pin: String::from_utf8(PIN.to_vec()).expect("ASCII PIN"),
+            ..cardsim::CardOptions::default()
+        };
+        let card = cardsim::card::build("cns", Some(variant), &options).expect("virtual card");
+        SimCard {
+            card,
+            sent: Vec::new(),
+            answers: Vec::new(),
+        }
+    }
+
+    /// Answers `answer` (data ‖ SW) to every command starting with `prefix`, instead of the card.
+    pub fn answering(mut self, prefix: &[u8], answer: &[u8]) -> SimCard {
+        self.answers.push((prefix.to_vec(), answer.to_vec()));
+        self
+    }
+
+    /// Power lost: the chip forgets its verified PIN and current file.
+    pub fn reset(&mut self) {
+        self.card.reset();
+    }
+
+    /// The chip's user PIN counter (what a wrong PIN must lower by exactly one).
+    pub fn pin_tries(&self) -> u64 {
+        self.counter("pin_tries")
+    }
+
+    /// Whether the chip holds a verified user PIN now.
+    pub fn pin_verified(&self) -> bool {
+        self.counter("pin_verified") == 1
+    }
+
+    fn counter(&self, name: &str) -> u64 {
+        let counters = self.card.counters();
+        let found = counters.iter().find(|(n, _)| *n == name);
+        found
+            .unwrap_or_else(|| panic!("the card reports no {name}"))
+            .1
+    }
+}
+
+impl Channel for SimCard {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        self.sent.push(command.to_vec());
+        if let Some((_, answer)) = self.answers.iter().find(|(p, _)| command.starts_with(p)) {
+            return Ok(answer.clone());
+        }
+        Ok(self.card.process(command))
+    }
+}
 
 /// What the test can do to the "reader" while the token holds the transport.
 #[derive(Default)]
@@ -18,12 +92,12 @@ pub(crate) struct Events {
 }
 
 pub(crate) struct MockTransport {
-    pub card: Arc<Mutex<MockCns>>,
+    pub card: Arc<Mutex<SimCard>>,
     pub events: Arc<Mutex<Events>>,
     pub atr: Vec<u8>,
 }
 
-struct MockChannel(Arc<Mutex<MockCns>>);
+struct MockChannel(Arc<Mutex<SimCard>>);
 
 impl Channel for MockChannel {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
@@ -46,7 +120,7 @@ impl Transport for MockTransport {
             return Err(TransportError::CardRemoved);
         }
         if std::mem::take(&mut events.reset_pending) {
-            self.card.lock().unwrap().verified = false;
+            self.card.lock().unwrap().reset();
             return Err(TransportError::CardReset);
         }
         events.transactions += 1;
@@ -58,7 +132,7 @@ impl Transport for MockTransport {
     }
     fn reset(&mut self) -> Result<(), TransportError> {
         self.events.lock().unwrap().resets += 1;
-        self.card.lock().unwrap().verified = false;
+        self.card.lock().unwrap().reset();
         Ok(())
     }
     fn check_present(&mut self) -> Result<(), TransportError> {

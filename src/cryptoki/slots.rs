@@ -8,6 +8,7 @@
 use super::bound::BoundToken;
 use super::instance::Instance;
 use super::Rv;
+use crate::token::TokenError;
 use cryptoki_sys::CK_SLOT_ID;
 use parking_lot::{Mutex, MutexGuard, RwLock};
 use std::collections::VecDeque;
@@ -237,6 +238,12 @@ impl Instance {
             Ok(None) => {
                 log::info!("slot {}: unsupported card, ATR {}", slot.id, hex(&atr));
                 state.unrecognized_atr = Some(atr);
+            }
+            // Gone while it was read (pulled, not yet noticed by PC/SC): nothing to hold
+            // against the card that comes next, even with the same ATR.
+            Err(TokenError::DeviceRemoved) => {
+                log::debug!("slot {}: the card went while it was read", slot.id);
+                state.forget_card();
             }
             Err(e) => {
                 log::warn!("slot {}: binding the card failed: {e:?}", slot.id);

@@ -30,13 +30,13 @@ pub fn guard(name: &'static str, body: impl FnOnce() -> Result<(), Rv>) -> CK_RV
 /// declares `#[no_mangle] extern "C" fn C_Sign` with those argument types, which runs the
 /// plain (rustfmt-formatted) `unsafe fn sign` under `guard`.
 macro_rules! ck_fn {
-    ($name:ident => $body:ident($($ty:ty),* $(,)?)) => {
-        ck_fn!(@args $name $body [$($ty),*] [a0 a1 a2 a3 a4 a5 a6 a7] []);
+    ($name:ident => $body:ident $(::<$op:ty>)? ($($ty:ty),* $(,)?)) => {
+        ck_fn!(@args $name ($body $(::<$op>)?) [$($ty),*] [a0 a1 a2 a3 a4 a5 a6 a7] []);
     };
-    (@args $name:ident $body:ident [$ty:ty $(, $rest:ty)*] [$arg:ident $($args:ident)*] [$($done:tt)*]) => {
+    (@args $name:ident $body:tt [$ty:ty $(, $rest:ty)*] [$arg:ident $($args:ident)*] [$($done:tt)*]) => {
         ck_fn!(@args $name $body [$($rest),*] [$($args)*] [$($done)* $arg: $ty,]);
     };
-    (@args $name:ident $body:ident [] [$($unused:ident)*] [$($arg:ident: $ty:ty,)*]) => {
+    (@args $name:ident $body:tt [] [$($unused:ident)*] [$($arg:ident: $ty:ty,)*]) => {
         #[doc = concat!("`", stringify!($name), "`: see `", stringify!($body), "`.")]
         ///
         /// # Safety

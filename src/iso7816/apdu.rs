@@ -28,13 +28,7 @@ pub enum ApduError {
     ResponseTooShort,
 }
 
-impl std::fmt::Display for ApduError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{self:?}")
-    }
-}
-
-impl std::error::Error for ApduError {}
+error_named_by_variant!(ApduError);
 
 /// The two status bytes SW1 SW2.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

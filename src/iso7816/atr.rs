@@ -8,13 +8,7 @@ pub enum AtrError {
     Truncated,
 }
 
-impl std::fmt::Display for AtrError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{self:?}")
-    }
-}
-
-impl std::error::Error for AtrError {}
+error_named_by_variant!(AtrError);
 
 /// The historical bytes T1..TK of `atr`, walking the interface bytes that TDi announce.
 pub fn historical_bytes(atr: &[u8]) -> Result<&[u8], AtrError> {

@@ -18,13 +18,7 @@ impl From<TlvError> for FcpError {
     }
 }
 
-impl std::fmt::Display for FcpError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{self:?}")
-    }
-}
-
-impl std::error::Error for FcpError {}
+error_named_by_variant!(FcpError);
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FileControl {

@@ -4,6 +4,7 @@
 pub mod apdu;
 pub mod atr;
 pub mod fcp;
+pub mod ins;
 pub mod tlv;
 
 pub use apdu::{ApduError, Command, Response, StatusWord};

@@ -11,13 +11,7 @@ pub enum TlvError {
     UnsupportedLength,
 }
 
-impl std::fmt::Display for TlvError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{self:?}")
-    }
-}
-
-impl std::error::Error for TlvError {}
+error_named_by_variant!(TlvError);
 
 /// One data object; `tag` holds the tag bytes big-endian (`5F20` → 0x5F20).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -102,8 +102,21 @@ pub struct Token {
 /// What binding read from the card, before the token is built from it.
 struct Bound {
     public: crate::card::PublicData,
+    /// Where a certificate the card shows without a PIN came from (TS-CNS).
+    certificate_from: Source,
     user_retries: RetryState,
     so_retries: RetryState,
+}
+
+/// Where a certificate the card shows without a PIN came from at binding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    /// Read by the driver with the public data, or none.
+    Driver,
+    /// The public-data cache: not proven by the card yet.
+    Cache,
+    /// Read from the card now, the cache having none.
+    Card,
 }
 
 /// Label of the authentication key pair objects (cns.md §2.1 names the key CNS0).
@@ -113,29 +126,40 @@ impl Token {
     /// Detects the card and reads its public data.
     /// `Ok(None)`: a card this module does not support (logged with its ATR, never an error).
     pub fn bind(card: Inserted) -> Result<Option<Token>, TokenError> {
-        let bound = card.detect(Self::read_public).map_err(|e| match e {
+        let bound = match card.detect(Self::read_public) {
+            // A card whose files answer no layout this module knows (TS-CNS).
+            Err(CardError::NotSupported) => return Ok(None),
             // Reset again and again by others while reading public files.
-            CardError::Reset => TokenError::DeviceError,
-            e => card_error(e),
-        })?;
-        let Some((mut card, mut bound)) = bound else {
+            Err(CardError::Reset) => return Err(TokenError::DeviceError),
+            other => other.map_err(card_error)?,
+        };
+        let Some((card, mut bound)) = bound else {
             return Ok(None);
         };
         // Named before the cache is consulted: the label may only use what the card shows
         // without a PIN, so that it is the same in every process (issue #10).
         let label = stable_label(&bound.public);
-        let mut from_cache = false;
+        let mut from_cache = bound.certificate_from == Source::Cache;
+        // A certificate the card showed without a PIN goes to the cache for the next process.
+        if bound.certificate_from != Source::Cache && card.shows_certificate_before_login() {
+            if let (Some(der), Some(serial), Some(dir)) = (
+                &bound.public.certificate,
+                card.serial_for_cache(),
+                cache::directory(),
+            ) {
+                if let Err(e) = cache::store_certificate(&dir, card.family(), &serial, der) {
+                    log::info!("{} {serial}: certificate not cached: {e}", card.family());
+                }
+            }
+        }
         if bound.public.certificate.is_none() {
             bound.public.certificate = Self::cached_certificate(&*card, &bound.public);
             from_cache = bound.public.certificate.is_some();
         }
-        if let (Some(serial), Some(dir)) = (card.serial_for_cache(), cache::directory()) {
-            if let Some(bytes) = cache::load(&dir, bound.public.family, &serial, Entry::ChipData) {
-                card.use_cached_chip_data(&bytes);
-            }
-        }
         let mut token = Self::build(card, bound, label);
         token.certificate_unproven = from_cache && token.public_key.is_some();
+        // The chip data read while binding goes to the cache now.
+        token.cache_chip_data();
         Ok(Some(token))
     }
 
@@ -172,9 +196,29 @@ impl Token {
         }
     }
 
-    /// Public data and the PIN retry counter, in the detection's transaction.
+    /// Public data and the PIN retry counter, in the detection's transaction. What the
+    /// public-data cache holds for this card is used instead of reading it (issue #12).
     fn read_public(card: &mut dyn Card, channel: &mut CardChannel<'_>) -> Result<Bound, CardError> {
-        let public = card.read_public_data(channel)?;
+        if let Some(bytes) = cache_load(card, Entry::ChipData) {
+            card.use_cached_chip_data(&bytes);
+        }
+        let mut public = card.read_public_data(channel)?;
+        let mut certificate_from = Source::Driver;
+        if public.certificate.is_none() && card.shows_certificate_before_login() {
+            public.certificate = Self::cached_certificate(card, &public);
+            certificate_from = Source::Cache;
+            if public.certificate.is_none() {
+                certificate_from = Source::Card;
+                public.certificate = match card.read_certificate_after_login(channel) {
+                    Ok(der) => der,
+                    Err(e) if e.is_link() => return Err(e),
+                    Err(e) => {
+                        log::warn!("{}: certificate not readable: {e:?}", public.family);
+                        None
+                    }
+                };
+            }
+        }
         // Worth one APDU: the token flags then show a low counter before the user types
         // (OpenSC shows every TS-CNS PIN as locked, cns-opensc.md).
         let retries = pin_lifecycle::read_counter(card, channel, PinKind::User)?;
@@ -191,6 +235,7 @@ impl Token {
         );
         Ok(Bound {
             public,
+            certificate_from,
             user_retries: retries,
             so_retries,
         })
@@ -201,6 +246,7 @@ impl Token {
         let mechanisms = mechanism::for_card(driver.signature_kind(), driver.key_sizes());
         let Bound {
             public,
+            certificate_from: _,
             user_retries,
             so_retries,
         } = bound;
@@ -221,7 +267,7 @@ impl Token {
                 });
         let (mut objects, modulus_bits) = match &certificate {
             Some(c) => (
-                objects::key_pair_objects(c, &key_label(public.family), &mechanisms),
+                objects::key_pair_objects(c, &key_label(public.family, c), &mechanisms),
                 c.modulus_bits(),
             ),
             None => (Vec::new(), 0),
@@ -285,8 +331,9 @@ impl Token {
             PinFormatError::Characters => TokenError::PinInvalid,
         })?;
         // VERIFY and, for a card that shows its certificate only now (CIE), the certificate,
-        // in one transaction; not when the cache showed it (the first signature proves it).
-        let read_certificate = kind == PinKind::User && !self.certificate_unproven;
+        // in one transaction; not when the token shows one already (from the cache, the
+        // first signature proves it; issue #12).
+        let read_certificate = kind == PinKind::User && self.public_key.is_none();
         let result = self.in_transaction(|card, channel| {
             card.verify_pin(channel, kind, &pin)?;
             if !read_certificate {
@@ -350,8 +397,11 @@ impl Token {
             self.family,
             self.info.serial
         );
-        let mut objects =
-            objects::key_pair_objects(&certificate, &key_label(self.family), &self.mechanisms);
+        let mut objects = objects::key_pair_objects(
+            &certificate,
+            &key_label(self.family, &certificate),
+            &self.mechanisms,
+        );
         objects.extend(
             self.card
                 .holder_data()
@@ -576,17 +626,19 @@ fn raw_block(block: &[u8], modulus: &[u8]) -> Result<Vec<u8>, TokenError> {
     Ok(padded)
 }
 
-/// The key label's prefix per family: "CNS0" is the TS-CNS name of the key (cns.md §2.1).
-fn key_label_prefix(family: &str) -> &str {
-    match family {
-        "TS-CNS" => "CNS0",
-        other => other,
+/// Label of the key pair objects (certificate, public and private key; NSS nicknames are
+/// "token label:certificate label"). A TS-CNS names its holder in the token label, so its
+/// objects keep the card's name of the key, "CNS0 authentication" (cns.md §2.1). A CIE can
+/// name its holder in no token label (before the PIN it shows only the NIS, cie.md §2–3), so
+/// its objects carry the name, "ROSSI MARIO": they exist only with the certificate the name
+/// comes from, so the label is the same wherever they show (issue #10). A certificate
+/// without SN/GN: "CIE authentication".
+fn key_label(family: &str, certificate: &CertificateInfo) -> String {
+    match (family, holder_from_certificate(certificate)) {
+        ("TS-CNS", _) => format!("CNS0 {KEY_LABEL_SUFFIX}"),
+        ("CIE", Some(holder)) => holder,
+        (other, _) => format!("{other} {KEY_LABEL_SUFFIX}"),
     }
-}
-
-/// Label of the key pair objects, e.g. "CNS0 authentication", "CIE authentication".
-fn key_label(family: &str) -> String {
-    format!("{} {KEY_LABEL_SUFFIX}", key_label_prefix(family))
 }
 
 /// "SURNAME GIVEN-NAME" from the certificate subject (SN, GN).
@@ -596,6 +648,16 @@ fn holder_from_certificate(c: &CertificateInfo) -> Option<String> {
         (Some(n), None) | (None, Some(n)) => Some(n.clone()),
         (None, None) => None,
     }
+}
+
+/// This card's `entry` in the public-data cache (untrusted bytes: the caller parses).
+fn cache_load(card: &dyn Card, entry: Entry) -> Option<Vec<u8>> {
+    cache::load(
+        &cache::directory()?,
+        card.family(),
+        &card.serial_for_cache()?,
+        entry,
+    )
 }
 
 /// The token label, the same for a card in every process, before and after login, first

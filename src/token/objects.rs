@@ -123,16 +123,9 @@ pub fn key_pair_objects(
     let id = cert.key_id();
     let bytes = |v: &[u8]| AttributeValue::Bytes(v.to_vec());
     let common = |class: CK_ULONG, private: bool| -> Vec<(CK_ATTRIBUTE_TYPE, AttributeValue)> {
-        vec![
-            (CKA_CLASS, AttributeValue::Ulong(class)),
-            (CKA_TOKEN, AttributeValue::Bool(true)),
-            (CKA_PRIVATE, AttributeValue::Bool(private)),
-            (CKA_MODIFIABLE, AttributeValue::Bool(false)),
-            (CKA_COPYABLE, AttributeValue::Bool(false)),
-            (CKA_DESTROYABLE, AttributeValue::Bool(false)),
-            (CKA_LABEL, bytes(label.as_bytes())),
-            (CKA_ID, bytes(&id)),
-        ]
+        let mut attributes = read_only_token_object(class, private);
+        attributes.extend([(CKA_LABEL, bytes(label.as_bytes())), (CKA_ID, bytes(&id))]);
+        attributes
     };
 
     let mut certificate = common(CKO_CERTIFICATE, false);
@@ -178,38 +171,45 @@ pub fn key_pair_objects(
     };
 
     let mut public = key_common(CKO_PUBLIC_KEY, false);
-    public.extend([
-        (CKA_VERIFY, AttributeValue::Bool(true)),
-        (CKA_VERIFY_RECOVER, AttributeValue::Bool(false)),
-        (CKA_ENCRYPT, AttributeValue::Bool(false)),
-        (CKA_WRAP, AttributeValue::Bool(false)),
-        (CKA_TRUSTED, AttributeValue::Bool(false)),
-    ]);
+    public.extend(flags(
+        &[CKA_VERIFY],
+        &[CKA_VERIFY_RECOVER, CKA_ENCRYPT, CKA_WRAP, CKA_TRUSTED],
+    ));
 
     let allowed: Vec<u8> = mechanisms
         .iter()
         .flat_map(|m| m.mechanism.to_ne_bytes())
         .collect();
     let mut private = key_common(CKO_PRIVATE_KEY, true);
-    private.extend([
-        (CKA_SIGN, AttributeValue::Bool(true)),
-        (CKA_SIGN_RECOVER, AttributeValue::Bool(false)),
-        (CKA_DECRYPT, AttributeValue::Bool(false)),
-        (CKA_UNWRAP, AttributeValue::Bool(false)),
-        (CKA_SENSITIVE, AttributeValue::Bool(true)),
-        (CKA_ALWAYS_SENSITIVE, AttributeValue::Bool(true)),
-        (CKA_EXTRACTABLE, AttributeValue::Bool(false)),
-        (CKA_NEVER_EXTRACTABLE, AttributeValue::Bool(true)),
-        (CKA_ALWAYS_AUTHENTICATE, AttributeValue::Bool(false)),
-        (CKA_WRAP_WITH_TRUSTED, AttributeValue::Bool(false)),
-        (CKA_PRIVATE_EXPONENT, AttributeValue::Sensitive),
-        (CKA_PRIME_1, AttributeValue::Sensitive),
-        (CKA_PRIME_2, AttributeValue::Sensitive),
-        (CKA_EXPONENT_1, AttributeValue::Sensitive),
-        (CKA_EXPONENT_2, AttributeValue::Sensitive),
-        (CKA_COEFFICIENT, AttributeValue::Sensitive),
-        (CKA_ALLOWED_MECHANISMS, AttributeValue::Bytes(allowed)),
-    ]);
+    private.extend(flags(
+        &[
+            CKA_SIGN,
+            CKA_SENSITIVE,
+            CKA_ALWAYS_SENSITIVE,
+            CKA_NEVER_EXTRACTABLE,
+        ],
+        &[
+            CKA_SIGN_RECOVER,
+            CKA_DECRYPT,
+            CKA_UNWRAP,
+            CKA_EXTRACTABLE,
+            CKA_ALWAYS_AUTHENTICATE,
+            CKA_WRAP_WITH_TRUSTED,
+        ],
+    ));
+    // The private key's parts stay on the chip: present, never readable (§4.9).
+    private.extend(
+        [
+            CKA_PRIVATE_EXPONENT,
+            CKA_PRIME_1,
+            CKA_PRIME_2,
+            CKA_EXPONENT_1,
+            CKA_EXPONENT_2,
+            CKA_COEFFICIENT,
+        ]
+        .map(|attribute| (attribute, AttributeValue::Sensitive)),
+    );
+    private.push((CKA_ALLOWED_MECHANISMS, AttributeValue::Bytes(allowed)));
 
     vec![
         TokenObject::new(ObjectClass::Certificate, false, certificate),
@@ -224,21 +224,37 @@ pub fn key_pair_objects(
 pub fn holder_data_object(datum: &HolderDatum) -> TokenObject {
     use cryptoki_sys::*;
     let bytes = |v: &[u8]| AttributeValue::Bytes(v.to_vec());
-    TokenObject::new(
-        ObjectClass::Data,
-        true,
-        vec![
-            (CKA_CLASS, AttributeValue::Ulong(CKO_DATA)),
-            (CKA_TOKEN, AttributeValue::Bool(true)),
-            (CKA_PRIVATE, AttributeValue::Bool(true)),
-            (CKA_MODIFIABLE, AttributeValue::Bool(false)),
-            (CKA_COPYABLE, AttributeValue::Bool(false)),
-            (CKA_DESTROYABLE, AttributeValue::Bool(false)),
-            (CKA_LABEL, bytes(datum.label.as_bytes())),
-            (CKA_APPLICATION, bytes(datum.application.as_bytes())),
-            (CKA_VALUE, bytes(&datum.value)),
-        ],
-    )
+    let mut attributes = read_only_token_object(CKO_DATA, true);
+    attributes.extend([
+        (CKA_LABEL, bytes(datum.label.as_bytes())),
+        (CKA_APPLICATION, bytes(datum.application.as_bytes())),
+        (CKA_VALUE, bytes(&datum.value)),
+    ]);
+    TokenObject::new(ObjectClass::Data, true, attributes)
+}
+
+/// The attributes every object of this read-only token has (PKCS#11 3.0 §4.4): its class,
+/// on the token, private or not, neither modifiable, copyable nor destroyable.
+fn read_only_token_object(
+    class: cryptoki_sys::CK_ULONG,
+    private: bool,
+) -> Vec<(cryptoki_sys::CK_ATTRIBUTE_TYPE, AttributeValue)> {
+    use cryptoki_sys::*;
+    let mut attributes = vec![(CKA_CLASS, AttributeValue::Ulong(class))];
+    attributes.extend(flags(&[CKA_TOKEN], &[]));
+    attributes.push((CKA_PRIVATE, AttributeValue::Bool(private)));
+    attributes.extend(flags(&[], &[CKA_MODIFIABLE, CKA_COPYABLE, CKA_DESTROYABLE]));
+    attributes
+}
+
+/// Boolean attributes: `yes` true, `no` false, in that order.
+fn flags(
+    yes: &[cryptoki_sys::CK_ATTRIBUTE_TYPE],
+    no: &[cryptoki_sys::CK_ATTRIBUTE_TYPE],
+) -> Vec<(cryptoki_sys::CK_ATTRIBUTE_TYPE, AttributeValue)> {
+    let yes = yes.iter().map(|&a| (a, AttributeValue::Bool(true)));
+    yes.chain(no.iter().map(|&a| (a, AttributeValue::Bool(false))))
+        .collect()
 }
 
 /// CKA_CHECK_VALUE of a certificate: the first 3 bytes of SHA-1 of CKA_VALUE (PKCS#11 3.0 §4.6.3).

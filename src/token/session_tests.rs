@@ -23,6 +23,10 @@ struct Script {
 struct FakeCard(Arc<Mutex<Script>>);
 
 impl Card for FakeCard {
+    fn family(&self) -> &'static str {
+        "CIE"
+    }
+
     fn read_public_data(&mut self, _: &mut CardChannel<'_>) -> Result<PublicData, CardError> {
         unreachable!("the tests build the token directly")
     }
@@ -83,6 +87,7 @@ fn token(certificate: Option<Vec<u8>>) -> (Token, Arc<Mutex<Script>>, Arc<Mutex<
     let script = Arc::new(Mutex::new(Script::default()));
     let unreachable = Arc::new(Mutex::new(false));
     let bound = Bound {
+        certificate_from: super::Source::Driver,
         public: PublicData {
             serial: "123456789012".into(),
             family: "CIE",
@@ -208,7 +213,8 @@ fn the_certificate_read_after_login_builds_the_objects_not_the_label() {
     assert_eq!(token.modulus_bits, 2048);
     assert_eq!(
         token.objects()[0].attribute(cryptoki_sys::CKA_LABEL),
-        Some(&AttributeValue::Bytes(b"CIE authentication".to_vec()))
+        Some(&AttributeValue::Bytes(b"ROSSI MARIO".to_vec())),
+        "a CIE names its holder in its objects, which exist only with the certificate"
     );
     // The CIE pads on chip: the DigestInfo goes to the card as it is; no raw or PSS input.
     let key = private_key(&token);

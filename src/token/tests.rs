@@ -1,16 +1,16 @@
-//! Token tests over a mock reader holding the scripted TS-CNS of `card::cns::tests`.
+//! Token tests over a mock reader holding the simulator's TS-CNS (`card::testing::SimCard`).
 
 use std::sync::{Arc, Mutex};
 
 use super::*;
-use crate::card::cns::tests::{MockCns, TestKey, PIN, SERIAL, STINCARD_10_ATR, ST_2021_ATR};
-use crate::card::testing::{Events, MockTransport};
+use crate::card::cns::tests::{serial, stincard_10_atr, TestKey};
+use crate::card::testing::{cns_variant, Events, MockTransport, SimCard, PIN};
 use crate::card::Inserted;
 
 fn setup_with(
-    card: MockCns,
+    card: SimCard,
     atr: &[u8],
-) -> (Option<Token>, Arc<Mutex<MockCns>>, Arc<Mutex<Events>>) {
+) -> (Option<Token>, Arc<Mutex<SimCard>>, Arc<Mutex<Events>>) {
     let card = Arc::new(Mutex::new(card));
     let events = Arc::new(Mutex::new(Events::default()));
     let transport = MockTransport {
@@ -22,11 +22,13 @@ fn setup_with(
     (token, card, events)
 }
 
-fn setup() -> (Token, Arc<Mutex<MockCns>>, Arc<Mutex<Events>>) {
-    let (token, card, events) = setup_with(
-        MockCns::new().signing_with(TestKey::stincard()),
-        &ST_2021_ATR,
-    );
+/// The ST 2021 of `cardsim --variant stincard`.
+fn st_2021_atr() -> Vec<u8> {
+    cns_variant("stincard").atr.to_vec()
+}
+
+fn setup() -> (Token, Arc<Mutex<SimCard>>, Arc<Mutex<Events>>) {
+    let (token, card, events) = setup_with(SimCard::cns("stincard"), &st_2021_atr());
     (token.expect("TS-CNS bound"), card, events)
 }
 
@@ -49,7 +51,7 @@ fn verify(algorithm: &ring::signature::RsaParameters, message: &[u8], sig: &[u8]
     .expect("the signature verifies");
 }
 
-fn sent(card: &Arc<Mutex<MockCns>>) -> usize {
+fn sent(card: &Arc<Mutex<SimCard>>) -> usize {
     card.lock().unwrap().sent.len()
 }
 
@@ -61,7 +63,7 @@ fn bind_reads_public_data_in_one_transaction_and_seven_apdus() {
     assert_eq!(sent(&card), 7);
     let info = token.info();
     assert_eq!(info.label, "TS-CNS ROSSI MARIO");
-    assert_eq!(info.serial, SERIAL);
+    assert_eq!(info.serial, serial("stincard"));
     assert_eq!(info.model, "ST 2021");
     assert_eq!(info.manufacturer, "STIncard");
     assert_eq!(info.user_retries, RetryState::Left { left: 3, max: 3 });
@@ -85,7 +87,7 @@ fn bind_reads_public_data_in_one_transaction_and_seven_apdus() {
     };
     assert_eq!(
         value(b"codice_fiscale"),
-        Some(AttributeValue::Bytes(b"RSSMRA70C02H501X".to_vec()))
+        Some(AttributeValue::Bytes(b"RSSMRA80A01H501U".to_vec()))
     );
     assert_eq!(
         value(b"cognome"),
@@ -103,34 +105,41 @@ fn bind_reads_public_data_in_one_transaction_and_seven_apdus() {
 
 #[test]
 fn label_falls_back_to_certificate_names_then_serial() {
-    let mut card = MockCns::new();
-    card.files.remove(1);
-    let (token, _, _) = setup_with(card, &ST_2021_ATR);
+    // No EF_DatiPersonali (SELECT 1100/1102 refused): the names of the certificate.
+    let no_personal_data = [0x00, 0xA4, 0x08, 0x00, 0x04, 0x11, 0x00, 0x11, 0x02];
+    let card = SimCard::cns("stincard").answering(&no_personal_data, &[0x6A, 0x82]);
+    let (token, _, _) = setup_with(card, &st_2021_atr());
     assert_eq!(token.unwrap().info().label, "TS-CNS ROSSI MARIO");
 
-    let mut card = MockCns::new();
-    card.files.remove(1);
-    card.files.last_mut().unwrap().1 = vec![0x30, 0x03, 1, 2, 3];
-    let (token, _, _) = setup_with(card, &ST_2021_ATR);
+    // And a certificate that does not parse (a DER header with nothing in it): the serial.
+    let card = SimCard::cns("stincard")
+        .answering(&no_personal_data, &[0x6A, 0x82])
+        // The certificate's extended READ BINARY (the serial's is short).
+        .answering(
+            &[0x00, 0xB0, 0x00, 0x00, 0x00],
+            &[0x30, 0x03, 1, 2, 3, 0x90, 0x00],
+        );
+    let (token, _, _) = setup_with(card, &st_2021_atr());
     let token = token.unwrap();
-    assert_eq!(token.info().label, format!("TS-CNS {SERIAL}"));
+    assert_eq!(token.info().label, format!("TS-CNS {}", serial("stincard")));
     assert!(token.objects().is_empty());
 }
 
 #[test]
 fn unsupported_cards_are_not_bound() {
-    let mut not_cns = ST_2021_ATR;
+    let mut not_cns = st_2021_atr();
     not_cns[18] = b'X';
-    let (token, card, _) = setup_with(MockCns::new(), &not_cns);
+    let (token, card, _) = setup_with(SimCard::cns("stincard"), &not_cns);
     assert!(token.is_none());
     // No CNS APDU for a card without a CNS ATR but the probes: the CIE's (cie.md §1.2:
     // SELECT of the IAS AID, SELECT MF, SELECT of the CIE DF, refused by this card), then
     // the last-resort SELECT AID of a TS-CNS application (ACe 2025).
     assert!(sent(&card) <= 4, "{} APDUs", sent(&card));
 
-    let mut no_layout = MockCns::new();
-    no_layout.files.remove(0);
-    let (token, _, _) = setup_with(no_layout, &ST_2021_ATR);
+    // No EF_IDCarta (SELECT 1000/1003 refused).
+    let no_serial = [0x00, 0xA4, 0x08, 0x0C, 0x04, 0x10, 0x00, 0x10, 0x03];
+    let no_layout = SimCard::cns("stincard").answering(&no_serial, &[0x6A, 0x82]);
+    let (token, _, _) = setup_with(no_layout, &st_2021_atr());
     assert!(token.is_none());
 }
 
@@ -151,7 +160,7 @@ fn pin_format_is_checked_before_any_apdu() {
         Err(TokenError::PinInvalid)
     );
     assert_eq!(sent(&card), before);
-    assert_eq!(card.lock().unwrap().tries, 3);
+    assert_eq!(card.lock().unwrap().pin_tries(), 3);
 }
 
 #[test]
@@ -301,11 +310,11 @@ fn logout_resets_a_card_this_process_unlocked() {
     token.logout().unwrap();
     assert_eq!(events.lock().unwrap().resets, 0);
     token.login(PinKind::User, PIN).unwrap();
-    assert!(card.lock().unwrap().verified);
+    assert!(card.lock().unwrap().pin_verified());
     token.logout().unwrap();
     assert_eq!(events.lock().unwrap().resets, 1);
     assert!(
-        !card.lock().unwrap().verified,
+        !card.lock().unwrap().pin_verified(),
         "the TS-CNS keeps no PIN for others"
     );
     // Once is enough.
@@ -321,7 +330,7 @@ fn dropping_an_unlocked_token_resets_the_card() {
     token.login(PinKind::User, PIN).unwrap();
     drop(token);
     assert_eq!(events.lock().unwrap().resets, 1);
-    assert!(!card.lock().unwrap().verified);
+    assert!(!card.lock().unwrap().pin_verified());
 }
 
 #[test]
@@ -344,7 +353,7 @@ fn a_reset_seen_by_pc_sc_ends_the_login() {
 
 #[test]
 fn bind_survives_a_reset_by_another_application() {
-    let card = Arc::new(Mutex::new(MockCns::new()));
+    let card = Arc::new(Mutex::new(SimCard::cns("stincard")));
     let events = Arc::new(Mutex::new(Events {
         reset_pending: true,
         ..Events::default()
@@ -352,12 +361,12 @@ fn bind_survives_a_reset_by_another_application() {
     let transport = MockTransport {
         card: card.clone(),
         events: events.clone(),
-        atr: ST_2021_ATR.to_vec(),
+        atr: st_2021_atr(),
     };
     let token = Token::bind(Inserted::new(Box::new(transport)))
         .unwrap()
         .unwrap();
-    assert_eq!(token.info().serial, SERIAL);
+    assert_eq!(token.info().serial, serial("stincard"));
     assert_eq!(events.lock().unwrap().reconnects, 1);
 }
 
@@ -376,10 +385,7 @@ fn removal_is_reported() {
 
 #[test]
 fn a_1024_bit_key_cannot_hold_sha512_pss_with_a_64_byte_salt() {
-    let (token, card, _) = setup_with(
-        MockCns::variant("stincard-1024").signing_with(TestKey::stincard_1024()),
-        &STINCARD_10_ATR,
-    );
+    let (token, card, _) = setup_with(SimCard::cns("stincard-1024"), &stincard_10_atr());
     let mut token = token.expect("CNS 1.0 bound");
     assert_eq!(token.modulus_bits, 1024);
     token.login(PinKind::User, PIN).unwrap();

@@ -1,6 +1,6 @@
 //! The only way the module talks to readers and cards (DESIGN.md "transport").
 //!
-//! `ReaderSystem` lists readers and connects; a connected `Transport` opens one
+//! `PcscSystem` lists readers and connects; a connected `Transport` opens one
 //! PC/SC transaction per multi-APDU operation (`Channel`), so that another process
 //! cannot interleave its commands with ours.
 
@@ -10,8 +10,6 @@ pub mod locked_memory;
 mod pcsc_system;
 
 pub use pcsc_system::PcscSystem;
-
-use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TransportError {
@@ -32,30 +30,12 @@ pub enum TransportError {
     Timeout,
 }
 
-impl std::fmt::Display for TransportError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{self:?}")
-    }
-}
-
-impl std::error::Error for TransportError {}
+error_named_by_variant!(TransportError);
 
 /// What a reader can carry: decides between one extended APDU and command chaining.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReaderCapabilities {
     pub extended_apdu: bool,
-}
-
-/// The set of readers on this machine.
-pub trait ReaderSystem: Send + Sync {
-    /// Names of the readers currently attached, empty ones included.
-    fn readers(&self) -> Result<Vec<String>, TransportError>;
-    /// Connects (shared mode) to the card in `reader`; `Ok(None)` when the reader is empty.
-    fn connect(&self, reader: &str) -> Result<Option<Box<dyn Transport>>, TransportError>;
-    /// Blocks until a reader or card changes, the timeout passes (`Ok(false)`) or `cancel` is called.
-    fn wait_for_change(&self, timeout: Duration) -> Result<bool, TransportError>;
-    /// Wakes every `wait_for_change` (C_Finalize must unblock C_WaitForSlotEvent).
-    fn cancel(&self);
 }
 
 /// One connected card.
@@ -72,30 +52,7 @@ pub trait Transport: Send {
     fn reset(&mut self) -> Result<(), TransportError>;
     /// `Ok(())` while the same card is still in the reader.
     fn check_present(&mut self) -> Result<(), TransportError>;
-
-    /// After the link failed mid-operation: whether the card turns out to be gone within
-    /// `within`. A card pulled out answers nothing sensible at once, while PC/SC notices
-    /// the removal only at its next poll of the reader (vpcd: within a few hundred ms), so
-    /// the failure alone does not tell a pull from a glitch (issue #10: a pull is
-    /// CKR_DEVICE_REMOVED at once, and the slot shows no token from then on).
-    fn confirm_removed(&mut self, within: Duration) -> bool {
-        let deadline = Instant::now() + within;
-        loop {
-            match self.check_present() {
-                Err(
-                    TransportError::CardRemoved
-                    | TransportError::NoCard
-                    | TransportError::ReaderUnavailable,
-                ) => return true,
-                Ok(()) | Err(_) if Instant::now() >= deadline => return false,
-                _ => std::thread::sleep(REMOVAL_POLL),
-            }
-        }
-    }
 }
-
-/// How often `confirm_removed` asks PC/SC again.
-const REMOVAL_POLL: Duration = Duration::from_millis(20);
 
 /// Exchanges raw APDUs inside one transaction.
 pub trait Channel {

@@ -15,7 +15,7 @@ use pcsc::{
     MAX_BUFFER_SIZE_EXTENDED, PNP_NOTIFICATION,
 };
 
-use super::{Channel, ReaderCapabilities, ReaderSystem, Transport, TransportError};
+use super::{Channel, ReaderCapabilities, Transport, TransportError};
 
 /// Longest single GetStatusChange; between slices a missed `cancel` is noticed.
 const WAIT_SLICE: Duration = Duration::from_secs(1);
@@ -119,8 +119,10 @@ impl PcscSystem {
     }
 }
 
-impl ReaderSystem for PcscSystem {
-    fn readers(&self) -> Result<Vec<String>, TransportError> {
+/// The set of readers on this machine.
+impl PcscSystem {
+    /// Names of the readers currently attached, empty ones included.
+    pub fn readers(&self) -> Result<Vec<String>, TransportError> {
         let names = match self.with_context(|c| match c.list_readers_owned() {
             Err(pcsc::Error::NoReadersAvailable) => Ok(Vec::new()),
             other => other,
@@ -134,7 +136,8 @@ impl ReaderSystem for PcscSystem {
             .collect())
     }
 
-    fn connect(&self, reader: &str) -> Result<Option<Box<dyn Transport>>, TransportError> {
+    /// Connects (shared mode) to the card in `reader`; `Ok(None)` when the reader is empty.
+    pub fn connect(&self, reader: &str) -> Result<Option<Box<dyn Transport>>, TransportError> {
         let name = CString::new(reader).map_err(|_| TransportError::ReaderUnavailable)?;
         let connected = self.with_context(|c| c.connect(&name, ShareMode::Shared, Protocols::ANY));
         let card = match connected {
@@ -150,7 +153,8 @@ impl ReaderSystem for PcscSystem {
         Ok(Some(Box::new(PcscTransport::new(card, reader)?)))
     }
 
-    fn wait_for_change(&self, timeout: Duration) -> Result<bool, TransportError> {
+    /// Blocks until a reader or card changes, the timeout passes (`Ok(false)`) or `cancel` is called.
+    pub fn wait_for_change(&self, timeout: Duration) -> Result<bool, TransportError> {
         let generation = self.cancel_generation.load(Ordering::SeqCst);
         let deadline = Instant::now() + timeout;
         let mut states = self.wait_states.lock();
@@ -197,7 +201,8 @@ impl ReaderSystem for PcscSystem {
         }
     }
 
-    fn cancel(&self) {
+    /// Wakes every `wait_for_change` (C_Finalize must unblock C_WaitForSlotEvent).
+    pub fn cancel(&self) {
         self.cancel_generation.fetch_add(1, Ordering::SeqCst);
         let context = self.wait_context.lock().clone();
         if let Err(e) = context.cancel() {

@@ -39,9 +39,17 @@ class Xvfb:
 
 
 class Chromium:
-    def __init__(self, workdir, env, server):
-        home = workdir / "home"
-        make_nssdb(home / ".pki" / "nssdb", trust_ca=CNS_CA)
+    def __init__(self, workdir, env, server, user=None):
+        """Chromium with the module and the test CA in $HOME/.pki/nssdb of a fresh HOME; or, with
+        `user` (tests/browser/test_package.py), as that user finds it: their HOME and NSS
+        database untouched, chromedriver started through `user.chromedriver` (a launcher that
+        runs it as the user), the test server's certificate accepted by the session."""
+        if user is None:
+            home = workdir / "home"
+            make_nssdb(home / ".pki" / "nssdb", trust_ca=CNS_CA)
+            user_data, chromedriver = workdir / "user-data", "/usr/bin/chromedriver"
+        else:
+            home, user_data, chromedriver = user.home, user.home / ".config" / "chromium", user.chromedriver
         self.server = server
         self.env = {**env, "HOME": str(home)}
         options = webdriver.ChromeOptions()
@@ -49,8 +57,9 @@ class Chromium:
         options.binary_location = "/usr/lib/chromium/chromium"
         for arg in ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                     "--disable-component-update", "--disable-sync", "--no-first-run",
-                    "--disable-default-apps", f"--user-data-dir={workdir / 'user-data'}"]:
+                    "--disable-default-apps", f"--user-data-dir={user_data}"]:
             options.add_argument(arg)
+        options.accept_insecure_certs = user is not None
         # get() must not wait for the page: the PIN window stands in the way.
         options.page_load_strategy = "none"
         # The per-site content setting behind AutoSelectCertificateForUrls: any certificate
@@ -58,9 +67,12 @@ class Chromium:
         origin = f"https://127.0.0.1:{server.port},*"
         prefs = {"profile": {"content_settings": {"exceptions": {"auto_select_certificate": {
             origin: {"setting": {"filters": [{}]}}}}}}}
-        (workdir / "user-data" / "Default").mkdir(parents=True)
-        (workdir / "user-data" / "Default" / "Preferences").write_text(json.dumps(prefs))
-        service = Service(executable_path="/usr/bin/chromedriver", env=self.env,
+        if user is None:
+            (user_data / "Default").mkdir(parents=True)
+            (user_data / "Default" / "Preferences").write_text(json.dumps(prefs))
+        else:
+            user.write(".config/chromium/Default/Preferences", json.dumps(prefs))
+        service = Service(executable_path=str(chromedriver), env=self.env,
                           log_output=str(workdir / "chromedriver.log"))
         self.driver = webdriver.Chrome(service=service, options=options)
         self.driver.set_script_timeout(2)

@@ -12,7 +12,7 @@ import pytest
 from marionette_driver.marionette import Marionette
 
 from harness import (CIE_TOKEN, CNS_CA, CNS_TOKEN, HOLDER_SUBJECT, PIN, WRONG_PIN,
-                     VirtualCard, free_port, make_nssdb, wait_for)
+                     MODULE, VirtualCard, free_port, make_nssdb, wait_for)
 
 # Runs in the browser window's chrome scope. Each PIN prompt is recorded in
 # window.__pinPrompts; the first gets `pins[0]`, the second `pins[1]`, …; past the list: Cancel.
@@ -63,21 +63,35 @@ user_pref("security.OCSP.enabled", 0);
 
 
 class Firefox:
-    def __init__(self, workdir, env):
-        self.profile = workdir / "profile"
-        make_nssdb(self.profile, trust_ca=CNS_CA)
+    def __init__(self, workdir, env, module=MODULE):
+        """Firefox on a fresh profile made here: `module` registered with modutil, the test CA
+        trusted, the preferences in user.js."""
+        profile = workdir / "profile"
+        make_nssdb(profile, module=module, trust_ca=CNS_CA)
         port = free_port()
-        (self.profile / "user.js").write_text(USER_JS.format(port=port))
+        (profile / "user.js").write_text(USER_JS.format(port=port))
         home = workdir / "home"
         home.mkdir()
+        self.start(["-profile", str(profile)], {**env, "HOME": str(home)}, port, workdir / "firefox.log")
+
+    @classmethod
+    def as_is(cls, launcher, env, port, log):
+        """Firefox as a user starts it, with no profile of the test's (tests/browser/test_package.py):
+        `launcher` runs it as that user, the Marionette port comes from a default-preferences
+        file, and the session accepts the test server's certificate (acceptInsecureCerts) since
+        the profile trusts no test CA."""
+        firefox = cls.__new__(cls)
+        firefox.start([], env, port, log, launcher=launcher, capabilities={"acceptInsecureCerts": True})
+        return firefox
+
+    def start(self, args, env, port, log, launcher=(), capabilities=None):
         self.proc = subprocess.Popen(
-            ["firefox-esr", "-marionette", "-remote-allow-system-access", "-headless", "-no-remote",
-             "-profile", str(self.profile), "about:blank"],
-            env={**env, "HOME": str(home), "MOZ_HEADLESS": "1"},
-            stdout=open(workdir / "firefox.log", "wb"), stderr=subprocess.STDOUT,
+            [*launcher, "firefox-esr", "-marionette", "-remote-allow-system-access", "-headless", "-no-remote",
+             *args, "about:blank"],
+            env={**env, "MOZ_HEADLESS": "1"}, stdout=open(log, "wb"), stderr=subprocess.STDOUT,
         )
         self.client = Marionette(host="127.0.0.1", port=port)
-        self.client.start_session(timeout=60)
+        self.client.start_session(capabilities=capabilities, timeout=60)
 
     def login(self, url, pins, timeout=30):
         """Loads `url` with the PIN dialog answered by `pins`; returns (page text, prompts)."""

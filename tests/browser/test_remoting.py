@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from harness import CIE_TOKEN, CNS_TOKEN, MODULE, PIN, run, wait_for
+from harness import CIE_TOKEN, CNS_TOKEN, HOLDER_SUBJECT, MODULE, PIN, run, wait_for
+from test_firefox import Firefox
 
 MULTIARCH = run(["gcc", "-print-multiarch"]).strip()
 # Debian package p11-kit-modules (scripts/lib/deps.sh).
@@ -106,8 +107,25 @@ def test_p11kit_remoting_cie_lists_logs_in_and_signs(cie_card, remote, trace, tm
     assert "token label        : CIE " in listing, listing
     objects = client_tool(remote, "--login", "--pin", PIN, "-O")
     assert "Private Key Object" in objects and "Certificate Object" in objects, objects
-    sign_and_verify(remote, tmp_path, "CIE authentication", "SHA256-RSA-PKCS")
+    # The CIE's objects carry the holder's name (the token label cannot: README).
+    sign_and_verify(remote, tmp_path, "ROSSI MARIO", "SHA256-RSA-PKCS")
     assert trace.mechanisms() == ["CKM_SHA256_RSA_PKCS"], trace.mechanisms()
-    # After the login the module knows the holder: the label a browser shows next time.
+    # After the login the module knows the holder; the token label stays the card number.
     assert f"token label        : {CIE_TOKEN}" in client_tool(remote, "-L")
     assert cie_card.stats()["pin_tries"] == 3
+
+
+def test_firefox_logs_in_over_tls13_through_p11kit_remoting(cns_card, remote, trace, server13, tmp_path):
+    # What a sandboxed Firefox does: its profile lists p11-kit-client.so only. TLS 1.3 needs
+    # RSA-PSS, which reaches the module as CKM_RSA_PKCS_PSS (the client forwards no hashed PSS).
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CIE_CNS_PKCS11")}
+    env["P11_KIT_SERVER_ADDRESS"] = remote.address
+    firefox = Firefox(tmp_path, env, module=CLIENT)
+    try:
+        text, loc, prompts = firefox.login(server13.url, [PIN])
+    finally:
+        firefox.quit()
+    assert HOLDER_SUBJECT.search(text), f"{loc}\n{text}"
+    assert "Protocol  : TLSv1.3" in text
+    assert len(prompts) == 1 and CNS_TOKEN in prompts[0], prompts
+    assert set(trace.mechanisms()) == {"CKM_RSA_PKCS_PSS"}, trace.mechanisms()

@@ -10,6 +10,14 @@ use super::harness::{module_path, PcscDaemon};
 pub fn pkcs11() -> &'static Pkcs11 {
     static MODULE: OnceLock<Pkcs11> = OnceLock::new();
     MODULE.get_or_init(|| {
+        // The public-data cache of this test process, unless the test chose one: never the
+        // cache of the user running the tests.
+        if std::env::var_os("XDG_CACHE_HOME").is_none() {
+            std::env::set_var(
+                "XDG_CACHE_HOME",
+                super::harness::scratch_dir("public-data-cache"),
+            );
+        }
         PcscDaemon::shared();
         let module = Pkcs11::new(module_path()).expect("load the cdylib");
         module

@@ -6,7 +6,7 @@ use cryptoki::error::{Error, Result, RvError};
 use cryptoki::mechanism::rsa::{PkcsMgfType, PkcsPssParams};
 use cryptoki::mechanism::MechanismType;
 use cryptoki::object::{Attribute, AttributeType, ObjectClass, ObjectHandle};
-use cryptoki::session::Session;
+use cryptoki::session::{Session, UserType};
 use cryptoki::slot::Slot;
 use cryptoki::types::AuthPin;
 use std::panic::AssertUnwindSafe;
@@ -89,6 +89,35 @@ pub fn with_card_in(
     if let Err(panic) = outcome {
         std::panic::resume_unwind(panic);
     }
+}
+
+/// Three wrong PINs block the user PIN: the try that blocks it answers CKR_PIN_INCORRECT or
+/// CKR_PIN_LOCKED (a chip says 63C0 or 6983, cns.md §4, cie.md §6), the card's counter is 0,
+/// the token says locked, and then the right PIN is refused with CKR_PIN_LOCKED.
+pub fn three_wrong_pins_lock(
+    module: &Pkcs11,
+    slot: Slot,
+    card: &VirtualCard,
+    session: &Session,
+    right: &str,
+) {
+    for _ in 0..2 {
+        expect_rv(
+            session.login(UserType::User, Some(&pin("99999999"))),
+            RvError::PinIncorrect,
+        );
+    }
+    match session.login(UserType::User, Some(&pin("99999999"))) {
+        Err(Error::Pkcs11(RvError::PinIncorrect | RvError::PinLocked, _)) => {}
+        other => panic!("third wrong PIN: {other:?}"),
+    }
+    assert_eq!(pin_tries(card), 0);
+    let info = module.get_token_info(slot).expect("C_GetTokenInfo");
+    assert!(info.user_pin_locked());
+    expect_rv(
+        session.login(UserType::User, Some(&pin(right))),
+        RvError::PinLocked,
+    );
 }
 
 /// The mechanisms `slot` advertises for signing (CKF_SIGN), in the order the module lists them.

@@ -38,6 +38,27 @@ pub fn path(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
 }
 
+/// pkcs11-tool's arguments for a login and a signature of `input` into `output`.
+pub fn sign_args<'a>(
+    pin: &'a str,
+    mechanism: &'a str,
+    input: &'a Path,
+    output: &'a Path,
+) -> Vec<&'a str> {
+    vec![
+        "--login",
+        "--pin",
+        pin,
+        "--sign",
+        "-m",
+        mechanism,
+        "-i",
+        path(input),
+        "-o",
+        path(output),
+    ]
+}
+
 /// Writes the public key of the DER certificate `cert` to `pubkey` (PEM), with openssl.
 pub fn openssl_pubkey(cert: &Path, pubkey: &Path) {
     let x509 = Command::new("openssl")

@@ -19,7 +19,8 @@ pub fn run(lang: Lang, module_path: &Path, home: Option<&Home>) -> bool {
     let module = load(&mut report, module_path);
     if let Some(readers) = pcsc::check(&mut report) {
         let found = cards::check(&mut report, module.as_ref(), &readers);
-        if !found && !readers.is_empty() {
+        // Without the module a card cannot be recognised: the module line said why.
+        if !found && !readers.is_empty() && module.is_some() {
             report.say(
                 Verdict::Problem,
                 "CIE / TS-CNS",

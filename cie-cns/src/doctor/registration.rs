@@ -13,9 +13,7 @@ const REGISTER: (&str, &str) = (
 );
 
 pub fn check(report: &mut Report, home: Option<&Home>, module: &Path) {
-    if let Some(home) = home {
-        browsers_in(report, home, module);
-    }
+    let in_a_browser = home.is_some_and(|home| browsers_in(report, home, module));
     let p11_kit = p11_kit_lists_module(home);
     match p11_kit {
         Some(true) => report.say(Verdict::Ok, "p11-kit", ("il modulo è nella sua configurazione (p11-kit list-modules)", "the module is in its configuration (p11-kit list-modules)"), None),
@@ -30,6 +28,20 @@ pub fn check(report: &mut Report, home: Option<&Home>, module: &Path) {
         ),
         None => report.say(Verdict::Info, "p11-kit", ("non installato", "not installed"), None),
     }
+    if !in_a_browser && p11_kit != Some(true) {
+        report.say(
+            Verdict::Problem,
+            "browser",
+            (
+                "il modulo non è registrato in nessun browser né in p11-kit",
+                "the module is registered in no browser and not in p11-kit",
+            ),
+            Some((
+                "installa il pacchetto cie-cns-pkcs11, o a browser chiusi esegui: cie-cns register",
+                "install the cie-cns-pkcs11 package, or with the browsers closed run: cie-cns register",
+            )),
+        );
+    }
     let Some(home) = home else { return };
     for sandboxed in browsers::sandboxed_browsers(home) {
         let kind = match sandboxed.sandbox {
@@ -38,8 +50,8 @@ pub fn check(report: &mut Report, home: Option<&Home>, module: &Path) {
         };
         let subject = format!("{} ({kind})", sandboxed.browser);
         let text = (
-            "è isolato: non carica moduli dalle cartelle del sistema, li raggiunge solo tramite p11-kit",
-            "is sandboxed: it cannot load modules from the system's folders, only through p11-kit",
+            "è isolato: non carica moduli dalle cartelle del sistema, li raggiunge solo tramite `p11-kit server` (README: Snap e Flatpak)",
+            "is sandboxed: it cannot load modules from the system's folders, only through `p11-kit server` (README: Snap and Flatpak)",
         );
         if p11_kit == Some(true) {
             report.say(Verdict::Info, &subject, text, None);
@@ -57,7 +69,8 @@ pub fn check(report: &mut Report, home: Option<&Home>, module: &Path) {
     }
 }
 
-fn browsers_in(report: &mut Report, home: &Home, module: &Path) {
+/// Reports each browser database; true when one of them has the module.
+fn browsers_in(report: &mut Report, home: &Home, module: &Path) -> bool {
     let l = report.lang;
     let profiles = browsers::firefox_profiles(home);
     if profiles.is_empty() {
@@ -68,15 +81,16 @@ fn browsers_in(report: &mut Report, home: &Home, module: &Path) {
             None,
         );
     }
+    let mut registered = false;
     for profile in &profiles {
         let subject = l.pick(
             format!("Firefox, profilo {}", profile.name),
             format!("Firefox profile {}", profile.name),
         );
-        database(report, &subject, &profile.db, module);
+        registered |= database(report, &subject, &profile.db, module);
     }
     match browsers::chromium_db(home) {
-        ChromiumDb::Existing(db) => database(report, "Chromium", &db, module),
+        ChromiumDb::Existing(db) => registered |= database(report, "Chromium", &db, module),
         ChromiumDb::Missing(db) => report.line(
             Verdict::Info,
             "Chromium",
@@ -90,12 +104,17 @@ fn browsers_in(report: &mut Report, home: &Home, module: &Path) {
                     db.dir.display()
                 ),
             ),
-            None,
+            Some(l.pick(
+                "cie-cns register lo prepara con il modulo",
+                "cie-cns register prepares it with the module",
+            )),
         ),
     }
+    registered
 }
 
-fn database(report: &mut Report, subject: &str, db: &NssDb, module: &Path) {
+/// Reports one database; true when it lists a library that is there.
+fn database(report: &mut Report, subject: &str, db: &NssDb, module: &Path) -> bool {
     let l = report.lang;
     if !db.exists() {
         report.say(
@@ -107,9 +126,11 @@ fn database(report: &mut Report, subject: &str, db: &NssDb, module: &Path) {
             ),
             None,
         );
-        return;
+        return false;
     }
-    match db.our_entry() {
+    let entry = db.our_entry();
+    let registered = matches!(&entry, Ok(Some(e)) if e.library.is_file());
+    match entry {
         Err(e) => report.line(Verdict::Problem, subject, &e.to_string(), None),
         Ok(None) => report.say(
             Verdict::Problem,
@@ -151,6 +172,7 @@ fn database(report: &mut Report, subject: &str, db: &NssDb, module: &Path) {
             None,
         ),
     }
+    registered
 }
 
 /// Whether p11-kit's module configuration names our module: the files `p11-kit list-modules`

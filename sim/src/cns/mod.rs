@@ -2,9 +2,9 @@
 //! §4, raw RSA through PSO DECIPHER per §5.1, and the variant quirks of §6 from the `variant` table.
 
 mod application;
+mod certificate;
 mod chaining;
 mod crypto_cmds;
-mod expired;
 mod fci;
 mod files;
 mod fs;
@@ -75,10 +75,10 @@ pub struct CnsCard {
 
 impl CnsCard {
     pub fn new(variant: &'static Variant, opts: &CardOptions) -> Result<Self, String> {
-        let variant = if opts.expired_certificate {
-            expired::with_expired_certificate(variant)?
-        } else {
-            variant
+        let variant = match (&opts.certificate, opts.expired_certificate) {
+            (Some(der), _) => certificate::with_certificate(variant, der.clone()),
+            (None, true) => certificate::with_expired_certificate(variant)?,
+            (None, false) => variant,
         };
         let key = CardKey::from_pkcs8_der(variant.key_pkcs8_der)?;
         let fs = layout::build(variant, key.public_pkcs1_der()?);
@@ -203,6 +203,8 @@ impl VirtualCard for CnsCard {
         vec![
             ("pin_tries", self.pin.tries_left().into()),
             ("puk_tries", self.puk.tries_left().into()),
+            // Whether the chip holds a verified PIN now (a logout that must end it, §4).
+            ("pin_verified", self.state.pin_verified.into()),
         ]
     }
 

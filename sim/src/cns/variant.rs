@@ -100,8 +100,28 @@ pub const ACE_CNS_AID: &[u8] = &[
 /// §2.4: RID A000000530 + ASCII "ESIGN".
 pub const ACE_ESIGN_AID: &[u8] = &[0xA0, 0x00, 0x00, 0x05, 0x30, 0x45, 0x53, 0x49, 0x47, 0x4E];
 
-const CLASSIC_KEY_REF: u8 = 0x01;
-const GET_CHALLENGE_ANY: usize = 256;
+/// The classic TS-CNS of the 1.0 lots (§2.1 first row, §3, §4): what a row does not say it has
+/// from here (`..CLASSIC`), so that a row shows only how its lot differs. The card content
+/// (`fixtures!`) is every row's own.
+const CLASSIC: Variant = Variant {
+    name: "",
+    description: "",
+    atr: &[],
+    layout: Layout::Classic,
+    fci_style: FciStyle::Classic,
+    applications: &[],
+    path_from_mf: true,
+    extended_apdus: false,
+    refuses_chaining: true,
+    pin_backtracking_bit: false,
+    key_ref: 0x01,
+    key_path: None,
+    max_challenge: 256,
+    key_pkcs8_der: &[],
+    cert_der: &[],
+    id_carta: &[],
+    dati_personali: &[],
+};
 
 /// The first row is the default variant.
 pub const VARIANTS: &[Variant] = &[
@@ -113,20 +133,13 @@ pub const VARIANTS: &[Variant] = &[
             0x3B, 0xFF, 0x18, 0x00, 0xFF, 0x81, 0x31, 0xFE, 0x55, 0x00, 0x6B, 0x02, 0x09, 0x16, 0x17,
             0x01, 0x11, 0x01, 0x43, 0x4E, 0x53, 0x11, 0x31, 0x80, 0x8D,
         ],
-        layout: Layout::Classic,
-        fci_style: FciStyle::Classic,
-        applications: &[],
-        path_from_mf: true,
         extended_apdus: true,
-        refuses_chaining: true,
         pin_backtracking_bit: true,
-        key_ref: CLASSIC_KEY_REF,
-        key_path: None,
-        max_challenge: GET_CHALLENGE_ANY,
         key_pkcs8_der: fixture!("stincard", "key.der"),
         cert_der: fixture!("stincard", "cert.der"),
         id_carta: fixture!("stincard", "id_carta"),
         dati_personali: DATI_PERSONALI_ROSSI,
+        ..CLASSIC
     },
     Variant {
         name: "stincard-1024",
@@ -135,20 +148,12 @@ pub const VARIANTS: &[Variant] = &[
             0x3B, 0xFF, 0x18, 0x00, 0xFF, 0x81, 0x31, 0xFE, 0x55, 0x00, 0x6B, 0x02, 0x09, 0x02, 0x00,
             0x01, 0x01, 0x01, 0x43, 0x4E, 0x53, 0x10, 0x31, 0x80, 0x9F,
         ],
-        layout: Layout::Classic,
-        fci_style: FciStyle::Classic,
-        applications: &[],
-        path_from_mf: true,
-        extended_apdus: false,
-        refuses_chaining: true,
         pin_backtracking_bit: true,
-        key_ref: CLASSIC_KEY_REF,
-        key_path: None,
-        max_challenge: GET_CHALLENGE_ANY,
         key_pkcs8_der: fixture!("stincard-1024", "key.der"),
         cert_der: fixture!("stincard-1024", "cert.der"),
         id_carta: fixture!("stincard-1024", "id_carta"),
         dati_personali: DATI_PERSONALI_ROSSI,
+        ..CLASSIC
     },
     // §6.2 CardOS CRS Lombardia (C8 0A). CNS version byte 10 → RSA-1024, the OpenSC rule (§1.2)
     // and the age of the CardOS 4.x lots (2009–2014 CRS); nothing suggests a 2048-bit key on them
@@ -163,20 +168,11 @@ pub const VARIANTS: &[Variant] = &[
             0x3B, 0xFF, 0x18, 0x00, 0xFF, 0xC1, 0x0A, 0x31, 0xFE, 0x55, 0x00, 0x6B, 0x05, 0x08, 0xC8,
             0x0A, 0x01, 0x11, 0x01, 0x43, 0x4E, 0x53, 0x10, 0x31, 0x80, 0x03,
         ],
-        layout: Layout::Classic,
-        fci_style: FciStyle::Classic,
-        applications: &[],
-        path_from_mf: true,
-        extended_apdus: false,
-        refuses_chaining: true,
-        pin_backtracking_bit: false,
-        key_ref: CLASSIC_KEY_REF,
-        key_path: None,
-        max_challenge: GET_CHALLENGE_ANY,
         key_pkcs8_der: fixture!("cardos", "key.der"),
         cert_der: fixture!("cardos", "cert.der"),
         id_carta: fixture!("cardos", "id_carta"),
         dati_personali: fixture!("cardos", "dati_personali.bin"),
+        ..CLASSIC
     },
     // §6.3 Athena/Actalis "ACTALIS/01" (OpenSC #393, 2015). Version byte 10 → RSA-1024 (§1.2),
     // short APDUs only, as for the other version-10 lots of that age.
@@ -188,20 +184,11 @@ pub const VARIANTS: &[Variant] = &[
             0x3B, 0xDF, 0x18, 0x00, 0x81, 0x31, 0xFE, 0x7D, 0x00, 0x6B, 0x02, 0x0C, 0x01, 0x82, 0x01,
             0x11, 0x01, 0x43, 0x4E, 0x53, 0x10, 0x31, 0x80, 0xFC,
         ],
-        layout: Layout::Classic,
-        fci_style: FciStyle::Classic,
-        applications: &[],
-        path_from_mf: true,
-        extended_apdus: false,
-        refuses_chaining: true,
-        pin_backtracking_bit: false,
-        key_ref: CLASSIC_KEY_REF,
-        key_path: None,
-        max_challenge: GET_CHALLENGE_ANY,
         key_pkcs8_der: fixture!("athena", "key.der"),
         cert_der: fixture!("athena", "cert.der"),
         id_carta: fixture!("athena", "id_carta"),
         dati_personali: fixture!("athena", "dati_personali.bin"),
+        ..CLASSIC
     },
     // §6.4 Oberthur ID-One Cosmo v7 ("Italian CNS (e)"): classic layout, version 10 → RSA-1024.
     Variant {
@@ -212,20 +199,11 @@ pub const VARIANTS: &[Variant] = &[
             0x3B, 0xFF, 0x18, 0x00, 0x00, 0x81, 0x31, 0xFE, 0x45, 0x00, 0x6B, 0x11, 0x05, 0x07, 0x00,
             0x01, 0x21, 0x01, 0x43, 0x4E, 0x53, 0x10, 0x31, 0x80, 0x4A,
         ],
-        layout: Layout::Classic,
-        fci_style: FciStyle::Classic,
-        applications: &[],
-        path_from_mf: true,
-        extended_apdus: false,
-        refuses_chaining: true,
-        pin_backtracking_bit: false,
-        key_ref: CLASSIC_KEY_REF,
-        key_path: None,
-        max_challenge: GET_CHALLENGE_ANY,
         key_pkcs8_der: fixture!("oberthur", "key.der"),
         cert_der: fixture!("oberthur", "cert.der"),
         id_carta: fixture!("oberthur", "id_carta"),
         dati_personali: fixture!("oberthur", "dati_personali.bin"),
+        ..CLASSIC
     },
     // §6.4 IDEMIA 2021 ("ACe 2021" lot): IC 05, mask 05, OS 20 00 → IDEMIA_2021 (§1.2). The same
     // ATR as a Spanish IDEMIA card (#2782): a module must probe the files. RSA-2048 although the
@@ -241,11 +219,8 @@ pub const VARIANTS: &[Variant] = &[
         ],
         layout: Layout::Idemia2021,
         fci_style: FciStyle::Idemia,
-        applications: &[],
-        path_from_mf: true,
         extended_apdus: true,
         refuses_chaining: false,
-        pin_backtracking_bit: false,
         key_ref: 0x02,
         key_path: Some(&[MF, 0x1400, 0x9002]),
         max_challenge: 32,
@@ -253,6 +228,7 @@ pub const VARIANTS: &[Variant] = &[
         cert_der: fixture!("idemia-2021", "cert.der"),
         id_carta: fixture!("idemia-2021", "id_carta"),
         dati_personali: fixture!("idemia-2021", "dati_personali.bin"),
+        ..CLASSIC
     },
     // §2.1 InfoCamere "1204" (CNS01 key set). ATR: the "Aruba CNS (Toscana, InfoCamere)" /
     // "Italian CNS (d)" row of §1.4 — an InfoCamere STIncard lot distinct from stincard-1024's
@@ -267,19 +243,14 @@ pub const VARIANTS: &[Variant] = &[
             0x01, 0x01, 0x01, 0x43, 0x4E, 0x53, 0x10, 0x31, 0x80, 0x9D,
         ],
         layout: Layout::InfoCamere1204,
-        fci_style: FciStyle::Classic,
-        applications: &[],
-        path_from_mf: true,
-        extended_apdus: false,
-        refuses_chaining: true,
         pin_backtracking_bit: true,
         key_ref: 0x21,
         key_path: Some(&[MF, 0x2FFF, 0x0000]),
-        max_challenge: GET_CHALLENGE_ANY,
         key_pkcs8_der: fixture!("infocamere-1204", "key.der"),
         cert_der: fixture!("infocamere-1204", "cert.der"),
         id_carta: fixture!("infocamere-1204", "id_carta"),
         dati_personali: fixture!("infocamere-1204", "dati_personali.bin"),
+        ..CLASSIC
     },
     // §2.4 / §6.3 Actalis ACe 2025 (#3804). CHOSEN where the sheet is silent (§9 q7; sim/README.md):
     // - ATR: none published. Athena family of §1.4 (`3B DF 18 00 81 31 FE 7D`, IC 15, mask 0C) with
@@ -317,15 +288,11 @@ pub const VARIANTS: &[Variant] = &[
         ],
         path_from_mf: false,
         extended_apdus: true,
-        refuses_chaining: true,
-        pin_backtracking_bit: false,
-        key_ref: CLASSIC_KEY_REF,
-        key_path: None,
-        max_challenge: GET_CHALLENGE_ANY,
         key_pkcs8_der: fixture!("ace-2025", "key.der"),
         cert_der: fixture!("ace-2025", "cert.der"),
         id_carta: fixture!("ace-2025", "id_carta"),
         dati_personali: fixture!("ace-2025", "dati_personali.bin"),
+        ..CLASSIC
     },
 ];
 

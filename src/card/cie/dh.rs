@@ -11,10 +11,9 @@ use super::secure_channel::PendingChannel;
 use super::sm::SessionKeys;
 use crate::card::CardChannel;
 use crate::card::CardError;
+use crate::iso7816::ins::{INS_GET_DATA, INS_MSE};
 use crate::iso7816::{tlv, Command};
 
-const INS_MSE: u8 = 0x22;
-const INS_GET_DATA: u8 = 0xCB;
 /// Attempts at drawing x below q before calling the random generator broken.
 const MAX_DRAWS: usize = 64;
 

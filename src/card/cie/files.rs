@@ -7,10 +7,8 @@ use super::secure_channel::UserChannel;
 use crate::card::file::{self as iso_file, ReadSize};
 use crate::card::CardChannel;
 use crate::card::CardError;
+use crate::iso7816::ins::{INS_READ_BINARY, INS_SELECT};
 use crate::iso7816::{tlv, Command, StatusWord};
-
-const INS_SELECT: u8 = 0xA4;
-const INS_READ_BINARY: u8 = 0xB0;
 
 /// IAS-ECC application (§1.2, "gemaltoAID").
 pub const IAS_AID: [u8; 13] = [

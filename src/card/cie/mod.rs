@@ -48,6 +48,9 @@ use detect::{ChipHint, Family};
 use login::{KeptPin, Login};
 use secure_channel::{SecureChannel, UserChannel};
 
+/// Names the token and the cache files.
+const FAMILY: &str = "CIE";
+
 /// The error a status word means under secure messaging (§5.3, §6).
 pub fn status_error(ins: u8, sw: StatusWord) -> CardError {
     match sw.0 {
@@ -229,7 +232,7 @@ impl Card for CieCard {
         // have it (token::cache).
         Ok(PublicData {
             serial: self.nis.clone(),
-            family: "CIE",
+            family: FAMILY,
             model: self.hint.model.clone(),
             manufacturer: "IPZS".to_string(),
             holder: None,
@@ -355,6 +358,10 @@ impl Card for CieCard {
 
     fn serial_for_cache(&self) -> Option<String> {
         Some(self.nis.clone())
+    }
+
+    fn family(&self) -> &'static str {
+        FAMILY
     }
 
     fn use_cached_chip_data(&mut self, bytes: &[u8]) {

@@ -17,13 +17,10 @@ use super::sm::Ssc;
 use super::terminal_keys::{self, SN_IFD};
 use crate::card::CardChannel;
 use crate::card::CardError;
+use crate::iso7816::ins::{
+    INS_EXTERNAL_AUTHENTICATE, INS_GET_CHALLENGE, INS_INTERNAL_AUTHENTICATE, INS_MSE, INS_PSO,
+};
 use crate::iso7816::{tlv, Command};
-
-const INS_MSE: u8 = 0x22;
-const INS_PSO: u8 = 0x2A;
-const INS_GET_CHALLENGE: u8 = 0x84;
-const INS_EXTERNAL_AUTHENTICATE: u8 = 0x82;
-const INS_INTERNAL_AUTHENTICATE: u8 = 0x88;
 
 /// CPI of the terminal certificate (§4.4 step 1).
 const CPI: u8 = 0x8A;

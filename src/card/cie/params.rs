@@ -8,10 +8,9 @@
 use super::plain;
 use crate::card::CardChannel;
 use crate::card::CardError;
+use crate::iso7816::ins::INS_GET_DATA;
 use crate::iso7816::tlv::{self, Tlv};
 use crate::iso7816::Command;
-
-const INS_GET_DATA: u8 = 0xCB;
 
 /// g, p, q exactly as the card returned them (C3: hashed as returned, no re-padding).
 #[derive(Clone, PartialEq, Eq)]

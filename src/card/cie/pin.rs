@@ -8,9 +8,8 @@ use super::secure_channel::{SecureChannel, UserChannel};
 use crate::card::pin::pin_outcome;
 use crate::card::CardChannel;
 use crate::card::{CardError, Pin, PinKind, PinPolicy};
+use crate::iso7816::ins::INS_VERIFY;
 use crate::iso7816::{Command, StatusWord};
-
-const INS_VERIFY: u8 = 0x20;
 
 pub const PIN_POLICY: PinPolicy = PinPolicy {
     min_len: 8,

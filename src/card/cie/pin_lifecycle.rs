@@ -10,10 +10,9 @@ use super::secure_channel::{SecureChannel, UserChannel};
 use super::status_error;
 use crate::card::CardChannel;
 use crate::card::{CardError, Pin, PinKind};
+use crate::iso7816::ins::{INS_CHANGE_REFERENCE_DATA, INS_RESET_RETRY_COUNTER};
 use crate::iso7816::{Command, StatusWord};
 
-const INS_CHANGE_REFERENCE_DATA: u8 = 0x24;
-const INS_RESET_RETRY_COUNTER: u8 = 0x2C;
 /// RESET RETRY COUNTER P1 (cie.md §6): `03` unblock only, `02` new PIN in the data.
 const P1_UNBLOCK: u8 = 0x03;
 const P1_SET_PIN: u8 = 0x02;

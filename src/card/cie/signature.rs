@@ -5,10 +5,8 @@
 use super::secure_channel::UserChannel;
 use crate::card::CardChannel;
 use crate::card::CardError;
+use crate::iso7816::ins::{INS_INTERNAL_AUTHENTICATE, INS_MSE};
 use crate::iso7816::Command;
-
-const INS_MSE: u8 = 0x22;
-const INS_INTERNAL_AUTHENTICATE: u8 = 0x88;
 
 /// `00 22 41 A4 06 80 01 02 84 01 81`: algorithm 02 (PKCS#1 by the chip), private key 81.
 pub fn mse_set_signature() -> Command {

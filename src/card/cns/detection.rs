@@ -8,6 +8,8 @@
 //!
 //! The certificate is read anyway to build the token, so for the first candidate both
 //! probes cost nothing extra: a known batch whose hint comes first needs no failed probe.
+//! When every candidate keeps its certificate in the same place the layout probe tells
+//! nothing: it is skipped and the token reads the certificate, or takes it from its cache.
 //! A card whose probes all fail is logged with its ATR and ignored, never an error.
 
 use super::files;
@@ -69,7 +71,7 @@ fn probe(
     }
     // Identity probes already made, per addressing.
     let mut identities: Vec<(Addressing, Option<String>)> = Vec::new();
-    for profile in candidates {
+    for (i, profile) in candidates.iter().enumerate() {
         let serial = match identities.iter().find(|(a, _)| *a == profile.addressing) {
             Some((_, serial)) => serial.clone(),
             None => {
@@ -81,10 +83,15 @@ fn probe(
         let Some(serial) = serial else {
             continue;
         };
-        if let Some(certificate) = probe_layout(channel, cns_atr.as_ref(), profile)? {
-            log::debug!("TS-CNS {} serial {serial}", profile.name);
-            return Ok(Some(CnsCard::new(cns_atr, profile, serial, certificate)));
-        }
+        // The layout probe is the driver's, with the public data: the token's cache may
+        // name the layout and hold the certificate (issue #12).
+        let layouts = candidates[i..]
+            .iter()
+            .copied()
+            .filter(|p| p.addressing == profile.addressing)
+            .collect();
+        log::debug!("TS-CNS {} serial {serial}", profile.name);
+        return Ok(CnsCard::new(cns_atr, layouts, serial));
     }
     let any_identity = identities.iter().any(|(_, serial)| serial.is_some());
     if cns_atr.is_some() || any_identity {
@@ -110,7 +117,7 @@ fn probe_identity(
 }
 
 /// The profile's certificate, or `Ok(None)` when it is not where the profile says.
-fn probe_layout(
+pub(super) fn probe_layout(
     channel: &mut CardChannel<'_>,
     cns_atr: Option<&CnsAtr>,
     profile: &'static Profile,

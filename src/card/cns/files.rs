@@ -11,6 +11,7 @@ use super::profile::{Addressing, CertificateLocation};
 use crate::card::file::{self, ReadSize};
 use crate::card::CardChannel;
 use crate::card::CardError;
+use crate::iso7816::ins::INS_READ_BINARY;
 use crate::iso7816::{tlv, Command};
 
 /// EF_IDCarta, `3F00/1000/1003`: 16 ASCII digits (cns.md §2.1).
@@ -18,8 +19,6 @@ pub const ID_CARTA: &[u8] = &[0x10, 0x00, 0x10, 0x03];
 pub const SERIAL_LEN: usize = 16;
 /// EF_DatiPersonali, `3F00/1100/1102` (cns.md §2.2).
 pub const DATI_PERSONALI: &[u8] = &[0x11, 0x00, 0x11, 0x02];
-
-const INS_READ_BINARY: u8 = 0xB0;
 
 /// Makes the profile's application current (nothing to do for MF-addressed cards).
 /// Needed at the start of every transaction: another application may have selected

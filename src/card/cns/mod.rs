@@ -27,6 +27,7 @@ pub mod files;
 pub mod personal_data;
 mod pin_lifecycle;
 pub mod profile;
+mod public_cache;
 
 use zeroize::Zeroizing;
 
@@ -36,9 +37,11 @@ use super::{
     Card, CardError, HolderDatum, KeySizes, Pin, PinKind, PinPolicy, PublicData, SignatureKind,
 };
 use crate::card::CardChannel;
+use crate::iso7816::ins::{INS_MSE, INS_PSO, INS_VERIFY};
 use crate::iso7816::{Command, Response, StatusWord};
 use personal_data::PersonalData;
 use profile::{CnsAtr, Profile, ReadChunk};
+use public_cache::CachedLayout;
 
 /// cns.md §4: PIN and PUK are 5..8 digits, padded to 8 bytes with FF; 3 tries.
 const PIN_POLICY: PinPolicy = PinPolicy {
@@ -59,11 +62,11 @@ const PIN_PAD: u8 = 0xFF;
 /// Biggest extended Le we ask for in one READ BINARY: the whole certificate EF.
 const MAX_EXTENDED_READ: usize = 65_535;
 
-const INS_VERIFY: u8 = 0x20;
-const INS_MSE: u8 = 0x22;
-const INS_PSO: u8 = 0x2A;
 /// ISO 7816-4 `68 84`: command chaining not supported (the ST 2021 says `6E 00`, cns.md §6.1).
 const CHAINING_NOT_SUPPORTED: StatusWord = StatusWord(0x6884);
+
+/// Names the token and the cache files.
+const FAMILY: &str = "TS-CNS";
 
 /// CKA_APPLICATION of the holder data objects: the EF they come from (cns.md §2.2).
 const PERSONAL_DATA_APPLICATION: &str = "EF_DatiPersonali";
@@ -73,28 +76,76 @@ pub struct CnsCard {
     /// `None` when the card was found by its application, without a CNS ATR.
     atr: Option<CnsAtr>,
     profile: &'static Profile,
+    /// The profiles the identity probe left, in order (`profile` first): the first whose
+    /// certificate is where it says is the card's (cns.md §8 step 3).
+    layouts: Vec<&'static Profile>,
+    /// `profile` is the card's: one layout, the layout probe answered, or the cache said so.
+    layout_known: bool,
     /// EF 1003 digits, read by the probe.
     serial: String,
-    /// The authentication certificate, read by the probe (it tells the layout apart).
-    certificate: Vec<u8>,
+    /// The authentication certificate when the layout probe read it; else the token takes it
+    /// from its cache or asks for it (`read_public_certificate`).
+    certificate: Option<Vec<u8>>,
+    /// EF_DatiPersonali came from the public-data cache: not read again.
+    personal_cached: bool,
+    /// Layout or EF_DatiPersonali were read from the card since the token last cached them.
+    to_cache: bool,
     /// EF_DatiPersonali, read with the public data.
     personal: Option<PersonalData>,
 }
 
 impl CnsCard {
+    /// A card whose identity answered under the addressing of `layouts` (none empty).
     pub fn new(
         atr: Option<CnsAtr>,
-        profile: &'static Profile,
+        layouts: Vec<&'static Profile>,
         serial: String,
-        certificate: Vec<u8>,
-    ) -> CnsCard {
-        CnsCard {
+    ) -> Option<CnsCard> {
+        let profile = *layouts.first()?;
+        let layout_known = layouts.iter().all(|p| p.certificate == profile.certificate);
+        Some(CnsCard {
             atr,
             profile,
+            layouts,
+            layout_known,
             serial,
-            certificate,
+            certificate: None,
             personal: None,
+            personal_cached: false,
+            to_cache: false,
+        })
+    }
+
+    /// cns.md §8 step 3: the first layout whose certificate is where it says is the card's.
+    fn probe_layouts(&mut self, channel: &mut CardChannel<'_>) -> Result<(), CardError> {
+        for &profile in &self.layouts {
+            if let Some(der) = detection::probe_layout(channel, self.atr.as_ref(), profile)? {
+                log::debug!("TS-CNS {}: layout {}", self.serial, profile.name);
+                self.profile = profile;
+                self.certificate = Some(der);
+                self.layout_known = true;
+                self.to_cache = true;
+                return Ok(());
+            }
         }
+        log::warn!(
+            "TS-CNS {}: files but no known layout answered: not supported",
+            self.serial
+        );
+        Err(CardError::NotSupported)
+    }
+
+    /// The certificate where the profile keeps it (cns.md §2.1).
+    fn read_certificate(&mut self, channel: &mut CardChannel<'_>) -> Result<Vec<u8>, CardError> {
+        let read_size = self.read_size(channel);
+        let der = files::read_certificate(
+            channel,
+            self.profile.addressing,
+            self.profile.certificate,
+            read_size,
+        )?;
+        self.certificate = Some(der.clone());
+        Ok(der)
     }
 
     /// Extended APDUs for this card on this reader (cns.md §1.2, §5.1).
@@ -127,6 +178,17 @@ impl CnsCard {
             files::read_personal_data(channel, self.profile.addressing, self.read_size(channel))?;
         Ok(personal_data::parse(&raw).ok())
     }
+
+    fn read_personal_data_once(
+        &mut self,
+        channel: &mut CardChannel<'_>,
+    ) -> Result<Option<PersonalData>, CardError> {
+        if self.personal_cached {
+            return Ok(self.personal.take());
+        }
+        self.to_cache = true;
+        self.read_personal_data(channel)
+    }
 }
 
 /// How much one READ BINARY asks for: the whole file with an extended Le when card and
@@ -147,8 +209,11 @@ pub(crate) fn read_size(
 
 impl Card for CnsCard {
     fn read_public_data(&mut self, channel: &mut CardChannel<'_>) -> Result<PublicData, CardError> {
+        if !self.layout_known {
+            self.probe_layouts(channel)?;
+        }
         // A missing or unreadable EF_DatiPersonali only costs the label its name.
-        self.personal = match self.read_personal_data(channel) {
+        self.personal = match self.read_personal_data_once(channel) {
             Ok(personal) => personal,
             Err(e) if e.is_link() => return Err(e),
             Err(e) => {
@@ -158,12 +223,67 @@ impl Card for CnsCard {
         };
         Ok(PublicData {
             serial: self.serial.clone(),
-            family: "TS-CNS",
+            family: FAMILY,
             model: profile::model(self.atr.as_ref(), self.profile),
             manufacturer: profile::manufacturer(self.atr.as_ref(), self.profile),
             holder: self.personal.as_ref().and_then(PersonalData::holder),
-            certificate: Some(self.certificate.clone()),
+            certificate: self.certificate.clone(),
         })
+    }
+
+    fn family(&self) -> &'static str {
+        FAMILY
+    }
+
+    fn serial_for_cache(&self) -> Option<String> {
+        Some(self.serial.clone())
+    }
+
+    fn shows_certificate_before_login(&self) -> bool {
+        true
+    }
+
+    /// The public file, no login needed: the token asks when its cache has no copy, or when
+    /// the cached copy it showed failed its proof (a signature that does not verify under
+    /// its key).
+    fn read_certificate_after_login(
+        &mut self,
+        channel: &mut CardChannel<'_>,
+    ) -> Result<Option<Vec<u8>>, CardError> {
+        self.read_certificate(channel).map(Some)
+    }
+
+    /// The profile whose layout answered and the shown fields of EF_DatiPersonali.
+    fn chip_data_to_cache(&mut self) -> Option<Vec<u8>> {
+        if !std::mem::take(&mut self.to_cache) || !self.layout_known {
+            return None;
+        }
+        let entry = CachedLayout {
+            profile: self.profile.name.to_string(),
+            personal_file: self.personal.as_ref().map(PersonalData::shown_fields_file),
+        };
+        Some(entry.encode())
+    }
+
+    /// A layout this card's identity left (else the entry is ignored) and its holder fields.
+    fn use_cached_chip_data(&mut self, bytes: &[u8]) {
+        let Some(entry) = CachedLayout::decode(bytes) else {
+            return;
+        };
+        let Some(&profile) = self.layouts.iter().find(|p| p.name == entry.profile) else {
+            log::info!(
+                "TS-CNS {}: cached layout {} ignored",
+                self.serial,
+                entry.profile
+            );
+            return;
+        };
+        self.profile = profile;
+        self.layout_known = true;
+        self.personal = entry
+            .personal_file
+            .and_then(|file| personal_data::parse(&file).ok());
+        self.personal_cached = true;
     }
 
     /// Raw RSA on the chip (cns.md §5.1) with keys of 1024 (CNS 1.0) up to 4096 bits.

@@ -65,6 +65,25 @@ impl PersonalData {
         self.field(CODICE_FISCALE)
     }
 
+    /// The file in the card's format with only the fields the token shows (surname, given
+    /// name, codice fiscale — all in the certificate too): what the public-data cache keeps,
+    /// read back by `parse` like the card's own file.
+    pub fn shown_fields_file(&self) -> Vec<u8> {
+        let shown = [SURNAME, GIVEN_NAME, CODICE_FISCALE];
+        let mut body = Vec::new();
+        for index in 0..=CODICE_FISCALE {
+            let value = match self.raw_field(index) {
+                Some(v) if shown.contains(&index) && v.len() <= 0xFF => v,
+                _ => &[],
+            };
+            body.extend(format!("{:02X}", value.len()).bytes());
+            body.extend_from_slice(value);
+        }
+        let mut file = format!("{:06X}", body.len()).into_bytes();
+        file.extend(body);
+        file
+    }
+
     /// "SURNAME GIVEN", the holder as shown in the token label.
     pub fn holder(&self) -> Option<String> {
         match (self.surname(), self.given_name()) {
@@ -135,6 +154,21 @@ fn is_blank(b: u8) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_cached_file_keeps_only_the_shown_fields() {
+        let mut fields = vec!["x"; 16];
+        fields[SURNAME] = "ROSSI";
+        fields[GIVEN_NAME] = "MARIO";
+        fields[CODICE_FISCALE] = "RSSMRA80A01H501U";
+        fields[5] = "01011980";
+        let card = parse(&build(&fields, false, 0)).unwrap();
+        let cached = parse(&card.shown_fields_file()).unwrap();
+        assert_eq!(cached.holder(), card.holder());
+        assert_eq!(cached.codice_fiscale(), Some("RSSMRA80A01H501U"));
+        assert_eq!(cached.field(5), None, "birth date not kept");
+        assert_eq!(cached.field(0), None);
+    }
 
     /// Builds a file the way the card stores it; `header_includes_itself` picks the variant.
     fn build(fields: &[&str], header_includes_itself: bool, pad_to: usize) -> Vec<u8> {

@@ -9,10 +9,9 @@ use zeroize::Zeroizing;
 use crate::card::pin::pin_outcome;
 use crate::card::CardChannel;
 use crate::card::{file, CardError, Pin};
+use crate::iso7816::ins::{INS_CHANGE_REFERENCE_DATA, INS_RESET_RETRY_COUNTER};
 use crate::iso7816::{Command, StatusWord};
 
-const INS_CHANGE_REFERENCE_DATA: u8 = 0x24;
-const INS_RESET_RETRY_COUNTER: u8 = 0x2C;
 /// P1 `00`: the data holds the verification data, then the new reference data (cns.md §4).
 const P1_OLD_AND_NEW: u8 = 0x00;
 const BLOCK_LEN: usize = 8;

@@ -213,6 +213,23 @@ const CLASSIC_CERTIFICATE: CertificateLocation = CertificateLocation::Ef(&[0x11,
 const PIN: u8 = 0x10;
 const PUK: u8 = 0x11;
 
+/// The classic TS-CNS (cns.md §2.1 first row, §3, §4): what a batch row does not say it has
+/// from here (`..CLASSIC`), so that a row shows only how its batch differs.
+const CLASSIC: Profile = Profile {
+    name: "",
+    hints: &[],
+    pin_p2_backtracking: false,
+    pin_reference: PIN,
+    puk_reference: PUK,
+    key_reference: 0x01,
+    key_path: None,
+    addressing: Addressing::FromMf,
+    certificate: CLASSIC_CERTIFICATE,
+    extended_apdu: ExtendedApdu::FromCnsVersion,
+    read_chunk: ReadChunk::Short255,
+    model: "",
+};
+
 /// The ACe 2025 CNS application (cns.md §2.4, §6.3).
 pub const ACE_2025_AID: &[u8] = &[
     0xA0, 0x00, 0x00, 0x05, 0x30, 0x00, 0x0B, 0x10, 0x40, 0x01, 0x02, 0x1A,
@@ -227,15 +244,9 @@ pub static PROFILES: &[Profile] = &[
         name: "stincard",
         hints: &[any_os(mask::STINCARD)],
         pin_p2_backtracking: true,
-        pin_reference: PIN,
-        puk_reference: PUK,
-        key_reference: 0x01,
-        key_path: None,
-        addressing: Addressing::FromMf,
-        certificate: CLASSIC_CERTIFICATE,
-        extended_apdu: ExtendedApdu::FromCnsVersion,
         read_chunk: ReadChunk::Short256,
         model: "STIncard",
+        ..CLASSIC
     },
     // InfoCamere "1204" (CNS01, cns.md §2.1 second row): an STIncard chip (InfoCamere's
     // lots are all mask 09, cns.md §1.4), so the same PIN P2 bit; certificate in the
@@ -245,34 +256,23 @@ pub static PROFILES: &[Profile] = &[
         name: "infocamere-1204",
         hints: &[any_os(mask::STINCARD)],
         pin_p2_backtracking: true,
-        pin_reference: PIN,
-        puk_reference: PUK,
         key_reference: 0x21,
         key_path: Some(&[0x2F, 0xFF, 0x00, 0x00]),
-        addressing: Addressing::FromMf,
         certificate: CertificateLocation::Container {
             path: &[0x2F, 0xFF, 0x82, 0x28],
             offset: 5,
         },
-        extended_apdu: ExtendedApdu::FromCnsVersion,
         read_chunk: ReadChunk::Short256,
         model: "InfoCamere 1204",
+        ..CLASSIC
     },
     // Siemens/Atos CardOS CRS (mask 08): classic layout through OpenSC's itacns, which
     // sets the PIN b8 for STIncard only (cns.md §1.2, §6.2). Le=00 unproven (§9 q10).
     Profile {
         name: "cardos",
         hints: &[any_os(mask::SIEMENS)],
-        pin_p2_backtracking: false,
-        pin_reference: PIN,
-        puk_reference: PUK,
-        key_reference: 0x01,
-        key_path: None,
-        addressing: Addressing::FromMf,
-        certificate: CLASSIC_CERTIFICATE,
-        extended_apdu: ExtendedApdu::FromCnsVersion,
-        read_chunk: ReadChunk::Short255,
         model: "CardOS CRS",
+        ..CLASSIC
     },
     // IDEMIA 2021 (Infineon IC, IDEMIA mask, OS major ≥ 20; cns.md §1.2, §6.4): CNS1-style
     // certificate in 1400/9001/2002, key 02 in DF 1400/9002, which must be selected
@@ -290,32 +290,20 @@ pub static PROFILES: &[Profile] = &[
             // eight bytes (cns.md §1.2 step 1, §1.4 contactless table, §6.4).
             AtrHint::Prefix(&[0x3B, 0x8B, 0x80, 0x01, 0x00, 0x31, 0xC1, 0x64]),
         ],
-        pin_p2_backtracking: false,
-        pin_reference: PIN,
-        puk_reference: PUK,
         key_reference: 0x02,
         key_path: Some(&[0x14, 0x00, 0x90, 0x02]),
-        addressing: Addressing::FromMf,
         certificate: CertificateLocation::Ef(&[0x14, 0x00, 0x90, 0x01, 0x20, 0x02]),
         extended_apdu: ExtendedApdu::Always,
-        read_chunk: ReadChunk::Short255,
         model: "IDEMIA 2021",
+        ..CLASSIC
     },
     // Oberthur classic (mask 05, older OS: Cosmo v7 and the regional lots of cns.md §1.4):
     // classic layout (cns.md §6.4). Listed after IDEMIA 2021, whose hint is narrower.
     Profile {
         name: "oberthur",
         hints: &[any_os(mask::OBERTHUR)],
-        pin_p2_backtracking: false,
-        pin_reference: PIN,
-        puk_reference: PUK,
-        key_reference: 0x01,
-        key_path: None,
-        addressing: Addressing::FromMf,
-        certificate: CLASSIC_CERTIFICATE,
-        extended_apdu: ExtendedApdu::FromCnsVersion,
-        read_chunk: ReadChunk::Short255,
         model: "Oberthur",
+        ..CLASSIC
     },
     // Athena / Actalis (mask 0C, OS 01 8x in cns.md §1.4): classic layout (cns.md §6.3,
     // OpenSC #393). The Bit4id ChipDoc shares the mask with OS 03 (needs PACE, §6.6): it
@@ -327,16 +315,8 @@ pub static PROFILES: &[Profile] = &[
             os_major: (0x01, 0x01),
             ic: None,
         }],
-        pin_p2_backtracking: false,
-        pin_reference: PIN,
-        puk_reference: PUK,
-        key_reference: 0x01,
-        key_path: None,
-        addressing: Addressing::FromMf,
-        certificate: CLASSIC_CERTIFICATE,
-        extended_apdu: ExtendedApdu::FromCnsVersion,
-        read_chunk: ReadChunk::Short255,
         model: "Athena",
+        ..CLASSIC
     },
     // Actalis ACe 2025 (cns.md §2.4, §6.3): the CNS application by AID, files by path
     // from the current DF, certificate in DA01/C001. Probed for any Athena-mask ATR and
@@ -350,16 +330,12 @@ pub static PROFILES: &[Profile] = &[
     Profile {
         name: "ace-2025",
         hints: &[any_os(mask::ATHENA)],
-        pin_p2_backtracking: false,
-        pin_reference: PIN,
-        puk_reference: PUK,
-        key_reference: 0x01,
-        key_path: None,
         addressing: Addressing::Application(ACE_2025_AID),
         certificate: CertificateLocation::Ef(&[0xDA, 0x01, 0xC0, 0x01]),
         extended_apdu: ExtendedApdu::Always,
         read_chunk: ReadChunk::Short256,
         model: "Actalis ACe 2025",
+        ..CLASSIC
     },
 ];
 
@@ -451,19 +427,7 @@ fn truncated(text: &str) -> String {
 mod tests {
     use super::*;
 
-    /// ATRs from cns.md §1.4, one per batch the table knows.
-    pub(crate) const ST_2021: [u8; 25] = [
-        0x3B, 0xFF, 0x18, 0x00, 0xFF, 0x81, 0x31, 0xFE, 0x55, 0x00, 0x6B, 0x02, 0x09, 0x16, 0x17,
-        0x01, 0x11, 0x01, 0x43, 0x4E, 0x53, 0x11, 0x31, 0x80, 0x8D,
-    ];
-    const INFOCAMERE_10: [u8; 25] = [
-        0x3B, 0xFF, 0x18, 0x00, 0xFF, 0x81, 0x31, 0xFE, 0x55, 0x00, 0x6B, 0x02, 0x09, 0x02, 0x00,
-        0x01, 0x01, 0x01, 0x43, 0x4E, 0x53, 0x10, 0x31, 0x80, 0x9F,
-    ];
-    const IDEMIA_2021: [u8; 25] = [
-        0x3B, 0xFF, 0x18, 0x00, 0x00, 0x81, 0x31, 0xFE, 0x45, 0x00, 0x6B, 0x05, 0x05, 0x20, 0x00,
-        0x01, 0x21, 0x01, 0x43, 0x4E, 0x53, 0x10, 0x31, 0x80, 0x79,
-    ];
+    /// ATRs from cns.md §1.4 of lots the simulator has no row for (the others: `atr`).
     const CARDOS: [u8; 26] = [
         0x3B, 0xFF, 0x18, 0x00, 0xFF, 0xC1, 0x0A, 0x31, 0xFE, 0x55, 0x00, 0x6B, 0x05, 0x08, 0xC8,
         0x05, 0x01, 0x11, 0x01, 0x43, 0x4E, 0x53, 0x10, 0x31, 0x80, 0x0C,
@@ -471,10 +435,6 @@ mod tests {
     const ATHENA: [u8; 24] = [
         0x3B, 0xDF, 0x18, 0x00, 0x81, 0x31, 0xFE, 0x7D, 0x00, 0x6B, 0x15, 0x0C, 0x01, 0x81, 0x01,
         0x11, 0x01, 0x43, 0x4E, 0x53, 0x10, 0x31, 0x80, 0xE8,
-    ];
-    const OBERTHUR_COSMO_V7: [u8; 25] = [
-        0x3B, 0xFF, 0x18, 0x00, 0x00, 0x81, 0x31, 0xFE, 0x45, 0x00, 0x6B, 0x11, 0x05, 0x07, 0x00,
-        0x01, 0x21, 0x01, 0x43, 0x4E, 0x53, 0x10, 0x31, 0x80, 0x4A,
     ];
     const BIT4ID_CHIPDOC: [u8; 25] = [
         0x3B, 0xFF, 0x18, 0x00, 0x00, 0x81, 0x31, 0xFE, 0x45, 0x00, 0x6B, 0x15, 0x0C, 0x03, 0x02,
@@ -490,6 +450,11 @@ mod tests {
         0x01, 0xF1, 0x01, 0x43, 0x4E, 0x53, 0x10, 0x31, 0x80, 0x9D,
     ];
 
+    /// The ATR of a batch of the simulator (cardsim's row, written from cns.md §1.4).
+    fn atr(variant: &str) -> Vec<u8> {
+        crate::card::testing::cns_variant(variant).atr.to_vec()
+    }
+
     fn names(atr: &[u8]) -> Vec<&'static str> {
         let a = CnsAtr::decode(atr);
         candidates(atr, a.as_ref()).iter().map(|p| p.name).collect()
@@ -497,7 +462,7 @@ mod tests {
 
     #[test]
     fn decodes_st_2021() {
-        let a = CnsAtr::decode(&ST_2021).unwrap();
+        let a = CnsAtr::decode(&atr("stincard")).unwrap();
         assert_eq!(a.ic_maker, 0x02);
         assert_eq!(a.mask_maker, 0x09);
         assert_eq!(a.os_version, (0x16, 0x17));
@@ -511,14 +476,14 @@ mod tests {
 
     #[test]
     fn cns_1_0_has_no_extended_apdus_unless_the_profile_says_so() {
-        let a = CnsAtr::decode(&INFOCAMERE_10).unwrap();
+        let a = CnsAtr::decode(&atr("stincard-1024")).unwrap();
         assert!(!a.is_cns_1_1_or_later());
         assert!(!by_name("stincard").unwrap().card_takes_extended(Some(&a)));
         assert_eq!(
             model(Some(&a), by_name("stincard").unwrap()),
             "STIncard 0200"
         );
-        let idemia = CnsAtr::decode(&IDEMIA_2021).unwrap();
+        let idemia = CnsAtr::decode(&atr("idemia-2021")).unwrap();
         assert!(by_name("idemia-2021")
             .unwrap()
             .card_takes_extended(Some(&idemia)));
@@ -526,11 +491,14 @@ mod tests {
 
     #[test]
     fn the_atr_orders_the_probes() {
-        assert_eq!(names(&ST_2021), ["stincard", "infocamere-1204"]);
-        assert_eq!(names(&INFOCAMERE_10), ["stincard", "infocamere-1204"]);
+        assert_eq!(names(&atr("stincard")), ["stincard", "infocamere-1204"]);
+        assert_eq!(
+            names(&atr("stincard-1024")),
+            ["stincard", "infocamere-1204"]
+        );
         assert_eq!(names(&CARDOS), ["cardos"]);
-        assert_eq!(names(&IDEMIA_2021), ["idemia-2021", "oberthur"]);
-        assert_eq!(names(&OBERTHUR_COSMO_V7), ["oberthur"]);
+        assert_eq!(names(&atr("idemia-2021")), ["idemia-2021", "oberthur"]);
+        assert_eq!(names(&atr("oberthur")), ["oberthur"]);
         assert_eq!(names(&ATHENA), ["athena", "ace-2025"]);
         assert_eq!(names(&BIT4ID_CHIPDOC), ["ace-2025"]);
         assert!(names(&GIESECKE).is_empty());
@@ -557,13 +525,13 @@ mod tests {
     #[test]
     fn rejects_non_cns_atrs() {
         // CIE v2 marker "ITID" in place of "CNS".
-        let mut cie = ST_2021;
+        let mut cie = atr("stincard");
         cie[18..21].copy_from_slice(b"ITI");
         assert_eq!(CnsAtr::decode(&cie), None);
         // NFC ATR without historical bytes (cns.md §1.4).
         assert_eq!(CnsAtr::decode(&[0x3B, 0x80, 0x80, 0x01, 0x01]), None);
         assert_eq!(CnsAtr::decode(&[]), None);
-        assert_eq!(CnsAtr::decode(&ST_2021[..20]), None);
+        assert_eq!(CnsAtr::decode(&atr("stincard")[..20]), None);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! General-purpose functions (PKCS#11 3.0 §5.4).
 
+use super::answer;
 use crate::cryptoki::info::module_info;
 use crate::cryptoki::module;
 use crate::cryptoki::Rv;
@@ -37,9 +38,8 @@ ck_fn!(C_GetInfo => get_info(*mut CK_INFO));
 
 /// C_GetInfo (§5.4.3).
 unsafe fn get_info(p_info: *mut CK_INFO) -> Result<(), Rv> {
-    module::instance()?;
-    // SAFETY: `p_info` is NULL or valid for writing one value (NULL is refused).
-    unsafe { write(p_info, module_info()) }
+    // SAFETY: `p_info` is NULL or valid for writing a CK_INFO.
+    unsafe { answer(p_info, |_| Ok(module_info())) }
 }
 
 ck_fn!(C_GetFunctionList => get_function_list(*mut *mut CK_FUNCTION_LIST));
@@ -66,8 +66,7 @@ unsafe fn get_interface_list(
     pul_count: *mut CK_ULONG,
 ) -> Result<(), Rv> {
     crate::logging::init();
-    // SAFETY: `p_interfaces_list` and `pul_count`
-    // are NULL or valid as §5.2 gives them (NULLs are checked).
+    // SAFETY: `p_interfaces_list` and `pul_count` are NULL or valid as §5.2 gives them.
     unsafe { OutBuffer::new(p_interfaces_list, pul_count) }?.deliver(&INTERFACES.0)?;
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! Object management (PKCS#11 3.0 §5.7): search and attribute reading. The functions that
 //! would change the token are in unsupported.rs.
 
+use super::answer;
 use crate::cryptoki::module;
 use crate::cryptoki::{AttributeLookup, Rv};
 use crate::ffi::marshal;
@@ -66,17 +67,8 @@ unsafe fn get_object_size(
     h_object: CK_OBJECT_HANDLE,
     pul_size: *mut CK_ULONG,
 ) -> Result<(), Rv> {
-    let instance = module::instance()?;
-    if pul_size.is_null() {
-        return Err(Rv::ARGUMENTS_BAD);
-    }
-    // SAFETY: `pul_size` is non-NULL (checked) and valid for writing a CK_ULONG.
-    unsafe {
-        write(
-            pul_size,
-            ulong_of(instance.object_size(h_session, h_object)?)?,
-        )
-    }
+    // SAFETY: `pul_size` is NULL or valid for writing a CK_ULONG.
+    unsafe { answer(pul_size, |i| ulong_of(i.object_size(h_session, h_object)?)) }
 }
 
 ck_fn!(C_GetAttributeValue => get_attribute_value(CK_SESSION_HANDLE, CK_OBJECT_HANDLE, *mut CK_ATTRIBUTE, CK_ULONG));

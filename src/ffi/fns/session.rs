@@ -1,9 +1,9 @@
 //! Session management (PKCS#11 3.0 §5.6).
 
+use super::answer;
 use crate::cryptoki::module;
 use crate::cryptoki::Rv;
 use crate::ffi::marshal;
-use crate::ffi::ptr::write;
 use cryptoki_sys::*;
 use std::ffi::c_void;
 
@@ -19,12 +19,8 @@ unsafe fn open_session(
     _notify: CK_NOTIFY,
     ph_session: *mut CK_SESSION_HANDLE,
 ) -> Result<(), Rv> {
-    let instance = module::instance()?;
-    if ph_session.is_null() {
-        return Err(Rv::ARGUMENTS_BAD);
-    }
-    // SAFETY: `ph_session` is NULL or valid for writing one value (NULL is refused).
-    unsafe { write(ph_session, instance.open_session(slot_id, flags)?) }
+    // SAFETY: `ph_session` is NULL or valid for writing the answer.
+    unsafe { answer(ph_session, |i| i.open_session(slot_id, flags)) }
 }
 
 ck_fn!(C_CloseSession => close_session(CK_SESSION_HANDLE));
@@ -48,12 +44,8 @@ unsafe fn get_session_info(
     h_session: CK_SESSION_HANDLE,
     p_info: *mut CK_SESSION_INFO,
 ) -> Result<(), Rv> {
-    let instance = module::instance()?;
-    if p_info.is_null() {
-        return Err(Rv::ARGUMENTS_BAD);
-    }
-    // SAFETY: `p_info` is NULL or valid for writing one value (NULL is refused).
-    unsafe { write(p_info, instance.session_info(h_session)?) }
+    // SAFETY: `p_info` is NULL or valid for writing the answer.
+    unsafe { answer(p_info, |i| i.session_info(h_session)) }
 }
 
 ck_fn!(C_Login => login(CK_SESSION_HANDLE, CK_USER_TYPE, *mut CK_UTF8CHAR, CK_ULONG));

@@ -1,9 +1,9 @@
 //! Slot and token management (PKCS#11 3.0 §5.5).
 
+use super::{answer, list};
 use crate::cryptoki::module;
 use crate::cryptoki::Rv;
 use crate::ffi::marshal;
-use crate::ffi::out_buffer::OutBuffer;
 use crate::ffi::ptr::write;
 use cryptoki_sys::*;
 use std::ffi::c_void;
@@ -17,37 +17,29 @@ unsafe fn get_slot_list(
     p_slot_list: *mut CK_SLOT_ID,
     pul_count: *mut CK_ULONG,
 ) -> Result<(), Rv> {
-    let instance = module::instance()?;
-    // SAFETY: `p_slot_list` and `pul_count`
-    // are NULL or valid as §5.2 gives them (NULLs are checked).
-    let mut out = unsafe { OutBuffer::new(p_slot_list, pul_count) }?;
-    let slots = instance.slot_list(token_present != CK_FALSE, p_slot_list.is_null());
-    out.deliver(&slots)?;
-    Ok(())
+    let refresh = p_slot_list.is_null();
+    // SAFETY: `p_slot_list` and `pul_count` are NULL or valid as §5.2 gives them.
+    unsafe {
+        list(p_slot_list, pul_count, |i| {
+            Ok(i.slot_list(token_present != CK_FALSE, refresh))
+        })
+    }
 }
 
 ck_fn!(C_GetSlotInfo => get_slot_info(CK_SLOT_ID, *mut CK_SLOT_INFO));
 
 /// C_GetSlotInfo (§5.5.2): removable hardware slot; CKF_TOKEN_PRESENT with a supported card.
 unsafe fn get_slot_info(slot_id: CK_SLOT_ID, p_info: *mut CK_SLOT_INFO) -> Result<(), Rv> {
-    let instance = module::instance()?;
-    if p_info.is_null() {
-        return Err(Rv::ARGUMENTS_BAD);
-    }
-    // SAFETY: `p_info` is NULL or valid for writing one value (NULL is refused).
-    unsafe { write(p_info, instance.slot_info(slot_id)?) }
+    // SAFETY: `p_info` is NULL or valid for writing the answer.
+    unsafe { answer(p_info, |i| i.slot_info(slot_id)) }
 }
 
 ck_fn!(C_GetTokenInfo => get_token_info(CK_SLOT_ID, *mut CK_TOKEN_INFO));
 
 /// C_GetTokenInfo (§5.5.3): CKR_TOKEN_NOT_PRESENT without a supported card.
 unsafe fn get_token_info(slot_id: CK_SLOT_ID, p_info: *mut CK_TOKEN_INFO) -> Result<(), Rv> {
-    let instance = module::instance()?;
-    if p_info.is_null() {
-        return Err(Rv::ARGUMENTS_BAD);
-    }
-    // SAFETY: `p_info` is NULL or valid for writing one value (NULL is refused).
-    unsafe { write(p_info, instance.token_info(slot_id)?) }
+    // SAFETY: `p_info` is NULL or valid for writing the answer.
+    unsafe { answer(p_info, |i| i.token_info(slot_id)) }
 }
 
 ck_fn!(C_WaitForSlotEvent => wait_for_slot_event(CK_FLAGS, *mut CK_SLOT_ID, *mut c_void));
@@ -76,12 +68,8 @@ unsafe fn get_mechanism_list(
     p_mechanism_list: *mut CK_MECHANISM_TYPE,
     pul_count: *mut CK_ULONG,
 ) -> Result<(), Rv> {
-    let instance = module::instance()?;
-    // SAFETY: `p_mechanism_list` and `pul_count`
-    // are NULL or valid as §5.2 gives them (NULLs are checked).
-    let mut out = unsafe { OutBuffer::new(p_mechanism_list, pul_count) }?;
-    out.deliver(&instance.mechanism_list(slot_id)?)?;
-    Ok(())
+    // SAFETY: `p_mechanism_list` and `pul_count` are NULL or valid as §5.2 gives them.
+    unsafe { list(p_mechanism_list, pul_count, |i| i.mechanism_list(slot_id)) }
 }
 
 ck_fn!(C_GetMechanismInfo => get_mechanism_info(CK_SLOT_ID, CK_MECHANISM_TYPE, *mut CK_MECHANISM_INFO));
@@ -92,20 +80,16 @@ unsafe fn get_mechanism_info(
     mechanism: CK_MECHANISM_TYPE,
     p_info: *mut CK_MECHANISM_INFO,
 ) -> Result<(), Rv> {
-    let instance = module::instance()?;
-    if p_info.is_null() {
-        return Err(Rv::ARGUMENTS_BAD);
-    }
-    // SAFETY: `p_info` is NULL or valid for writing one value (NULL is refused).
-    unsafe { write(p_info, instance.mechanism_info(slot_id, mechanism)?) }
+    // SAFETY: `p_info` is NULL or valid for writing the answer.
+    unsafe { answer(p_info, |i| i.mechanism_info(slot_id, mechanism)) }
 }
 
-ck_fn!(C_InitPIN => init_p_i_n(CK_SESSION_HANDLE, *mut CK_UTF8CHAR, CK_ULONG));
+ck_fn!(C_InitPIN => init_pin(CK_SESSION_HANDLE, *mut CK_UTF8CHAR, CK_ULONG));
 
 /// C_InitPIN (§5.5.8): in the R/W SO Functions state (SO = PUK login), unblocks the user
 /// PIN with the PUK and sets the new one; not logged in as SO: CKR_USER_NOT_LOGGED_IN;
 /// read-only session: CKR_SESSION_READ_ONLY. The PIN is copied into zeroized memory only.
-unsafe fn init_p_i_n(
+unsafe fn init_pin(
     h_session: CK_SESSION_HANDLE,
     p_pin: *mut CK_UTF8CHAR,
     ul_pin_len: CK_ULONG,
@@ -116,13 +100,13 @@ unsafe fn init_p_i_n(
     instance.init_pin(h_session, &new)
 }
 
-ck_fn!(C_SetPIN => set_p_i_n(CK_SESSION_HANDLE, *mut CK_UTF8CHAR, CK_ULONG, *mut CK_UTF8CHAR, CK_ULONG));
+ck_fn!(C_SetPIN => set_pin(CK_SESSION_HANDLE, *mut CK_UTF8CHAR, CK_ULONG, *mut CK_UTF8CHAR, CK_ULONG));
 
 /// C_SetPIN (§5.5.9): changes the user PIN (R/W public or user session), unblocks it with
 /// the PUK given as old PIN when it is blocked (public session) or after a context-specific
 /// PUK login; the SO's PIN (PUK) cannot be changed: CKR_FUNCTION_NOT_SUPPORTED. Both PINs
 /// are copied into zeroized memory only and never logged.
-unsafe fn set_p_i_n(
+unsafe fn set_pin(
     h_session: CK_SESSION_HANDLE,
     p_old_pin: *mut CK_UTF8CHAR,
     ul_old_len: CK_ULONG,

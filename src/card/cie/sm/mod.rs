@@ -31,13 +31,7 @@ pub enum SmError {
     OuterStatus(u16),
 }
 
-impl std::fmt::Display for SmError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{self:?}")
-    }
-}
-
-impl std::error::Error for SmError {}
+error_named_by_variant!(SmError);
 
 /// K_enc and K_mac of one secure-messaging session (§4.3 step 5); wiped on drop.
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
