@@ -8,7 +8,7 @@ use common::harness::{scratch_dir, VirtualCard};
 use common::module::{pkcs11, serial, slot_of_reader};
 use common::token::{
     bytes_attribute, certificate, expect_rv, find, pin, pin_tries, pss, sign_mechanisms,
-    three_wrong_pins_lock, with_card_in,
+    signs_pkcs1_v15, three_wrong_pins_lock, with_card_in,
 };
 use cryptoki::error::RvError;
 use cryptoki::mechanism::rsa::PkcsMgfType;
@@ -184,25 +184,8 @@ fn signs_with_every_advertised_mechanism_and_each_signature_verifies() {
             .unwrap_or_else(|e| panic!("{mechanism:?}: {e}"))
     };
 
-    // Hash-and-sign, PKCS#1 v1.5.
-    for (mechanism, hash) in [
-        (Mechanism::Sha1RsaPkcs, "sha1"),
-        (Mechanism::Sha256RsaPkcs, "sha256"),
-        (Mechanism::Sha384RsaPkcs, "sha384"),
-        (Mechanism::Sha512RsaPkcs, "sha512"),
-    ] {
-        let sig = sign(&mechanism, message);
-        assert!(cert.verify_pkcs1(hash, message, &sig), "{mechanism:?}");
-    }
-
-    // CKM_RSA_PKCS over a DigestInfo the application built.
-    let mut digest_info = vec![
-        0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01,
-        0x05, 0x00, 0x04, 0x20,
-    ];
-    digest_info.extend_from_slice(sha256.as_ref());
-    let sig = sign(&Mechanism::RsaPkcs, &digest_info);
-    assert!(cert.verify_pkcs1("sha256", message, &sig), "CKM_RSA_PKCS");
+    // PKCS#1 v1.5, hashed by the module and over a DigestInfo the application built.
+    let (digest_info, sig) = signs_pkcs1_v15(&session, key, &cert, message);
 
     // CKM_RSA_X_509 over a block the application padded itself.
     let k = sig.len();

@@ -4,7 +4,7 @@
 use cryptoki::context::Pkcs11;
 use cryptoki::error::{Error, Result, RvError};
 use cryptoki::mechanism::rsa::{PkcsMgfType, PkcsPssParams};
-use cryptoki::mechanism::MechanismType;
+use cryptoki::mechanism::{Mechanism, MechanismType};
 use cryptoki::object::{Attribute, AttributeType, ObjectClass, ObjectHandle};
 use cryptoki::session::{Session, UserType};
 use cryptoki::slot::Slot;
@@ -89,6 +89,40 @@ pub fn with_card_in(
     if let Err(panic) = outcome {
         std::panic::resume_unwind(panic);
     }
+}
+
+/// PKCS#1 v1.5 signatures of `message`, each verified under the certificate's key: hash and
+/// sign with SHA-1/256/384/512, then CKM_RSA_PKCS over the SHA-256 DigestInfo an application
+/// builds. Returns that DigestInfo and its signature.
+pub fn signs_pkcs1_v15(
+    session: &Session,
+    key: ObjectHandle,
+    cert: &CertKey,
+    message: &[u8],
+) -> (Vec<u8>, Vec<u8>) {
+    let sign = |mechanism: &Mechanism, data: &[u8]| {
+        session
+            .sign(mechanism, key, data)
+            .unwrap_or_else(|e| panic!("{mechanism:?}: {e}"))
+    };
+    for (mechanism, hash) in [
+        (Mechanism::Sha1RsaPkcs, "sha1"),
+        (Mechanism::Sha256RsaPkcs, "sha256"),
+        (Mechanism::Sha384RsaPkcs, "sha384"),
+        (Mechanism::Sha512RsaPkcs, "sha512"),
+    ] {
+        let sig = sign(&mechanism, message);
+        assert!(cert.verify_pkcs1(hash, message, &sig), "{mechanism:?}");
+    }
+    // DigestInfo ::= SEQUENCE { sha256 AlgorithmIdentifier, OCTET STRING } (RFC 8017 §9.2).
+    let mut digest_info = vec![
+        0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01,
+        0x05, 0x00, 0x04, 0x20,
+    ];
+    digest_info.extend_from_slice(ring::digest::digest(&ring::digest::SHA256, message).as_ref());
+    let sig = sign(&Mechanism::RsaPkcs, &digest_info);
+    assert!(cert.verify_pkcs1("sha256", message, &sig), "CKM_RSA_PKCS");
+    (digest_info, sig)
 }
 
 /// Three wrong PINs block the user PIN: the try that blocks it answers CKR_PIN_INCORRECT or
