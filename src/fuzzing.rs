@@ -116,18 +116,13 @@ impl Transport for PlayedCard {
     fn reset(&mut self) -> Result<(), TransportError> {
         Ok(())
     }
-    /// A card with nothing more to say has been pulled out (and `confirm_removed` does
-    /// not wait for it).
+    /// A card with nothing more to say has been pulled out.
     fn check_present(&mut self) -> Result<(), TransportError> {
         if self.offset >= self.answers.len() {
             Err(TransportError::CardRemoved)
         } else {
             Ok(())
         }
-    }
-    /// Decided at once: the played card never goes away by itself.
-    fn confirm_removed(&mut self, _within: std::time::Duration) -> bool {
-        self.check_present().is_err()
     }
 }
 
@@ -248,13 +243,13 @@ mod tests {
         replay("sm_unwrap", sm_unwrap_past_mac);
     }
 
-    /// A whole TS-CNS session as the scripted card of the driver tests answers it, in the
+    /// A whole TS-CNS session as the virtual ST 2021 answers it, in the
     /// input format of `play_card`: the seed that takes the fuzzer through bind, login, a
     /// signature that passes its check, and logout (fuzz/seeds/play_card/).
     fn recorded_cns_session() -> Vec<u8> {
-        use crate::card::cns::tests::{MockCns, TestKey};
+        use crate::card::testing::SimCard;
         use std::sync::{Arc, Mutex};
-        struct Recorder(Arc<Mutex<MockCns>>, Arc<Mutex<Vec<u8>>>);
+        struct Recorder(Arc<Mutex<SimCard>>, Arc<Mutex<Vec<u8>>>);
         impl Channel for Recorder {
             fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
                 let answer = self.0.lock().unwrap().transmit(command)?;
@@ -264,7 +259,7 @@ mod tests {
                 Ok(answer)
             }
         }
-        struct Reader(Arc<Mutex<MockCns>>, Arc<Mutex<Vec<u8>>>);
+        struct Reader(Arc<Mutex<SimCard>>, Arc<Mutex<Vec<u8>>>);
         impl Transport for Reader {
             fn atr(&self) -> &[u8] {
                 ATRS[0]
@@ -281,14 +276,14 @@ mod tests {
                 Ok(())
             }
             fn reset(&mut self) -> Result<(), TransportError> {
-                self.0.lock().unwrap().verified = false;
+                self.0.lock().unwrap().reset();
                 Ok(())
             }
             fn check_present(&mut self) -> Result<(), TransportError> {
                 Ok(())
             }
         }
-        let card = Arc::new(Mutex::new(MockCns::new().signing_with(TestKey::stincard())));
+        let card = Arc::new(Mutex::new(SimCard::cns("stincard")));
         let log = Arc::new(Mutex::new(vec![0u8, 1]));
         let reader = Reader(card, log.clone());
         let mut token = Token::bind(Inserted::new(Box::new(reader)))
