@@ -59,7 +59,7 @@ fn pkcs11_tool_lists_logs_in_signs_and_openssl_verifies() {
                 "--type",
                 "cert",
                 "--label",
-                "CIE authentication",
+                "ROSSI MARIO",
                 "-o",
                 path(&cert),
             ],

@@ -10,9 +10,12 @@ mod common;
 
 use common::harness::{scratch_dir, PcscDaemon, VirtualCard};
 use common::module::{pkcs11, serial, slot_of_reader};
-use common::token::{certificate, expect_rv, find, pin, pin_tries, sign_mechanisms, with_card_in};
+use common::token::{
+    certificate, expect_rv, find, pin, pin_tries, sign_mechanisms, signs_pkcs1_v15,
+    three_wrong_pins_lock, with_card_in,
+};
 use cryptoki::context::Pkcs11;
-use cryptoki::error::{Error, RvError};
+use cryptoki::error::RvError;
 use cryptoki::mechanism::{Mechanism, MechanismType};
 use cryptoki::object::{Attribute, AttributeType, ObjectClass};
 use cryptoki::session::{Session, UserType};
@@ -142,27 +145,7 @@ fn sign_everything(session: &Session) {
     let key = find(session, ObjectClass::PRIVATE_KEY)[0];
     let cert = certificate(session, "CIE");
     let message = b"Entra con CIE: firma di prova";
-    let sign = |mechanism: &Mechanism, data: &[u8]| {
-        session
-            .sign(mechanism, key, data)
-            .unwrap_or_else(|e| panic!("{mechanism:?}: {e}"))
-    };
-    for (mechanism, hash) in [
-        (Mechanism::Sha1RsaPkcs, "sha1"),
-        (Mechanism::Sha256RsaPkcs, "sha256"),
-        (Mechanism::Sha384RsaPkcs, "sha384"),
-        (Mechanism::Sha512RsaPkcs, "sha512"),
-    ] {
-        let sig = sign(&mechanism, message);
-        assert!(cert.verify_pkcs1(hash, message, &sig), "{mechanism:?}");
-    }
-    let mut digest_info = vec![
-        0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01,
-        0x05, 0x00, 0x04, 0x20,
-    ];
-    digest_info.extend_from_slice(digest::digest(&digest::SHA256, message).as_ref());
-    let sig = sign(&Mechanism::RsaPkcs, &digest_info);
-    assert!(cert.verify_pkcs1("sha256", message, &sig), "CKM_RSA_PKCS");
+    let (_, sig) = signs_pkcs1_v15(session, key, &cert, message);
     assert!(!cert.verify_pkcs1("sha256", b"another message", &sig));
 }
 
@@ -503,25 +486,7 @@ fn a_wrong_pin_costs_exactly_one_try() {
 #[test]
 fn three_wrong_pins_lock_the_pin() {
     with_card("bit4id-2023", |card, session| {
-        for _ in 0..2 {
-            expect_rv(
-                session.login(UserType::User, Some(&pin("99999999"))),
-                RvError::PinIncorrect,
-            );
-        }
-        match session.login(UserType::User, Some(&pin("99999999"))) {
-            Err(Error::Pkcs11(RvError::PinIncorrect | RvError::PinLocked, _)) => {}
-            other => panic!("third wrong PIN: {other:?}"),
-        }
-        assert_eq!(pin_tries(card), 0);
-        let info = module()
-            .get_token_info(slot_of_reader(READER))
-            .expect("C_GetTokenInfo");
-        assert!(info.user_pin_locked());
-        expect_rv(
-            session.login(UserType::User, Some(&pin(PIN))),
-            RvError::PinLocked,
-        );
+        three_wrong_pins_lock(module(), slot_of_reader(READER), card, session, PIN);
     });
 }
 

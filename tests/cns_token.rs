@@ -8,9 +8,9 @@ use common::harness::{scratch_dir, VirtualCard};
 use common::module::{pkcs11, serial, slot_of_reader};
 use common::token::{
     bytes_attribute, certificate, expect_rv, find, pin, pin_tries, pss, sign_mechanisms,
-    with_card_in,
+    signs_pkcs1_v15, three_wrong_pins_lock, with_card_in,
 };
-use cryptoki::error::{Error, RvError};
+use cryptoki::error::RvError;
 use cryptoki::mechanism::rsa::PkcsMgfType;
 use cryptoki::mechanism::{Mechanism, MechanismType};
 use cryptoki::object::{Attribute, AttributeType, ObjectClass};
@@ -184,25 +184,8 @@ fn signs_with_every_advertised_mechanism_and_each_signature_verifies() {
             .unwrap_or_else(|e| panic!("{mechanism:?}: {e}"))
     };
 
-    // Hash-and-sign, PKCS#1 v1.5.
-    for (mechanism, hash) in [
-        (Mechanism::Sha1RsaPkcs, "sha1"),
-        (Mechanism::Sha256RsaPkcs, "sha256"),
-        (Mechanism::Sha384RsaPkcs, "sha384"),
-        (Mechanism::Sha512RsaPkcs, "sha512"),
-    ] {
-        let sig = sign(&mechanism, message);
-        assert!(cert.verify_pkcs1(hash, message, &sig), "{mechanism:?}");
-    }
-
-    // CKM_RSA_PKCS over a DigestInfo the application built.
-    let mut digest_info = vec![
-        0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01,
-        0x05, 0x00, 0x04, 0x20,
-    ];
-    digest_info.extend_from_slice(sha256.as_ref());
-    let sig = sign(&Mechanism::RsaPkcs, &digest_info);
-    assert!(cert.verify_pkcs1("sha256", message, &sig), "CKM_RSA_PKCS");
+    // PKCS#1 v1.5, hashed by the module and over a DigestInfo the application built.
+    let (digest_info, sig) = signs_pkcs1_v15(&session, key, &cert, message);
 
     // CKM_RSA_X_509 over a block the application padded itself.
     let k = sig.len();
@@ -333,27 +316,7 @@ fn a_wrong_pin_costs_exactly_one_try_and_the_flags_say_so() {
 #[test]
 fn three_wrong_pins_lock_the_card() {
     with_fresh_card(|card, session| {
-        for _ in 0..2 {
-            expect_rv(
-                session.login(UserType::User, Some(&pin("99999999"))),
-                RvError::PinIncorrect,
-            );
-        }
-        // The try that blocks the PIN: a chip answers 63C0 or 6983 (cns.md §4), so
-        // CKR_PIN_INCORRECT and CKR_PIN_LOCKED are both right.
-        match session.login(UserType::User, Some(&pin("99999999"))) {
-            Err(Error::Pkcs11(RvError::PinIncorrect | RvError::PinLocked, _)) => {}
-            other => panic!("third wrong PIN: {other:?}"),
-        }
-        assert_eq!(pin_tries(card), 0);
-        let info = pkcs11()
-            .get_token_info(slot_of_reader(FRESH_READER))
-            .expect("C_GetTokenInfo");
-        assert!(info.user_pin_locked());
-        expect_rv(
-            session.login(UserType::User, Some(&pin(PIN))),
-            RvError::PinLocked,
-        );
+        three_wrong_pins_lock(pkcs11(), slot_of_reader(FRESH_READER), card, session, PIN);
     });
 }
 

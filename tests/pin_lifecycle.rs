@@ -225,52 +225,129 @@ fn three_wrong_pins_block_it_and_the_flags_follow_each_try() {
     });
 }
 
-#[test]
-fn unblock_as_so_with_init_pin() {
-    with_fresh_card(|card, session| {
+/// A card of each family with the PINs the tests give it.
+struct Holder {
+    kind: &'static str,
+    pin: &'static str,
+    puk: &'static str,
+    new_pin: &'static str,
+    /// APDUs of C_SetPIN(PUK, new) on a blocked PIN, where the count is a fact of the card.
+    public_unblock_apdus: Option<u64>,
+}
+
+/// The TS-CNS (`cardsim --card cns`): PIN 3 tries, PUK 10.
+const CNS: Holder = Holder {
+    kind: "cns",
+    pin: PIN,
+    puk: PUK,
+    new_pin: NEW_PIN,
+    // The empty VERIFY (counter, no try) and one RESET RETRY COUNTER; never a CHANGE
+    // REFERENCE DATA with the PUK as the old PIN (OpenSC's defect, cns-opensc.md).
+    public_unblock_apdus: Some(2),
+};
+
+/// The CIE 3.0 (`cardsim --card cie`): everything under secure messaging.
+const CIE: Holder = Holder {
+    kind: "cie",
+    pin: CIE_PIN,
+    puk: CIE_PUK,
+    new_pin: CIE_NEW_PIN,
+    public_unblock_apdus: None,
+};
+
+impl Holder {
+    /// A fresh card of this family with full counters and a R/W session on it.
+    fn with_fresh_card(&self, test: impl FnOnce(&VirtualCard, &Session)) {
+        with_card_of(self.kind, &["--pin", self.pin, "--puk", self.puk], test)
+    }
+}
+
+/// Blocked PIN → C_Login(SO, PUK) → C_InitPIN: the new PIN logs in, the PUK counter is full.
+fn unblock_as_so_with_init_pin(h: &Holder) {
+    h.with_fresh_card(|card, session| {
         block_the_pin(card, session);
         session
-            .login(UserType::So, Some(&pin(PUK)))
+            .login(UserType::So, Some(&pin(h.puk)))
             .expect("C_Login CKU_SO (VERIFY PUK)");
         let state = session.get_session_info().expect("C_GetSessionInfo");
         assert_eq!(state.session_state(), SessionState::RwSecurityOfficer);
-        session
-            .init_pin(&pin(NEW_PIN))
-            .expect("C_InitPIN (RESET RETRY COUNTER)");
+        session.init_pin(&pin(h.new_pin)).expect("C_InitPIN");
         session.logout().expect("C_Logout");
         assert_eq!(tries(card, "puk_tries"), 10);
-        new_pin_logs_in_and_signs(card, session, NEW_PIN, PIN);
+        new_pin_logs_in_and_signs(card, session, h.new_pin, h.pin);
+    });
+}
+
+/// Blocked PIN → C_Login(CONTEXT_SPECIFIC, PUK) → C_SetPIN(PUK, new), as pkcs11-tool sends it.
+fn unblock_with_a_context_specific_puk_login_then_set_pin(h: &Holder) {
+    h.with_fresh_card(|card, session| {
+        block_the_pin(card, session);
+        session
+            .login(UserType::ContextSpecific, Some(&pin(h.puk)))
+            .expect("C_Login CKU_CONTEXT_SPECIFIC with the PUK");
+        session
+            .set_pin(&pin(h.puk), &pin(h.new_pin))
+            .expect("C_SetPIN");
+        assert_eq!(tries(card, "puk_tries"), 10);
+        new_pin_logs_in_and_signs(card, session, h.new_pin, h.pin);
+    });
+}
+
+/// Blocked PIN → C_SetPIN(PUK, new) in a public session: the card said blocked, so it unblocks.
+fn unblock_with_set_pin_in_a_public_session(h: &Holder) {
+    h.with_fresh_card(|card, session| {
+        block_the_pin(card, session);
+        let before = card.stats();
+        session
+            .set_pin(&pin(h.puk), &pin(h.new_pin))
+            .expect("C_SetPIN(PUK, new)");
+        if let Some(apdus) = h.public_unblock_apdus {
+            assert_eq!(card.stats().apdus - before.apdus, apdus);
+        }
+        assert_eq!(tries(card, "puk_tries"), 10);
+        new_pin_logs_in_and_signs(card, session, h.new_pin, h.pin);
+    });
+}
+
+/// A README unblock line, run as written on a card whose PIN is blocked: the PUK counter
+/// stays full and the new PIN logs in.
+fn unblocks_as_written(h: &Holder, line: &str, new_pin: &str, log: &Path) {
+    h.with_fresh_card(|card, session| {
+        block_the_pin(card, session);
+        succeeds(line, (h.pin, new_pin, h.puk), log);
+        assert_eq!(tries(card, "puk_tries"), 10, "{line}");
+        new_pin_logs_in_and_signs(card, session, new_pin, h.pin);
     });
 }
 
 #[test]
-fn unblock_with_a_context_specific_puk_login_then_set_pin() {
-    with_fresh_card(|card, session| {
-        block_the_pin(card, session);
-        session
-            .login(UserType::ContextSpecific, Some(&pin(PUK)))
-            .expect("C_Login CKU_CONTEXT_SPECIFIC with the PUK");
-        // As pkcs11-tool sends it: the PUK again as the old PIN.
-        session.set_pin(&pin(PUK), &pin(NEW_PIN)).expect("C_SetPIN");
-        assert_eq!(tries(card, "puk_tries"), 10);
-        new_pin_logs_in_and_signs(card, session, NEW_PIN, PIN);
-    });
+fn unblock_as_so_with_init_pin_on_a_tscns() {
+    unblock_as_so_with_init_pin(&CNS);
+}
+
+#[test]
+fn cie_unblock_as_so_with_init_pin() {
+    unblock_as_so_with_init_pin(&CIE);
+}
+
+#[test]
+fn unblock_with_a_context_specific_puk_login_then_set_pin_on_a_tscns() {
+    unblock_with_a_context_specific_puk_login_then_set_pin(&CNS);
+}
+
+#[test]
+fn cie_unblock_with_a_context_specific_puk_login_then_set_pin() {
+    unblock_with_a_context_specific_puk_login_then_set_pin(&CIE);
 }
 
 #[test]
 fn unblock_with_set_pin_in_a_public_session_while_the_pin_is_blocked() {
-    with_fresh_card(|card, session| {
-        block_the_pin(card, session);
-        let before = card.stats();
-        session
-            .set_pin(&pin(PUK), &pin(NEW_PIN))
-            .expect("C_SetPIN(PUK, new)");
-        // The empty VERIFY (counter, no try) and one RESET RETRY COUNTER; never a CHANGE
-        // REFERENCE DATA with the PUK as the old PIN (OpenSC's defect, cns-opensc.md).
-        assert_eq!(card.stats().apdus - before.apdus, 2);
-        assert_eq!(tries(card, "puk_tries"), 10);
-        new_pin_logs_in_and_signs(card, session, NEW_PIN, PIN);
-    });
+    unblock_with_set_pin_in_a_public_session(&CNS);
+}
+
+#[test]
+fn cie_set_pin_in_a_public_session_unblocks_once_the_card_said_blocked() {
+    unblock_with_set_pin_in_a_public_session(&CIE);
 }
 
 #[test]
@@ -467,12 +544,7 @@ fn the_readme_commands_change_and_unblock_as_written() {
         (so, "97531864"),
         (context, "11223344"),
     ] {
-        with_fresh_card(|card, session| {
-            block_the_pin(card, session);
-            succeeds(line, (PIN, new_pin, PUK), &log);
-            assert_eq!(tries(card, "puk_tries"), 10, "{line}");
-            new_pin_logs_in_and_signs(card, session, new_pin, PIN);
-        });
+        unblocks_as_written(&CNS, line, new_pin, &log);
     }
 
     // The same context-specific convention without `--login` is the plain unblock.
@@ -608,46 +680,6 @@ fn cie_change_the_pin_under_secure_messaging() {
 }
 
 #[test]
-fn cie_unblock_as_so_with_init_pin() {
-    with_fresh_cie(|card, session| {
-        block_the_pin(card, session);
-        session
-            .login(UserType::So, Some(&pin(CIE_PUK)))
-            .expect("C_Login CKU_SO (VERIFY CIE_PUK)");
-        session.init_pin(&pin(CIE_NEW_PIN)).expect("C_InitPIN");
-        session.logout().expect("C_Logout");
-        assert_eq!(tries(card, "puk_tries"), 10);
-        new_pin_logs_in_and_signs(card, session, CIE_NEW_PIN, CIE_PIN);
-    });
-}
-
-#[test]
-fn cie_unblock_with_a_context_specific_puk_login_then_set_pin() {
-    with_fresh_cie(|card, session| {
-        block_the_pin(card, session);
-        session
-            .login(UserType::ContextSpecific, Some(&pin(CIE_PUK)))
-            .expect("C_Login CKU_CONTEXT_SPECIFIC with the CIE_PUK");
-        session
-            .set_pin(&pin(CIE_PUK), &pin(CIE_NEW_PIN))
-            .expect("C_SetPIN");
-        new_pin_logs_in_and_signs(card, session, CIE_NEW_PIN, CIE_PIN);
-    });
-}
-
-#[test]
-fn cie_set_pin_in_a_public_session_unblocks_once_the_card_said_blocked() {
-    with_fresh_cie(|card, session| {
-        block_the_pin(card, session);
-        session
-            .set_pin(&pin(CIE_PUK), &pin(CIE_NEW_PIN))
-            .expect("C_SetPIN(CIE_PUK, new)");
-        assert_eq!(tries(card, "puk_tries"), 10);
-        new_pin_logs_in_and_signs(card, session, CIE_NEW_PIN, CIE_PIN);
-    });
-}
-
-#[test]
 fn cie_a_wrong_puk_costs_one_puk_try_and_the_so_flags_say_so() {
     with_fresh_cie(|card, session| {
         block_the_pin(card, session);
@@ -690,12 +722,7 @@ fn cie_the_readme_commands_as_written() {
         new_pin_logs_in_and_signs(card, session, CIE_NEW_PIN, CIE_PIN);
     });
     for line in [so, context] {
-        with_fresh_cie(|card, session| {
-            block_the_pin(card, session);
-            succeeds(line, (CIE_PIN, CIE_NEW_PIN, CIE_PUK), &log);
-            assert_eq!(tries(card, "puk_tries"), 10, "{line}");
-            new_pin_logs_in_and_signs(card, session, CIE_NEW_PIN, CIE_PIN);
-        });
+        unblocks_as_written(&CIE, line, CIE_NEW_PIN, &log);
     }
     // A fresh process cannot know the CIE's CIE_PIN is blocked without spending a try: the plain
     // unblock is a CHANGE REFERENCE DATA the chip refuses with 6983, and nothing is spent

@@ -36,12 +36,16 @@ fn cache_dir() -> &'static PathBuf {
     })
 }
 
-fn cached_certificates() -> usize {
+/// The CIE certificates in this process's cache (a TS-CNS's is cached beside them).
+fn cached_cie_certificates() -> usize {
     std::fs::read_dir(cache_dir().join("cie-cns-pkcs11"))
         .map(|entries| {
             entries
                 .filter_map(Result::ok)
-                .filter(|e| e.file_name().to_string_lossy().ends_with(".der"))
+                .filter(|e| {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    name.starts_with("CIE-") && name.ends_with(".der")
+                })
                 .count()
         })
         .unwrap_or(0)
@@ -117,7 +121,11 @@ fn a_bad_cie_signature_drops_the_cached_certificate() {
     with_card_in(module, READER, "cie", &[], |_, session| {
         login_and_sign(session).expect("C_Sign");
     });
-    assert_eq!(cached_certificates(), 1, "the CIE's certificate is cached");
+    assert_eq!(
+        cached_cie_certificates(),
+        1,
+        "the CIE's certificate is cached"
+    );
     // The same card, misbehaving: the certificate it showed is not trusted any more.
     with_card_in(
         module,
@@ -128,5 +136,5 @@ fn a_bad_cie_signature_drops_the_cached_certificate() {
             expect_rv(login_and_sign(s), RvError::DeviceError);
         },
     );
-    assert_eq!(cached_certificates(), 0, "the cache entry is dropped");
+    assert_eq!(cached_cie_certificates(), 0, "the cache entry is dropped");
 }

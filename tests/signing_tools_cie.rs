@@ -21,7 +21,7 @@ fn cie() -> &'static Holder {
     HOLDER.get_or_init(|| {
         let holder = Holder::new(
             VirtualCard::insert(0, "cie", &["--pin", PIN]),
-            "CIE authentication",
+            "ROSSI MARIO",
             "cie/ca.pem",
             "RSSMRA80A01H501U",
         );
@@ -91,7 +91,7 @@ fn a_cie_signs_on_first_use_with_the_nickname_listed_before_its_first_login() {
         )
     };
     let first = list();
-    let nickname = "CIE 123456789012:CIE authentication";
+    let nickname = "CIE 123456789012:ROSSI MARIO";
     assert!(first.contains(nickname), "{first}");
     let input = dir.join("documento.pdf");
     let signed = dir.join("documento-firmato.pdf");

@@ -97,11 +97,11 @@ impl Register<'_> {
             let kind = format!("{:?}", sandboxed.sandbox);
             self.say(&l.pick(
                 format!(
-                    "{} {kind}: non legge questi elenchi; usa il modulo tramite p11-kit (installato dal pacchetto)",
+                    "{} {kind}: non legge questi elenchi; raggiunge il modulo solo tramite `p11-kit server` (README: Snap e Flatpak)",
                     sandboxed.browser
                 ),
                 format!(
-                    "{} {kind}: does not read these lists; it uses the module through p11-kit (installed by the package)",
+                    "{} {kind}: does not read these lists; it reaches the module only through `p11-kit server` (README: Snap and Flatpak)",
                     sandboxed.browser
                 ),
             ));

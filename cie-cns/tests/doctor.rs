@@ -234,7 +234,7 @@ fn a_snap_firefox_is_pointed_to_p11_kit() {
     std::fs::create_dir_all(home.join("snap/firefox/common")).unwrap();
     let (text, _) = with_card(&["cns"], |_| doctor(&home, "C"));
     assert!(
-        text.lines().any(|l| l.contains("Firefox (Snap): is sandboxed: it cannot load modules from the system's folders, only through p11-kit")),
+        text.lines().any(|l| l.contains("Firefox (Snap): is sandboxed: it cannot load modules from the system's folders, only through `p11-kit server` (README: Snap and Flatpak)")),
         "{text}"
     );
 }

@@ -50,3 +50,13 @@ vr_stop() {
   for pid in "${VR_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   VR_PIDS=()
 }
+
+# vr_stop_and_report RC — stops the daemons; after a failure (RC not 0) shows the tails of the
+# first card's log and of pcscd's, where the reason usually is.
+vr_stop_and_report() {
+  vr_stop
+  if [ "$1" -ne 0 ]; then
+    echo "--- cardsim log (tail)" >&2; tail -n 40 "$VR_DIR/cardsim-0.log" >&2 || true
+    echo "--- pcscd log (tail)" >&2; tail -n 20 "$VR_DIR/pcscd.log" >&2 || true
+  fi
+}

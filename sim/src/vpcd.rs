@@ -84,6 +84,18 @@ fn write_message(stream: &mut TcpStream, payload: &[u8]) -> io::Result<()> {
     stream.write_all(&msg)
 }
 
+/// The other end of the wire, for tests that play vpcd: sends one message.
+pub fn host_send(stream: &mut TcpStream, payload: &[u8]) {
+    write_message(stream, payload).expect("vpcd message sent");
+}
+
+/// The other end of the wire, for tests that play vpcd: receives one message.
+pub fn host_recv(stream: &mut TcpStream) -> Vec<u8> {
+    read_message(stream)
+        .expect("vpcd message read")
+        .expect("connection open")
+}
+
 /// Serve the card on an established connection until vpcd closes it.
 pub fn serve(card: &mut dyn VirtualCard, stream: &mut TcpStream, opts: &Options) -> io::Result<()> {
     let mut stats = ApduStats::default();
@@ -152,19 +164,7 @@ mod tests {
     use crate::card::{self, CardOptions};
     use std::net::TcpListener;
 
-    fn send(s: &mut TcpStream, payload: &[u8]) {
-        let mut msg = (payload.len() as u16).to_be_bytes().to_vec();
-        msg.extend_from_slice(payload);
-        s.write_all(&msg).unwrap();
-    }
-
-    fn recv(s: &mut TcpStream) -> Vec<u8> {
-        let mut len = [0u8; 2];
-        s.read_exact(&mut len).unwrap();
-        let mut p = vec![0u8; usize::from(u16::from_be_bytes(len))];
-        s.read_exact(&mut p).unwrap();
-        p
-    }
+    use super::{host_recv as recv, host_send as send};
 
     /// Plays vpcd: power on, ATR, a few APDUs, power off, then closes; the card side must count the
     /// APDUs and return cleanly.

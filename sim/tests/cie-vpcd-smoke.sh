@@ -21,8 +21,7 @@ D="$(mktemp -d)"
 cleanup() {
   local rc=$?
   set +e
-  vr_stop
-  [ $rc -ne 0 ] && { echo "--- cardsim log" >&2; tail -n 30 "$D/cardsim-0.log" >&2; }
+  vr_stop_and_report $rc
   rm -rf "$D"
   exit $rc
 }

@@ -85,11 +85,7 @@ D="$(mktemp -d)"
 cleanup() {
   local rc=$?
   set +e
-  vr_stop
-  if [ $rc -ne 0 ]; then
-    echo "--- cardsim log (tail)" >&2; tail -n 40 "$D/cardsim-0.log" >&2 || true
-    echo "--- pcscd log (tail)" >&2; tail -n 20 "$D/pcscd.log" >&2 || true
-  fi
+  vr_stop_and_report $rc
   [ -n "${FIDELITY_KEEP_TRACE:-}" ] && cp "$D/cardsim-0.log" "$FIDELITY_KEEP_TRACE"
   rm -rf "$D"
   exit $rc

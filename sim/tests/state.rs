@@ -3,27 +3,13 @@
 //! is still spent in the next one; a file for another variant is refused (exit 2); the CIE reads
 //! its counters from the same file.
 
-use std::io::{Read, Write};
+use cardsim::vpcd::{host_recv as recv, host_send as send};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::Duration;
 
 const GET_ATR: u8 = 0x04;
-
-fn send(s: &mut TcpStream, payload: &[u8]) {
-    let mut msg = (payload.len() as u16).to_be_bytes().to_vec();
-    msg.extend_from_slice(payload);
-    s.write_all(&msg).unwrap();
-}
-
-fn recv(s: &mut TcpStream) -> Vec<u8> {
-    let mut len = [0u8; 2];
-    s.read_exact(&mut len).unwrap();
-    let mut p = vec![0u8; usize::from(u16::from_be_bytes(len))];
-    s.read_exact(&mut p).unwrap();
-    p
-}
 
 fn temp(name: &str) -> PathBuf {
     std::env::temp_dir().join(format!("cardsim-state-it-{}-{name}", std::process::id()))

@@ -270,7 +270,7 @@ impl Token {
                 });
         let (mut objects, modulus_bits) = match &certificate {
             Some(c) => (
-                objects::key_pair_objects(c, &key_label(public.family), &mechanisms),
+                objects::key_pair_objects(c, &key_label(public.family, c), &mechanisms),
                 c.modulus_bits(),
             ),
             None => (Vec::new(), 0),
@@ -400,8 +400,11 @@ impl Token {
             self.family,
             self.info.serial
         );
-        let mut objects =
-            objects::key_pair_objects(&certificate, &key_label(self.family), &self.mechanisms);
+        let mut objects = objects::key_pair_objects(
+            &certificate,
+            &key_label(self.family, &certificate),
+            &self.mechanisms,
+        );
         objects.extend(
             self.card
                 .holder_data()
@@ -479,6 +482,11 @@ impl Token {
             self.family,
             self.info.serial
         );
+        // What else the cache said of this card may be as wrong (a TS-CNS layout): read
+        // afresh by the next binding.
+        if let (Some(serial), Some(dir)) = (self.card.serial_for_cache(), cache::directory()) {
+            cache::remove(&dir, self.family, &serial, Entry::ChipData);
+        }
         match self.in_transaction(|card, channel| card.read_certificate_after_login(channel)) {
             Ok(Some(der)) => self.adopt_certificate(der),
             other => {
@@ -626,17 +634,19 @@ fn raw_block(block: &[u8], modulus: &[u8]) -> Result<Vec<u8>, TokenError> {
     Ok(padded)
 }
 
-/// The key label's prefix per family: "CNS0" is the TS-CNS name of the key (cns.md §2.1).
-fn key_label_prefix(family: &str) -> &str {
-    match family {
-        "TS-CNS" => "CNS0",
-        other => other,
+/// Label of the key pair objects (certificate, public and private key; NSS nicknames are
+/// "token label:certificate label"). A TS-CNS names its holder in the token label, so its
+/// objects keep the card's name of the key, "CNS0 authentication" (cns.md §2.1). A CIE can
+/// name its holder in no token label (before the PIN it shows only the NIS, cie.md §2–3), so
+/// its objects carry the name, "ROSSI MARIO": they exist only with the certificate the name
+/// comes from, so the label is the same wherever they show (issue #10). A certificate
+/// without SN/GN: "CIE authentication".
+fn key_label(family: &str, certificate: &CertificateInfo) -> String {
+    match (family, holder_from_certificate(certificate)) {
+        ("TS-CNS", _) => format!("CNS0 {KEY_LABEL_SUFFIX}"),
+        ("CIE", Some(holder)) => holder,
+        (other, _) => format!("{other} {KEY_LABEL_SUFFIX}"),
     }
-}
-
-/// Label of the key pair objects, e.g. "CNS0 authentication", "CIE authentication".
-fn key_label(family: &str) -> String {
-    format!("{} {KEY_LABEL_SUFFIX}", key_label_prefix(family))
 }
 
 /// "SURNAME GIVEN-NAME" from the certificate subject (SN, GN).
@@ -648,11 +658,6 @@ fn holder_from_certificate(c: &CertificateInfo) -> Option<String> {
     }
 }
 
-/// The token label, the same for a card in every process, before and after login, first
-/// use or not (DESIGN.md "Slots"; NSS nicknames and `pkcs11:token=` URIs are made of it):
-/// the holder's name where the card tells it without a PIN ("TS-CNS ROSSI MARIO": personal
-/// data file or certificate, cns.md §2), else the card number ("CIE 123456789012": the
-/// CIE shows its certificate only after login, cie.md, and a cache is per user and machine).
 /// This card's `entry` in the public-data cache (untrusted bytes: the caller parses).
 fn cache_load(card: &dyn Card, entry: Entry) -> Option<Vec<u8>> {
     cache::load(
@@ -663,6 +668,11 @@ fn cache_load(card: &dyn Card, entry: Entry) -> Option<Vec<u8>> {
     )
 }
 
+/// The token label, the same for a card in every process, before and after login, first
+/// use or not (DESIGN.md "Slots"; NSS nicknames and `pkcs11:token=` URIs are made of it):
+/// the holder's name where the card tells it without a PIN ("TS-CNS ROSSI MARIO": personal
+/// data file or certificate, cns.md §2), else the card number ("CIE 123456789012": the
+/// CIE shows its certificate only after login, cie.md, and a cache is per user and machine).
 fn stable_label(public: &crate::card::PublicData) -> String {
     let from_certificate = || {
         let der = public.certificate.as_deref()?;

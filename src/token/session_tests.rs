@@ -213,7 +213,8 @@ fn the_certificate_read_after_login_builds_the_objects_not_the_label() {
     assert_eq!(token.modulus_bits, 2048);
     assert_eq!(
         token.objects()[0].attribute(cryptoki_sys::CKA_LABEL),
-        Some(&AttributeValue::Bytes(b"CIE authentication".to_vec()))
+        Some(&AttributeValue::Bytes(b"ROSSI MARIO".to_vec())),
+        "a CIE names its holder in its objects, which exist only with the certificate"
     );
     // The CIE pads on chip: the DigestInfo goes to the card as it is; no raw or PSS input.
     let key = private_key(&token);

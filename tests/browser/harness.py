@@ -230,4 +230,4 @@ class TraceLog:
         return re.findall(r"C_SignInit mechanism (\S+)", self.text())
 
     def apdus(self):
-        return len(re.findall(r"iso7816::channel\] > ", self.text()))
+        return len(re.findall(r"card::channel\] > ", self.text()))

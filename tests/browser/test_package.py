@@ -39,7 +39,7 @@ BOOKKEEPING = re.compile(r"^/(var/(lib/(dpkg/(?!info/)|apt/|systemd/deb-systemd)
 
 class System:
     """A private mount namespace with writable overlays of /etc, /usr, /var and /home; `run`
-    executes a command inside it (as root, or as a user with `as_user`)."""
+    executes a command inside it as root (User runs them as a new account)."""
 
     def __init__(self, workdir: Path):
         self.dir = workdir
@@ -52,6 +52,7 @@ class System:
             stdout=subprocess.PIPE, text=True)
         assert self.holder.stdout.readline().strip() == "ready", "the overlays did not mount"
         self.enter = ["nsenter", f"--target={self.holder.pid}", "--mount", "--"]
+        self.namespace = os.readlink(f"/proc/{self.holder.pid}/ns/mnt")
 
     def run(self, cmd, **kw):
         return run([*self.enter, *cmd], **kw)
@@ -115,13 +116,13 @@ class User:
         self.run(["sh", "-c", 'mkdir -p "$(dirname "$0")" && cat >"$0"', str(path)], input=text)
 
     def stop(self):
-        # Every process of this account is one the test started.
-        for status in Path("/proc").glob("[0-9]*/status"):
+        """Kills what the account still runs: its processes in this namespace only (the same uid
+        may belong to someone else on the real machine)."""
+        for proc in Path("/proc").glob("[0-9]*"):
             try:
-                uid = next(line.split()[1] for line in status.read_text().splitlines() if line.startswith("Uid:"))
-                if int(uid) == self.uid:
-                    os.kill(int(status.parent.name), signal.SIGKILL)
-            except (OSError, StopIteration, ValueError):
+                if proc.stat().st_uid == self.uid and os.readlink(proc / "ns" / "mnt") == self.system.namespace:
+                    os.kill(int(proc.name), signal.SIGKILL)
+            except OSError:
                 pass
 
 

@@ -107,9 +107,10 @@ def test_p11kit_remoting_cie_lists_logs_in_and_signs(cie_card, remote, trace, tm
     assert "token label        : CIE " in listing, listing
     objects = client_tool(remote, "--login", "--pin", PIN, "-O")
     assert "Private Key Object" in objects and "Certificate Object" in objects, objects
-    sign_and_verify(remote, tmp_path, "CIE authentication", "SHA256-RSA-PKCS")
+    # The CIE's objects carry the holder's name (the token label cannot: README).
+    sign_and_verify(remote, tmp_path, "ROSSI MARIO", "SHA256-RSA-PKCS")
     assert trace.mechanisms() == ["CKM_SHA256_RSA_PKCS"], trace.mechanisms()
-    # After the login the module knows the holder: the label a browser shows next time.
+    # After the login the module knows the holder; the token label stays the card number.
     assert f"token label        : {CIE_TOKEN}" in client_tool(remote, "-L")
     assert cie_card.stats()["pin_tries"] == 3
 

@@ -4,9 +4,9 @@
 use cryptoki::context::Pkcs11;
 use cryptoki::error::{Error, Result, RvError};
 use cryptoki::mechanism::rsa::{PkcsMgfType, PkcsPssParams};
-use cryptoki::mechanism::MechanismType;
+use cryptoki::mechanism::{Mechanism, MechanismType};
 use cryptoki::object::{Attribute, AttributeType, ObjectClass, ObjectHandle};
-use cryptoki::session::Session;
+use cryptoki::session::{Session, UserType};
 use cryptoki::slot::Slot;
 use cryptoki::types::AuthPin;
 use std::panic::AssertUnwindSafe;
@@ -89,6 +89,69 @@ pub fn with_card_in(
     if let Err(panic) = outcome {
         std::panic::resume_unwind(panic);
     }
+}
+
+/// PKCS#1 v1.5 signatures of `message`, each verified under the certificate's key: hash and
+/// sign with SHA-1/256/384/512, then CKM_RSA_PKCS over the SHA-256 DigestInfo an application
+/// builds. Returns that DigestInfo and its signature.
+pub fn signs_pkcs1_v15(
+    session: &Session,
+    key: ObjectHandle,
+    cert: &CertKey,
+    message: &[u8],
+) -> (Vec<u8>, Vec<u8>) {
+    let sign = |mechanism: &Mechanism, data: &[u8]| {
+        session
+            .sign(mechanism, key, data)
+            .unwrap_or_else(|e| panic!("{mechanism:?}: {e}"))
+    };
+    for (mechanism, hash) in [
+        (Mechanism::Sha1RsaPkcs, "sha1"),
+        (Mechanism::Sha256RsaPkcs, "sha256"),
+        (Mechanism::Sha384RsaPkcs, "sha384"),
+        (Mechanism::Sha512RsaPkcs, "sha512"),
+    ] {
+        let sig = sign(&mechanism, message);
+        assert!(cert.verify_pkcs1(hash, message, &sig), "{mechanism:?}");
+    }
+    // DigestInfo ::= SEQUENCE { sha256 AlgorithmIdentifier, OCTET STRING } (RFC 8017 §9.2).
+    let mut digest_info = vec![
+        0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01,
+        0x05, 0x00, 0x04, 0x20,
+    ];
+    digest_info.extend_from_slice(ring::digest::digest(&ring::digest::SHA256, message).as_ref());
+    let sig = sign(&Mechanism::RsaPkcs, &digest_info);
+    assert!(cert.verify_pkcs1("sha256", message, &sig), "CKM_RSA_PKCS");
+    (digest_info, sig)
+}
+
+/// Three wrong PINs block the user PIN: the try that blocks it answers CKR_PIN_INCORRECT or
+/// CKR_PIN_LOCKED (a chip says 63C0 or 6983, cns.md §4, cie.md §6), the card's counter is 0,
+/// the token says locked, and then the right PIN is refused with CKR_PIN_LOCKED.
+pub fn three_wrong_pins_lock(
+    module: &Pkcs11,
+    slot: Slot,
+    card: &VirtualCard,
+    session: &Session,
+    right: &str,
+) {
+    for _ in 0..2 {
+        expect_rv(
+            session.login(UserType::User, Some(&pin("99999999"))),
+            RvError::PinIncorrect,
+        );
+    }
+    match session.login(UserType::User, Some(&pin("99999999"))) {
+        Err(Error::Pkcs11(RvError::PinIncorrect | RvError::PinLocked, _)) => {}
+        other => panic!("third wrong PIN: {other:?}"),
+    }
+    assert_eq!(pin_tries(card), 0);
+    let info = module.get_token_info(slot).expect("C_GetTokenInfo");
+    assert!(info.user_pin_locked());
+    expect_rv(
+        session.login(UserType::User, Some(&pin(right))),
+        RvError::PinLocked,
+    );
 }
 
 /// The mechanisms `slot` advertises for signing (CKF_SIGN), in the order the module lists them.

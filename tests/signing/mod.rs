@@ -33,7 +33,7 @@ pub const PIN_TRIES: u64 = 3;
 /// One virtual card and what the tools must show for it.
 pub struct Holder {
     pub card: VirtualCard,
-    /// CKA_LABEL of the certificate and key objects ("CNS0 authentication", …).
+    /// CKA_LABEL of the certificate and key objects ("CNS0 authentication", "ROSSI MARIO").
     pub object: &'static str,
     /// The test CA that issued the holder certificate.
     pub ca: PathBuf,

@@ -50,8 +50,8 @@ pub fn check(report: &mut Report, home: Option<&Home>, module: &Path) {
         };
         let subject = format!("{} ({kind})", sandboxed.browser);
         let text = (
-            "è isolato: non carica moduli dalle cartelle del sistema, li raggiunge solo tramite p11-kit",
-            "is sandboxed: it cannot load modules from the system's folders, only through p11-kit",
+            "è isolato: non carica moduli dalle cartelle del sistema, li raggiunge solo tramite `p11-kit server` (README: Snap e Flatpak)",
+            "is sandboxed: it cannot load modules from the system's folders, only through `p11-kit server` (README: Snap and Flatpak)",
         );
         if p11_kit == Some(true) {
             report.say(Verdict::Info, &subject, text, None);

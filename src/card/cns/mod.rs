@@ -5,8 +5,11 @@
 //! batches — references, paths, APDU sizes — is read from `profile::PROFILES`.
 //!
 //! APDUs to bind (= `pkcs11-tool -L`; OpenSC needs 63 to list and 68 to log in and sign,
-//! cns-opensc.md). `detection` reads the serial and the certificate, `read_public_data`
-//! EF_DatiPersonali, the token one empty VERIFY:
+//! cns-opensc.md). `detection` reads the serial, `read_public_data` the certificate where
+//! several layouts are possible (the layout probe) and EF_DatiPersonali, the token the
+//! certificate if still unread and one empty VERIFY. With the token's public-data cache warm
+//! (layout, certificate and holder fields of this serial): 3, serial and VERIFY (ACe 2025: 5).
+//! The first time:
 //! - classic layout with extended APDUs (ST 2021, IDEMIA 2021): 7 — SELECT 1003 (P2 0C) +
 //!   READ 16; SELECT certificate with FCI + one READ with an extended Le; SELECT 1102 with
 //!   FCI + one READ; empty VERIFY.
