@@ -9,6 +9,7 @@
 //!                                            [--until FILE]
 //! fault_client MODULE race READER PIN ROUNDS
 //! fault_client MODULE finalize-while-waiting READER PIN GO_FILE
+//! fault_client MODULE reset-card READER      (another application resetting the card)
 //! ```
 //! Prints `key=value` lines; exit status 0 when every signature verified and every error was
 //! one the command allows, 1 otherwise.
@@ -44,6 +45,7 @@ fn main() {
         "sign" => sign(module, &args[2..]),
         "race" => race(module, &args[2..]),
         "finalize-while-waiting" => finalize_while_waiting(module, &args[2..]),
+        "reset-card" => reset_card(&args[2..]),
         other => {
             eprintln!("unknown command {other}");
             std::process::exit(2);
@@ -457,6 +459,35 @@ fn finalize_while_waiting(module: &str, args: &[String]) -> bool {
     ok &= rv == cryptoki_sys::CKR_OK && finalize_took < Duration::from_secs(1);
     ok &= outcome.is_err() && sign_took < Duration::from_millis(1300);
     ok
+}
+
+/// `reset-card READER`: what another application does with SCardReconnect(SCARD_RESET_CARD):
+/// every application's security state on the card is gone. Not through the module.
+fn reset_card(args: &[String]) -> bool {
+    let Some(reader) = args.first() else {
+        eprintln!("reset-card READER");
+        return false;
+    };
+    let reset = || -> Result<(), pcsc::Error> {
+        let context = pcsc::Context::establish(pcsc::Scope::User)?;
+        let name =
+            std::ffi::CString::new(reader.as_str()).map_err(|_| pcsc::Error::UnknownReader)?;
+        let mut card = context.connect(&name, pcsc::ShareMode::Shared, pcsc::Protocols::ANY)?;
+        card.reconnect(
+            pcsc::ShareMode::Shared,
+            pcsc::Protocols::ANY,
+            pcsc::Disposition::ResetCard,
+        )?;
+        card.disconnect(pcsc::Disposition::LeaveCard)
+            .map_err(|(_, e)| e)
+    };
+    match reset() {
+        Ok(()) => true,
+        Err(e) => {
+            eprintln!("reset-card: {e}");
+            false
+        }
+    }
 }
 
 /// The module's raw function list, for what the `cryptoki` crate does not offer (closing a
