@@ -32,6 +32,8 @@ mod assembly;
 mod card;
 mod cryptoki;
 mod ffi;
+#[cfg(any(fuzzing, test))]
+pub mod fuzzing;
 mod iso7816;
 mod logging;
 mod token;

@@ -104,7 +104,7 @@ impl SessionTable {
 /// rejected by the token before any APDU (no try spent) and answered CKR_PIN_INCORRECT:
 /// C_Login's own list (§5.6.8) has no CKR_PIN_LEN_RANGE / CKR_PIN_INVALID (those are for
 /// the functions that set a PIN, §5.5.8–9), and browsers ask for the PIN again on it.
-fn login_rv(e: TokenError) -> Rv {
+pub(super) fn login_rv(e: TokenError) -> Rv {
     match e {
         TokenError::PinIncorrect | TokenError::PinLenRange | TokenError::PinInvalid => {
             Rv(CKR_PIN_INCORRECT)
