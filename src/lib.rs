@@ -36,6 +36,9 @@ mod ffi;
 pub mod fuzzing;
 mod iso7816;
 mod logging;
+// libc calls (getauxval, getpwuid_r): the one other module allowed `unsafe`.
+#[allow(unsafe_code)]
+mod privilege;
 mod token;
 mod transport;
 

@@ -9,6 +9,7 @@ use super::digest::DigestOperation;
 use super::instance::Instance;
 use super::object::FindOperation;
 use super::sign::SignOperation;
+use super::slots::SlotState;
 use super::Rv;
 use crate::token::PinKind;
 use crate::token::TokenError;
@@ -215,11 +216,26 @@ impl Instance {
         }
     }
 
+    /// The process is exiting without C_Finalize (the module's destructor, ffi): every
+    /// login ends as at C_Finalize, but a slot another thread still holds is left alone
+    /// after `wait` rather than hanging the exit.
+    pub(crate) fn log_out_all_at_exit(&self, wait: std::time::Duration) {
+        for slot in self.slots.all() {
+            if let Some(mut state) = slot.try_lock_for(wait) {
+                Self::log_out_token(slot.id, &mut state, None);
+            }
+        }
+    }
+
     fn log_out_binding(&self, slot_id: CK_SLOT_ID, binding: Option<CK_ULONG>) {
         let Ok(slot) = self.slots.get(slot_id) else {
             return;
         };
-        let mut state = slot.lock();
+        Self::log_out_token(slot_id, &mut slot.lock(), binding);
+    }
+
+    /// Ends the login of the slot's token (of `binding`, if given).
+    fn log_out_token(slot_id: CK_SLOT_ID, state: &mut SlotState, binding: Option<CK_ULONG>) {
         if let Some(token) = state.token.as_mut() {
             if binding.is_none_or(|b| b == token.binding) && token.login != Login::Public {
                 token.login = Login::Public;
