@@ -202,6 +202,11 @@ impl Load {
         std::thread::sleep(Duration::from_millis(700));
         std::fs::write(&self.stop, "").expect("stop file");
         let out = succeeded(self.child, what);
+        let since: u64 = field(&out, "since_recovery").parse().expect("number");
+        assert!(
+            since > 0,
+            "every thread signed again after the last fault: {out}"
+        );
         field(&out, "recoveries").parse().expect("number")
     }
 }
