@@ -32,8 +32,13 @@ mod assembly;
 mod card;
 mod cryptoki;
 mod ffi;
+#[cfg(any(fuzzing, test))]
+pub mod fuzzing;
 mod iso7816;
 mod logging;
+// libc calls (getauxval, getpwuid_r): the one other module allowed `unsafe`.
+#[allow(unsafe_code)]
+mod privilege;
 mod token;
 mod transport;
 

@@ -18,7 +18,9 @@ static INIT: OnceCell<()> = OnceCell::new();
 /// the file may be unwritable; then the module stays silent (or uses stderr).
 pub fn init() {
     INIT.get_or_init(|| {
-        let Ok(filter) = std::env::var(LOG_ENV) else {
+        // secure_getenv semantics (crate::privilege): a privileged process takes no
+        // filter and, above all, no file path from its less privileged caller.
+        let Some(filter) = crate::privilege::var(LOG_ENV) else {
             return;
         };
         if filter.trim().is_empty() {
@@ -26,7 +28,7 @@ pub fn init() {
         }
         let mut builder = env_logger::Builder::new();
         builder.parse_filters(&filter);
-        if let Ok(path) = std::env::var(LOG_FILE_ENV) {
+        if let Some(path) = crate::privilege::var(LOG_FILE_ENV) {
             match OpenOptions::new().create(true).append(true).open(&path) {
                 Ok(file) => {
                     builder.target(env_logger::Target::Pipe(Box::new(file)));

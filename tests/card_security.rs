@@ -270,3 +270,52 @@ fn after_a_reset_the_old_value_of_c_set_pin_is_the_pin() {
         assert_eq!(tries(card, "pin_tries"), 3);
     });
 }
+
+/// A C application that logs in and exits without C_Finalize.
+const EXIT_LOGGED_IN: &str = r#"
+#include <dlfcn.h>
+#include <stdlib.h>
+#include <p11-kit/pkcs11.h>
+int main(int argc, char **argv) {
+  if (argc != 2) return 2;
+  void *m = dlopen(argv[1], RTLD_NOW);
+  CK_C_GetFunctionList get = m ? (CK_C_GetFunctionList)dlsym(m, "C_GetFunctionList") : 0;
+  CK_FUNCTION_LIST *p11;
+  if (!get || get(&p11) != CKR_OK || p11->C_Initialize(NULL) != CKR_OK) return 3;
+  CK_SLOT_ID slot;
+  CK_ULONG n = 1;
+  CK_SESSION_HANDLE s;
+  if (p11->C_GetSlotList(CK_TRUE, &slot, &n) != CKR_OK || n != 1) return 4;
+  if (p11->C_OpenSession(slot, CKF_SERIAL_SESSION, NULL, NULL, &s) != CKR_OK) return 5;
+  if (p11->C_Login(s, CKU_USER, (CK_UTF8CHAR *)"12345678", 8) != CKR_OK) return 6;
+  exit(0); /* no C_Logout, no C_CloseSession, no C_Finalize */
+}
+"#;
+
+#[test]
+fn exiting_without_c_finalize_locks_the_ts_cns_again() {
+    let _guard = serial();
+    let card = VirtualCard::insert(READER, "cns", &[]);
+    let dir = scratch_dir("exit-logged-in");
+    let source = dir.join("exit_logged_in.c");
+    std::fs::write(&source, EXIT_LOGGED_IN).expect("write C source");
+    let binary = dir.join("exit_logged_in");
+    let compiled = std::process::Command::new("cc")
+        .args(["-I/usr/include/p11-kit-1", "-o"])
+        .arg(&binary)
+        .arg(&source)
+        .arg("-ldl")
+        .status()
+        .expect("cc");
+    assert!(compiled.success());
+    let status = std::process::Command::new(&binary)
+        .arg(module_path())
+        .env("PCSCLITE_CSOCK_NAME", &PcscDaemon::shared().socket)
+        .status()
+        .expect("run the C application");
+    assert!(status.success(), "{status:?}");
+    let mut other = RawClient::connect(READER);
+    assert_eq!(other.raw_signature(), 0x6982, "locked after the exit");
+    drop(other);
+    card.remove();
+}

@@ -41,6 +41,22 @@ fn ext_len(hi: u8, lo: u8, zero_means: usize) -> usize {
     }
 }
 
+/// The `lc` data bytes at the start of `tail`, and the Le field of `le_len` bytes after them
+/// if there is one (case 4) rather than nothing (case 3). Lc = 0 is not an Lc.
+fn data_and_le(tail: &[u8], lc: usize, le_len: usize) -> Result<(&[u8], Option<&[u8]>), Sw> {
+    if lc == 0 {
+        return Err(Sw::WRONG_LENGTH);
+    }
+    if tail.len() == lc {
+        Ok((tail, None))
+    } else if tail.len() == lc + le_len {
+        let (data, le) = tail.split_at(lc);
+        Ok((data, Some(le)))
+    } else {
+        Err(Sw::WRONG_LENGTH)
+    }
+}
+
 /// Decode a raw command APDU. Errors are the status word to answer (always 6700: the header itself
 /// cannot be wrong at this level).
 pub fn parse(raw: &[u8]) -> Result<Command<'_>, Sw> {
@@ -70,39 +86,20 @@ pub fn parse(raw: &[u8]) -> Result<Command<'_>, Sw> {
                 [hi, lo] => cmd.le = Some(ext_len(*hi, *lo, 65536)),
                 [hi, lo, tail @ ..] => {
                     let lc = usize::from(u16::from_be_bytes([*hi, *lo]));
-                    if lc == 0 {
-                        return Err(Sw::WRONG_LENGTH);
-                    }
-                    if tail.len() == lc {
-                        // Case 3E.
-                        cmd.data = tail;
-                    } else if tail.len() == lc + 2 {
-                        // Case 4E.
-                        cmd.data = &tail[..lc];
-                        cmd.le = Some(ext_len(tail[lc], tail[lc + 1], 65536));
-                    } else {
-                        return Err(Sw::WRONG_LENGTH);
-                    }
+                    // Case 3E, or 4E with a two-byte Le.
+                    let (data, le) = data_and_le(tail, lc, 2)?;
+                    cmd.data = data;
+                    cmd.le = le.map(|le| ext_len(le[0], le[1], 65536));
                 }
                 _ => return Err(Sw::WRONG_LENGTH),
             }
         }
         // Short with Lc (Lc = 0 is not a short Lc; `00` + one byte is malformed).
         [lc, tail @ ..] => {
-            let lc = usize::from(*lc);
-            if lc == 0 {
-                return Err(Sw::WRONG_LENGTH);
-            }
-            if tail.len() == lc {
-                // Case 3S.
-                cmd.data = tail;
-            } else if tail.len() == lc + 1 {
-                // Case 4S.
-                cmd.data = &tail[..lc];
-                cmd.le = Some(short_le(tail[lc]));
-            } else {
-                return Err(Sw::WRONG_LENGTH);
-            }
+            // Case 3S, or 4S with a one-byte Le.
+            let (data, le) = data_and_le(tail, usize::from(*lc), 1)?;
+            cmd.data = data;
+            cmd.le = le.map(|le| short_le(le[0]));
         }
     }
     Ok(cmd)

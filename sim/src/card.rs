@@ -109,6 +109,22 @@ pub fn check_pin_format(pin: &str) -> Result<(), String> {
     }
 }
 
+/// The row of `variants` that `--variant` names (`None`: the family's first row).
+fn chosen<V>(
+    card: &str,
+    variant: Option<&str>,
+    variants: &'static [V],
+    name_of: fn(&V) -> &str,
+) -> Result<&'static V, String> {
+    match variant {
+        None => variants.first().ok_or_else(|| format!("no {card} variant")),
+        Some(name) => variants
+            .iter()
+            .find(|v| name_of(v) == name)
+            .ok_or_else(|| format!("unknown {card} variant {name:?} (see --list-variants)")),
+    }
+}
+
 /// Build the card named by `--card` and `--variant` (variant `None` = the family's default).
 pub fn build(
     card: &str,
@@ -119,19 +135,11 @@ pub fn build(
     check_pin_format(&opts.puk)?;
     match card {
         "cns" => {
-            let v = match variant {
-                None => &cns::variant::VARIANTS[0],
-                Some(name) => cns::variant::find(name)
-                    .ok_or_else(|| format!("unknown cns variant {name:?} (see --list-variants)"))?,
-            };
+            let v = chosen(card, variant, cns::variant::VARIANTS, |v| v.name)?;
             Ok(Box::new(cns::CnsCard::new(v, opts)?))
         }
         "cie" => {
-            let v = match variant {
-                None => &cie::variants::VARIANTS[0],
-                Some(name) => cie::variants::find(name)
-                    .ok_or_else(|| format!("unknown cie variant {name:?} (see --list-variants)"))?,
-            };
+            let v = chosen(card, variant, cie::variants::VARIANTS, |v| v.name)?;
             Ok(Box::new(cie::CieCard::new(v, opts)?))
         }
         "bank" if variant.is_none() => Ok(Box::new(crate::bank::BankCard)),

@@ -47,12 +47,7 @@ pub fn select_path_fci(
     channel: &mut CardChannel<'_>,
     path: &[u8],
 ) -> Result<FileControl, CardError> {
-    let command = Command::new(0x00, INS_SELECT, 0x08, P2_FCI)
-        .with_data(path.to_vec())
-        .with_le(256);
-    let response = channel.execute(&command)?;
-    check(INS_SELECT, response.sw)?;
-    fcp::parse(&response.data).map_err(|_| CardError::Malformed("FCI"))
+    select_fci(channel, 0x08, path)
 }
 
 /// SELECT an application by AID (`00 A4 04 00 Lc aid`, the form of the ACe 2025 trace,
@@ -68,7 +63,16 @@ pub fn select_relative_fci(
     channel: &mut CardChannel<'_>,
     path: &[u8],
 ) -> Result<FileControl, CardError> {
-    let command = Command::new(0x00, INS_SELECT, 0x09, P2_FCI)
+    select_fci(channel, 0x09, path)
+}
+
+/// SELECT by path (P1 `08` from the MF, `09` from the current DF) with the FCI.
+fn select_fci(
+    channel: &mut CardChannel<'_>,
+    p1: u8,
+    path: &[u8],
+) -> Result<FileControl, CardError> {
+    let command = Command::new(0x00, INS_SELECT, p1, P2_FCI)
         .with_data(path.to_vec())
         .with_le(256);
     let response = channel.execute(&command)?;
@@ -160,6 +164,16 @@ pub(crate) mod tests {
         pub sent: Vec<Vec<u8>>,
     }
 
+    impl FileCard {
+        pub fn new(content: Vec<u8>, max_le: usize) -> Self {
+            FileCard {
+                content,
+                max_le,
+                sent: vec![],
+            }
+        }
+    }
+
     impl Channel for FileCard {
         fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
             self.sent.push(apdu.to_vec());
@@ -196,8 +210,26 @@ pub(crate) mod tests {
         v
     }
 
+    /// A `cert_len`-byte certificate at the start of an EF of `ef_len` bytes, the rest FF.
+    fn cert_in_ef(cert_len: usize, ef_len: usize) -> Vec<u8> {
+        let mut content = der_cert(cert_len);
+        content.resize(ef_len, 0xFF);
+        content
+    }
+
     fn der_end(prefix: &[u8]) -> Option<usize> {
         crate::iso7816::tlv::encoded_length(prefix).ok()
+    }
+
+    /// READ BINARY of `size` bytes holding a certificate; the bytes and the APDUs it took.
+    fn read_certificate(
+        card: &mut impl Channel,
+        size: usize,
+        read_size: ReadSize,
+    ) -> (Vec<u8>, usize) {
+        let mut ch = CardChannel::new(card, EXT);
+        let data = read_binary(&mut ch, size, read_size, der_end).unwrap();
+        (data, ch.apdus_sent())
     }
 
     const EXT: ReaderCapabilities = ReaderCapabilities {
@@ -205,51 +237,32 @@ pub(crate) mod tests {
     };
 
     #[test]
-    fn extended_reads_whole_file_in_one_apdu_and_stops_at_der_length() {
-        let mut content = der_cert(1094);
-        content.resize(2048, 0xFF);
-        let mut card = FileCard {
-            content: content.clone(),
-            max_le: 65_536,
-            sent: vec![],
-        };
-        let mut ch = CardChannel::new(&mut card, EXT);
-        let data = read_binary(&mut ch, 2048, ReadSize::Extended(65_535), der_end).unwrap();
-        assert_eq!(data, content[..1094]);
-        assert_eq!(ch.apdus_sent(), 1);
-    }
-
-    #[test]
-    fn short_reads_use_256_and_stop_at_der_length() {
-        let mut content = der_cert(1094);
-        content.resize(2048, 0xFF);
-        let mut card = FileCard {
-            content: content.clone(),
-            max_le: 256,
-            sent: vec![],
-        };
-        let mut ch = CardChannel::new(&mut card, EXT);
-        let data = read_binary(&mut ch, 2048, ReadSize::Short(256), der_end).unwrap();
-        assert_eq!(data, content[..1094]);
-        // 1094 = 4 × 256 + 70.
-        assert_eq!(ch.apdus_sent(), 5);
-        assert_eq!(card.sent[0], [0, 0xB0, 0, 0, 0]);
-        assert_eq!(card.sent[4], [0, 0xB0, 4, 0, 70]);
+    fn reads_stop_at_der_length() {
+        // Extended: the whole file in one APDU; short: 1094 = 4 × 256 + 70.
+        for (max_le, read_size, expected) in [
+            (65_536, ReadSize::Extended(65_535), 1),
+            (256, ReadSize::Short(256), 5),
+        ] {
+            let content = cert_in_ef(1094, 2048);
+            let mut card = FileCard::new(content.clone(), max_le);
+            let (data, apdus) = read_certificate(&mut card, 2048, read_size);
+            assert_eq!(data, content[..1094]);
+            assert_eq!(apdus, expected, "{read_size:?}");
+            if let ReadSize::Short(_) = read_size {
+                assert_eq!(card.sent[0], [0, 0xB0, 0, 0, 0]);
+                assert_eq!(card.sent[4], [0, 0xB0, 4, 0, 70]);
+            }
+        }
     }
 
     #[test]
     fn falls_back_when_the_card_refuses_big_le() {
         let content = der_cert(600);
-        let mut card = FileCard {
-            content: content.clone(),
-            max_le: 255,
-            sent: vec![],
-        };
-        let mut ch = CardChannel::new(&mut card, EXT);
-        let data = read_binary(&mut ch, 600, ReadSize::Extended(65_535), der_end).unwrap();
+        let mut card = FileCard::new(content.clone(), 255);
+        let (data, apdus) = read_certificate(&mut card, 600, ReadSize::Extended(65_535));
         assert_eq!(data, content);
         // 600 refused, 256 refused, then 255 + 255 + 90.
-        assert_eq!(ch.apdus_sent(), 5);
+        assert_eq!(apdus, 5);
     }
 
     #[test]
@@ -265,25 +278,16 @@ pub(crate) mod tests {
             }
         }
         let content = der_cert(600);
-        let mut card = NoExtended(FileCard {
-            content: content.clone(),
-            max_le: 256,
-            sent: vec![],
-        });
-        let mut ch = CardChannel::new(&mut card, EXT);
-        let data = read_binary(&mut ch, 600, ReadSize::Extended(65_535), der_end).unwrap();
+        let mut card = NoExtended(FileCard::new(content.clone(), 256));
+        let (data, apdus) = read_certificate(&mut card, 600, ReadSize::Extended(65_535));
         assert_eq!(data, content);
         // Extended refused, then 256 + 256 + 88.
-        assert_eq!(ch.apdus_sent(), 4);
+        assert_eq!(apdus, 4);
     }
 
     #[test]
     fn file_shorter_than_announced_ends_cleanly() {
-        let mut card = FileCard {
-            content: vec![7; 300],
-            max_le: 256,
-            sent: vec![],
-        };
+        let mut card = FileCard::new(vec![7; 300], 256);
         let mut ch = CardChannel::new(&mut card, EXT);
         let data = read_binary(&mut ch, 1000, ReadSize::Short(256), |_| None).unwrap();
         assert_eq!(data.len(), 300);

@@ -37,6 +37,8 @@ pub fn module_info() -> CK_INFO {
 /// `text` blank-padded (or cut, on a character boundary) to N bytes, as §3.2 wants
 /// for every CK_UTF8CHAR array.
 pub fn padded<const N: usize>(text: &str) -> [u8; N] {
+    // Reader names and card data: no control character reaches the caller (issue #11).
+    let text = &crate::token::text::printable(text);
     let mut out = [b' '; N];
     let mut end = text.len().min(N);
     while !text.is_char_boundary(end) {
@@ -135,6 +137,8 @@ mod tests {
         assert_eq!(&padded::<3>("abè"), b"ab ");
         assert_eq!(&padded_tail::<4>("1234567890"), b"7890");
         assert_eq!(&padded_tail::<4>("12"), b"12  ");
+        // Card data with an escape sequence or a newline: shown, never obeyed.
+        assert_eq!(&padded::<8>("AB\x1b[2J\n"), b"AB?[2J? ");
     }
 
     #[test]

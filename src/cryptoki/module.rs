@@ -146,6 +146,25 @@ impl ModuleCell {
     }
 }
 
+impl ModuleCell {
+    /// The process exits without C_Finalize: end this process's logins as C_Finalize
+    /// would (a TS-CNS it unlocked is reset, issue #11). A forked child's exit leaves the
+    /// parent's cards alone; locks another thread holds are waited for `wait` at most.
+    pub fn at_exit(&self, pid: u32, wait: std::time::Duration) {
+        let Some(state) = self.state.try_read_for(wait) else {
+            return;
+        };
+        if let Some(current) = state.as_ref().filter(|c| c.pid == pid) {
+            current.instance.log_out_all_at_exit(wait);
+        }
+    }
+}
+
+/// The module's destructor (ffi): `ModuleCell::at_exit` on the global state.
+pub fn at_exit() {
+    MODULE.at_exit(current_pid(), std::time::Duration::from_millis(500));
+}
+
 /// Leaks the parent's instance in a forked child: dropping it would release the parent's
 /// PC/SC context and card handles, which live in pcscd on the parent's behalf.
 fn forget_inherited(inherited: Initialized) {

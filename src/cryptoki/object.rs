@@ -6,7 +6,7 @@
 use super::bound::BoundToken;
 use super::instance::Instance;
 use super::Rv;
-use crate::token::AttributeValue;
+use crate::token::{AttributeValue, TokenObject};
 use cryptoki_sys::*;
 use std::collections::VecDeque;
 
@@ -80,11 +80,8 @@ impl Instance {
         object: CK_OBJECT_HANDLE,
         types: &[CK_ATTRIBUTE_TYPE],
     ) -> Result<Vec<AttributeLookup>, Rv> {
-        self.with_token(handle, |_, _, token| {
-            let (_, object) = token
-                .visible_object(object)
-                .ok_or(Rv(CKR_OBJECT_HANDLE_INVALID))?;
-            Ok(types
+        self.with_visible_object(handle, object, |object| {
+            types
                 .iter()
                 .map(|t| match object.attribute(*t) {
                     None => AttributeLookup::Invalid,
@@ -93,7 +90,7 @@ impl Instance {
                         .to_bytes()
                         .map_or(AttributeLookup::Sensitive, AttributeLookup::Value),
                 })
-                .collect())
+                .collect()
         })
     }
 
@@ -104,16 +101,29 @@ impl Instance {
         handle: CK_SESSION_HANDLE,
         object: CK_OBJECT_HANDLE,
     ) -> Result<usize, Rv> {
-        self.with_token(handle, |_, _, token| {
-            let (_, object) = token
-                .visible_object(object)
-                .ok_or(Rv(CKR_OBJECT_HANDLE_INVALID))?;
-            Ok(object
+        self.with_visible_object(handle, object, |object| {
+            object
                 .attributes()
                 .iter()
                 .filter_map(|(_, v)| v.to_bytes())
                 .map(|b| b.len())
-                .sum())
+                .sum()
+        })
+    }
+
+    /// Runs `f` on the object behind `object` if the session may see it (§5.7.4–5.7.5:
+    /// CKR_OBJECT_HANDLE_INVALID otherwise).
+    fn with_visible_object<R>(
+        &self,
+        handle: CK_SESSION_HANDLE,
+        object: CK_OBJECT_HANDLE,
+        f: impl FnOnce(&TokenObject) -> R,
+    ) -> Result<R, Rv> {
+        self.with_token(handle, |_, _, token| {
+            let (_, object) = token
+                .visible_object(object)
+                .ok_or(Rv(CKR_OBJECT_HANDLE_INVALID))?;
+            Ok(f(object))
         })
     }
 }

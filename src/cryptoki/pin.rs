@@ -12,10 +12,37 @@
 use super::bound::{BoundToken, Login};
 use super::instance::Instance;
 use super::Rv;
-use crate::token::TokenError;
+use crate::token::{PinKind, TokenError};
 use cryptoki_sys::*;
 
 impl Instance {
+    /// The longest PIN or PUK the session's card takes: the C ABI reads no more of the
+    /// caller's buffer than that (issue #11, "bounds before copies"), so a length beyond
+    /// the buffer cannot make the module read past it.
+    fn pin_limit(&self, handle: CK_SESSION_HANDLE) -> Result<usize, Rv> {
+        self.with_token(handle, |_, _, token| {
+            let policy = |kind| token.device.pin_policy(kind).max_len;
+            Ok(policy(PinKind::User).max(policy(PinKind::Puk)))
+        })
+    }
+
+    /// C_Login's check of `ulPinLen` before the PIN is read: too long is a PIN that cannot
+    /// be right (C_Login's code for any wrong-format PIN, `session::login_rv`).
+    pub fn check_login_pin_len(&self, handle: CK_SESSION_HANDLE, len: usize) -> Result<(), Rv> {
+        match len > self.pin_limit(handle)? {
+            true => Err(super::session::login_rv(TokenError::PinLenRange)),
+            false => Ok(()),
+        }
+    }
+
+    /// C_SetPIN's and C_InitPIN's check of each length before the PIN is read.
+    pub fn check_set_pin_len(&self, handle: CK_SESSION_HANDLE, len: usize) -> Result<(), Rv> {
+        match len > self.pin_limit(handle)? {
+            true => Err(set_pin_rv(TokenError::PinLenRange)),
+            false => Ok(()),
+        }
+    }
+
     /// C_InitPIN (§5.5.8): "can only be called in the R/W SO Functions state". The SO's PIN is
     /// the PUK, and these cards are personalised by their issuer, so initializing the user PIN
     /// means unblocking it with the PUK and setting `new` (TS-CNS RESET RETRY COUNTER

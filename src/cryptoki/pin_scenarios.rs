@@ -2,16 +2,14 @@
 //! CKU_CONTEXT_SPECIFIC), on the fake token of `testing`.
 
 use super::instance::Instance;
-use super::testing::{backend_for, world_with_card, Shared, PIN, PUK};
+use super::testing::{instance_with_card, state, Shared, PIN, PUK};
 use super::Rv;
 use cryptoki_sys::*;
 
 const NEW: &[u8] = b"24681357";
 
 fn setup() -> (Shared, Instance, CK_SESSION_HANDLE) {
-    let world = world_with_card();
-    let instance = Instance::new(backend_for(world.clone()));
-    assert_eq!(instance.slot_list(false, true), vec![0]);
+    let (world, instance) = instance_with_card();
     let rw = instance
         .open_session(0, CKF_SERIAL_SESSION | CKF_RW_SESSION)
         .unwrap();
@@ -20,10 +18,6 @@ fn setup() -> (Shared, Instance, CK_SESSION_HANDLE) {
 
 fn ops(world: &Shared) -> Vec<&'static str> {
     std::mem::take(&mut world.lock().pin_ops)
-}
-
-fn state(instance: &Instance, h: CK_SESSION_HANDLE) -> CK_STATE {
-    instance.session_info(h).unwrap().state
 }
 
 #[test]

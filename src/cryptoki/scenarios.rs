@@ -5,20 +5,15 @@
 use super::instance::Instance;
 use super::mechanism::{MechanismParams, MechanismRequest, PssParams};
 use super::output::TestOutput;
-use super::testing::{backend_for, world_with_card, Shared, MODULUS_BITS, PIN};
+use super::testing::{
+    backend_for, instance_with_card, state, world_with_card, Shared, MODULUS_BITS, PIN,
+};
 use super::{AttributeLookup, Rv};
 use crate::token::{HashAlg, SignRequest};
 use cryptoki_sys::*;
 use std::sync::Arc;
 
 const K: usize = (MODULUS_BITS / 8) as usize;
-
-fn setup() -> (Shared, Instance) {
-    let world = world_with_card();
-    let instance = Instance::new(backend_for(world.clone()));
-    assert_eq!(instance.slot_list(false, true), vec![0]);
-    (world, instance)
-}
 
 fn logged_in_session(instance: &Instance) -> CK_SESSION_HANDLE {
     let h = instance.open_session(0, CKF_SERIAL_SESSION).unwrap();
@@ -46,6 +41,29 @@ fn pss(
             mgf,
             salt_len,
         }),
+    }
+}
+
+/// A logged-in session and the handle of its private key.
+fn logged_in_with_key(instance: &Instance) -> (CK_SESSION_HANDLE, CK_OBJECT_HANDLE) {
+    let h = logged_in_session(instance);
+    (h, find_one(instance, h, CKO_PRIVATE_KEY))
+}
+
+/// A logged-in session with a CKM_SHA256_RSA_PKCS signature started, and the key.
+fn signing_sha256(instance: &Instance) -> (CK_SESSION_HANDLE, CK_OBJECT_HANDLE) {
+    let (h, key) = logged_in_with_key(instance);
+    instance
+        .sign_init(h, &mech(CKM_SHA256_RSA_PKCS), key)
+        .unwrap();
+    (h, key)
+}
+
+/// What the card is asked to sign for CKM_SHA256_RSA_PKCS over `message`.
+fn sha256_pkcs1_request(message: &[u8]) -> SignRequest {
+    let digest = ring::digest::digest(&ring::digest::SHA256, message);
+    SignRequest::Pkcs1v15 {
+        data: HashAlg::Sha256.digest_info(digest.as_ref()),
     }
 }
 
@@ -87,7 +105,7 @@ fn readers_present_at_initialize_are_slots_without_a_slot_list() {
 
 #[test]
 fn slot_and_token_info() {
-    let (_, instance) = setup();
+    let (_, instance) = instance_with_card();
     let slot = instance.slot_info(0).unwrap();
     assert_eq!(
         slot.flags,
@@ -111,7 +129,7 @@ fn slot_and_token_info() {
 
 #[test]
 fn sessions_and_login_states() {
-    let (world, instance) = setup();
+    let (world, instance) = instance_with_card();
     assert_eq!(
         instance.open_session(0, 0).err(),
         Some(Rv(CKR_SESSION_PARALLEL_NOT_SUPPORTED))
@@ -125,14 +143,8 @@ fn sessions_and_login_states() {
         .open_session(0, CKF_SERIAL_SESSION | CKF_RW_SESSION)
         .unwrap();
     assert_ne!(ro, 0);
-    assert_eq!(
-        instance.session_info(ro).unwrap().state,
-        CKS_RO_PUBLIC_SESSION
-    );
-    assert_eq!(
-        instance.session_info(rw).unwrap().state,
-        CKS_RW_PUBLIC_SESSION
-    );
+    assert_eq!(state(&instance, ro), CKS_RO_PUBLIC_SESSION);
+    assert_eq!(state(&instance, rw), CKS_RW_PUBLIC_SESSION);
 
     assert_eq!(
         instance.login(ro, CKU_USER, b"1111"),
@@ -154,24 +166,15 @@ fn sessions_and_login_states() {
     assert_eq!(instance.login(ro, 77, PIN), Err(Rv(CKR_USER_TYPE_INVALID)));
     instance.login(ro, CKU_USER, PIN).unwrap();
     // Login state is the token's: the other session is logged in too.
-    assert_eq!(
-        instance.session_info(ro).unwrap().state,
-        CKS_RO_USER_FUNCTIONS
-    );
-    assert_eq!(
-        instance.session_info(rw).unwrap().state,
-        CKS_RW_USER_FUNCTIONS
-    );
+    assert_eq!(state(&instance, ro), CKS_RO_USER_FUNCTIONS);
+    assert_eq!(state(&instance, rw), CKS_RW_USER_FUNCTIONS);
     assert_eq!(
         instance.login(rw, CKU_USER, PIN),
         Err(Rv(CKR_USER_ALREADY_LOGGED_IN))
     );
 
     instance.logout(rw).unwrap();
-    assert_eq!(
-        instance.session_info(ro).unwrap().state,
-        CKS_RO_PUBLIC_SESSION
-    );
+    assert_eq!(state(&instance, ro), CKS_RO_PUBLIC_SESSION);
     assert_eq!(instance.logout(rw), Err(Rv::USER_NOT_LOGGED_IN));
 
     // Closing the last session logs out.
@@ -182,10 +185,7 @@ fn sessions_and_login_states() {
     assert_eq!(world.lock().logouts, 2);
     assert_eq!(instance.close_session(rw), Err(Rv::SESSION_HANDLE_INVALID));
     let again = instance.open_session(0, CKF_SERIAL_SESSION).unwrap();
-    assert_eq!(
-        instance.session_info(again).unwrap().state,
-        CKS_RO_PUBLIC_SESSION
-    );
+    assert_eq!(state(&instance, again), CKS_RO_PUBLIC_SESSION);
     instance.close_all_sessions(0).unwrap();
     assert_eq!(
         instance.session_info(again).err(),
@@ -195,7 +195,7 @@ fn sessions_and_login_states() {
 
 #[test]
 fn shutdown_logs_tokens_out() {
-    let (world, instance) = setup();
+    let (world, instance) = instance_with_card();
     let _h = logged_in_session(&instance);
     instance.shut_down();
     assert_eq!(world.lock().logouts, 1);
@@ -203,7 +203,7 @@ fn shutdown_logs_tokens_out() {
 
 #[test]
 fn private_objects_hidden_until_login() {
-    let (_, instance) = setup();
+    let (_, instance) = instance_with_card();
     let h = instance.open_session(0, CKF_SERIAL_SESSION).unwrap();
     instance.find_init(h, &[]).unwrap();
     assert_eq!(instance.find_init(h, &[]), Err(Rv::OPERATION_ACTIVE));
@@ -246,7 +246,7 @@ fn private_objects_hidden_until_login() {
 
 #[test]
 fn sign_needs_login_a_signing_key_and_an_offered_mechanism() {
-    let (_, instance) = setup();
+    let (_, instance) = instance_with_card();
     let h = instance.open_session(0, CKF_SERIAL_SESSION).unwrap();
     let cert = find_one(&instance, h, CKO_CERTIFICATE);
     let public = find_one(&instance, h, CKO_PUBLIC_KEY);
@@ -291,12 +291,8 @@ fn sign_needs_login_a_signing_key_and_an_offered_mechanism() {
 
 #[test]
 fn sign_length_convention_signs_once() {
-    let (world, instance) = setup();
-    let h = logged_in_session(&instance);
-    let key = find_one(&instance, h, CKO_PRIVATE_KEY);
-    instance
-        .sign_init(h, &mech(CKM_SHA256_RSA_PKCS), key)
-        .unwrap();
+    let (world, instance) = instance_with_card();
+    let (h, _) = signing_sha256(&instance);
 
     let mut query = TestOutput::query();
     instance.sign(h, b"hello", &mut query).unwrap();
@@ -316,13 +312,7 @@ fn sign_length_convention_signs_once() {
     let mut out = TestOutput::with_capacity(K);
     instance.sign(h, b"hello", &mut out).unwrap();
     assert_eq!(out.bytes.len(), K);
-    let digest = ring::digest::digest(&ring::digest::SHA256, b"hello");
-    assert_eq!(
-        world.lock().signed,
-        vec![SignRequest::Pkcs1v15 {
-            data: HashAlg::Sha256.digest_info(digest.as_ref())
-        }]
-    );
+    assert_eq!(world.lock().signed, vec![sha256_pkcs1_request(b"hello")]);
     let mut again = TestOutput::with_capacity(K);
     assert_eq!(
         instance.sign(h, b"hello", &mut again),
@@ -332,12 +322,8 @@ fn sign_length_convention_signs_once() {
 
 #[test]
 fn multi_part_sign_hashes_incrementally() {
-    let (world, instance) = setup();
-    let h = logged_in_session(&instance);
-    let key = find_one(&instance, h, CKO_PRIVATE_KEY);
-    instance
-        .sign_init(h, &mech(CKM_SHA256_RSA_PKCS), key)
-        .unwrap();
+    let (world, instance) = instance_with_card();
+    let (h, key) = signing_sha256(&instance);
     instance.sign_update(h, b"hel").unwrap();
     instance.sign_update(h, b"lo").unwrap();
     let mut query = TestOutput::query();
@@ -352,13 +338,7 @@ fn multi_part_sign_hashes_incrementally() {
         instance.sign_final(h, &mut out),
         Err(Rv::OPERATION_NOT_INITIALIZED)
     );
-    let digest = ring::digest::digest(&ring::digest::SHA256, b"hello");
-    assert_eq!(
-        world.lock().signed,
-        vec![SignRequest::Pkcs1v15 {
-            data: HashAlg::Sha256.digest_info(digest.as_ref())
-        }]
-    );
+    assert_eq!(world.lock().signed, vec![sha256_pkcs1_request(b"hello")]);
 
     // Unhashed mechanisms buffer the parts.
     instance.sign_init(h, &mech(CKM_RSA_X_509), key).unwrap();
@@ -377,9 +357,8 @@ fn multi_part_sign_hashes_incrementally() {
 
 #[test]
 fn pss_parameters_are_validated() {
-    let (world, instance) = setup();
-    let h = logged_in_session(&instance);
-    let key = find_one(&instance, h, CKO_PRIVATE_KEY);
+    let (world, instance) = instance_with_card();
+    let (h, key) = logged_in_with_key(&instance);
     let bad = [
         mech(CKM_SHA256_RSA_PKCS_PSS),
         pss(CKM_SHA256_RSA_PKCS_PSS, CKM_SHA384, CKG_MGF1_SHA256, 32),
@@ -441,7 +420,7 @@ fn pss_parameters_are_validated() {
 
 #[test]
 fn digests_match_ring_and_follow_the_length_convention() {
-    let (_, instance) = setup();
+    let (_, instance) = instance_with_card();
     let h = instance.open_session(0, CKF_SERIAL_SESSION).unwrap();
     for (mechanism, algorithm) in [
         (CKM_SHA_1, &ring::digest::SHA1_FOR_LEGACY_USE_ONLY),
@@ -494,7 +473,7 @@ fn digests_match_ring_and_follow_the_length_convention() {
 
 #[test]
 fn mechanisms_are_the_tokens_plus_digests() {
-    let (_, instance) = setup();
+    let (_, instance) = instance_with_card();
     let list = instance.mechanism_list(0).unwrap();
     assert!(list.contains(&CKM_SHA256_RSA_PKCS_PSS));
     assert!(list.contains(&CKM_SHA512));
@@ -510,7 +489,7 @@ fn mechanisms_are_the_tokens_plus_digests() {
 
 #[test]
 fn card_removal_closes_sessions_and_is_an_event() {
-    let (world, instance) = setup();
+    let (world, instance) = instance_with_card();
     let h = logged_in_session(&instance);
     assert_eq!(
         instance.wait_for_slot_event(CKF_DONT_BLOCK),
@@ -534,15 +513,12 @@ fn card_removal_closes_sessions_and_is_an_event() {
     world.lock().cards.insert("R0".into(), true);
     assert_eq!(instance.wait_for_slot_event(CKF_DONT_BLOCK), Ok(0));
     let again = instance.open_session(0, CKF_SERIAL_SESSION).unwrap();
-    assert_eq!(
-        instance.session_info(again).unwrap().state,
-        CKS_RO_PUBLIC_SESSION
-    );
+    assert_eq!(state(&instance, again), CKS_RO_PUBLIC_SESSION);
 }
 
 #[test]
 fn new_reader_is_an_event_and_shutdown_unblocks_a_wait() {
-    let (world, instance) = setup();
+    let (world, instance) = instance_with_card();
     world.lock().readers.push("R1".into());
     assert_eq!(instance.wait_for_slot_event(CKF_DONT_BLOCK), Ok(1));
     assert_eq!(instance.slot_list(false, true), vec![0, 1]);
@@ -591,30 +567,21 @@ fn unreadable_cards_are_not_bound_again_on_every_query() {
 
 #[test]
 fn a_reset_seen_by_the_token_makes_every_session_public() {
-    let (world, instance) = setup();
+    let (world, instance) = instance_with_card();
     let h = logged_in_session(&instance);
     let other = instance
         .open_session(0, CKF_SERIAL_SESSION | CKF_RW_SESSION)
         .unwrap();
     let key = find_one(&instance, h, CKO_PRIVATE_KEY);
     world.lock().login_lost = true;
-    assert_eq!(
-        instance.session_info(h).unwrap().state,
-        CKS_RO_PUBLIC_SESSION
-    );
-    assert_eq!(
-        instance.session_info(other).unwrap().state,
-        CKS_RW_PUBLIC_SESSION
-    );
+    assert_eq!(state(&instance, h), CKS_RO_PUBLIC_SESSION);
+    assert_eq!(state(&instance, other), CKS_RW_PUBLIC_SESSION);
     assert_eq!(
         instance.sign_init(h, &mech(CKM_SHA256_RSA_PKCS), key),
         Err(Rv::USER_NOT_LOGGED_IN)
     );
     let new = instance.open_session(0, CKF_SERIAL_SESSION).unwrap();
-    assert_eq!(
-        instance.session_info(new).unwrap().state,
-        CKS_RO_PUBLIC_SESSION
-    );
+    assert_eq!(state(&instance, new), CKS_RO_PUBLIC_SESSION);
     // The application asks for the PIN again, and it works.
     instance.login(new, CKU_USER, PIN).unwrap();
     instance

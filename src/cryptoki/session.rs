@@ -9,6 +9,7 @@ use super::digest::DigestOperation;
 use super::instance::Instance;
 use super::object::FindOperation;
 use super::sign::SignOperation;
+use super::slots::SlotState;
 use super::Rv;
 use crate::token::PinKind;
 use crate::token::TokenError;
@@ -104,7 +105,7 @@ impl SessionTable {
 /// rejected by the token before any APDU (no try spent) and answered CKR_PIN_INCORRECT:
 /// C_Login's own list (§5.6.8) has no CKR_PIN_LEN_RANGE / CKR_PIN_INVALID (those are for
 /// the functions that set a PIN, §5.5.8–9), and browsers ask for the PIN again on it.
-fn login_rv(e: TokenError) -> Rv {
+pub(super) fn login_rv(e: TokenError) -> Rv {
     match e {
         TokenError::PinIncorrect | TokenError::PinLenRange | TokenError::PinInvalid => {
             Rv(CKR_PIN_INCORRECT)
@@ -214,11 +215,26 @@ impl Instance {
         }
     }
 
+    /// The process is exiting without C_Finalize (the module's destructor, ffi): every
+    /// login ends as at C_Finalize, but a slot another thread still holds is left alone
+    /// after `wait` rather than hanging the exit.
+    pub(crate) fn log_out_all_at_exit(&self, wait: std::time::Duration) {
+        for slot in self.slots.all() {
+            if let Some(mut state) = slot.try_lock_for(wait) {
+                Self::log_out_token(slot.id, &mut state, None);
+            }
+        }
+    }
+
     fn log_out_binding(&self, slot_id: CK_SLOT_ID, binding: Option<CK_ULONG>) {
         let Ok(slot) = self.slots.get(slot_id) else {
             return;
         };
-        let mut state = slot.lock();
+        Self::log_out_token(slot_id, &mut slot.lock(), binding);
+    }
+
+    /// Ends the login of the slot's token (of `binding`, if given).
+    fn log_out_token(slot_id: CK_SLOT_ID, state: &mut SlotState, binding: Option<CK_ULONG>) {
         if let Some(token) = state.token.as_mut() {
             if binding.is_none_or(|b| b == token.binding) && token.login != Login::Public {
                 token.login = Login::Public;

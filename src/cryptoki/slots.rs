@@ -60,6 +60,14 @@ impl Slot {
     pub(super) fn lock(&self) -> MutexGuard<'_, SlotState> {
         self.state.lock()
     }
+
+    /// The slot's state unless another thread holds it for longer than `wait`.
+    pub(super) fn try_lock_for(
+        &self,
+        wait: std::time::Duration,
+    ) -> Option<MutexGuard<'_, SlotState>> {
+        self.state.try_lock_for(wait)
+    }
 }
 
 #[derive(Default)]

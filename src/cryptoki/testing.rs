@@ -1,6 +1,7 @@
 //! Fakes for the state machine's unit tests: readers, cards and a token, no PC/SC.
 
 use super::device::Device;
+use super::instance::Instance;
 use super::readers::{Backend, Bindable, Readers, ReadersError};
 use crate::token::info::RetryState;
 use crate::token::{
@@ -269,4 +270,17 @@ pub fn world_with_card() -> Shared {
         w.cards.insert("R0".into(), true);
     }
     world
+}
+
+/// An instance over `world_with_card`, its one slot listed.
+pub fn instance_with_card() -> (Shared, Instance) {
+    let world = world_with_card();
+    let instance = Instance::new(backend_for(world.clone()));
+    assert_eq!(instance.slot_list(false, true), vec![0]);
+    (world, instance)
+}
+
+/// The state of session `h` (§5.6.1).
+pub fn state(instance: &Instance, h: CK_SESSION_HANDLE) -> CK_STATE {
+    instance.session_info(h).unwrap().state
 }

@@ -12,6 +12,7 @@
 
 #[macro_use]
 mod entry;
+mod exit;
 pub mod fns;
 mod function_list;
 mod marshal;

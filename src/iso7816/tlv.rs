@@ -37,18 +37,25 @@ fn first_tag_byte(tag: u32) -> u8 {
     bytes.iter().copied().find(|b| *b != 0).unwrap_or(0)
 }
 
-/// Parses the data object at the start of `input`; returns it and the rest.
-pub fn parse_one(input: &[u8]) -> Result<(Tlv<'_>, &[u8]), TlvError> {
+/// A data object's header: its tag, the length of its value and the header's own size.
+struct Header {
+    tag: u32,
+    len: usize,
+    size: usize,
+}
+
+/// Reads the tag and length at the start of `input` (X.690 §8.1.2–8.1.3).
+fn header(input: &[u8]) -> Result<Header, TlvError> {
     let (&first, mut rest) = input.split_first().ok_or(TlvError::Truncated)?;
     let mut tag = u32::from(first);
+    let mut size = 1;
     if first & 0x1F == 0x1F {
         // Subsequent tag bytes while b8 is set (X.690 §8.1.2.4).
-        let mut extra = 0;
         loop {
             let (&b, r) = rest.split_first().ok_or(TlvError::Truncated)?;
             rest = r;
-            extra += 1;
-            if extra > 3 {
+            size += 1;
+            if size > 4 {
                 return Err(TlvError::TagTooLong);
             }
             tag = (tag << 8) | u32::from(b);
@@ -57,23 +64,27 @@ pub fn parse_one(input: &[u8]) -> Result<(Tlv<'_>, &[u8]), TlvError> {
             }
         }
     }
-    let (&len0, r) = rest.split_first().ok_or(TlvError::Truncated)?;
-    rest = r;
+    let (&len0, rest) = rest.split_first().ok_or(TlvError::Truncated)?;
+    size += 1;
     let len = match len0 {
         0x00..=0x7F => usize::from(len0),
         0x81..=0x84 => {
             let n = usize::from(len0 & 0x7F);
-            if rest.len() < n {
-                return Err(TlvError::Truncated);
-            }
-            let (len_bytes, r) = rest.split_at(n);
-            rest = r;
-            len_bytes
+            let bytes = rest.get(..n).ok_or(TlvError::Truncated)?;
+            size += n;
+            bytes
                 .iter()
                 .fold(0usize, |acc, b| (acc << 8) | usize::from(*b))
         }
         _ => return Err(TlvError::UnsupportedLength),
     };
+    Ok(Header { tag, len, size })
+}
+
+/// Parses the data object at the start of `input`; returns it and the rest.
+pub fn parse_one(input: &[u8]) -> Result<(Tlv<'_>, &[u8]), TlvError> {
+    let Header { tag, len, size } = header(input)?;
+    let rest = input.get(size..).ok_or(TlvError::Truncated)?;
     if rest.len() < len {
         return Err(TlvError::Truncated);
     }
@@ -173,36 +184,8 @@ pub fn rsa_public_key(der: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
 /// Total encoded length (tag + length + value) of the object starting `input`, read
 /// from its header alone: tells how many bytes of a DER certificate to read.
 pub fn encoded_length(input: &[u8]) -> Result<usize, TlvError> {
-    let (&first, mut rest) = input.split_first().ok_or(TlvError::Truncated)?;
-    let mut header = 1;
-    if first & 0x1F == 0x1F {
-        loop {
-            let (&b, r) = rest.split_first().ok_or(TlvError::Truncated)?;
-            rest = r;
-            header += 1;
-            if header > 4 {
-                return Err(TlvError::TagTooLong);
-            }
-            if b & 0x80 == 0 {
-                break;
-            }
-        }
-    }
-    let (&len0, rest) = rest.split_first().ok_or(TlvError::Truncated)?;
-    header += 1;
-    let len = match len0 {
-        0x00..=0x7F => usize::from(len0),
-        0x81..=0x84 => {
-            let n = usize::from(len0 & 0x7F);
-            let bytes = rest.get(..n).ok_or(TlvError::Truncated)?;
-            header += n;
-            bytes
-                .iter()
-                .fold(0usize, |acc, b| (acc << 8) | usize::from(*b))
-        }
-        _ => return Err(TlvError::UnsupportedLength),
-    };
-    header.checked_add(len).ok_or(TlvError::UnsupportedLength)
+    let Header { len, size, .. } = header(input)?;
+    size.checked_add(len).ok_or(TlvError::UnsupportedLength)
 }
 
 #[cfg(test)]

@@ -10,25 +10,44 @@
 //! the token parses it like card data and ignores it on any error.
 
 use std::fs::{self, DirBuilder, OpenOptions};
-use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::io::{Read, Write};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 const DIRECTORY: &str = "cie-cns-pkcs11";
 /// Bigger than any certificate; a bigger file is not ours.
 const MAX_FILE_LEN: u64 = 64 * 1024;
 
-/// The cache directory, from the environment (XDG Base Directory specification).
+/// The cache directory, from the environment (XDG Base Directory specification); in a
+/// privileged process (AT_SECURE) only under the real user's home from the password
+/// database, whatever the environment says (`crate::privilege`).
 pub fn directory() -> Option<PathBuf> {
     // The library's unit tests bind mock cards that share serials: they never read or write
     // the cache of the user running them (the integration tests give the module their own).
     if cfg!(test) {
         return None;
     }
-    let base = match std::env::var_os("XDG_CACHE_HOME").map(PathBuf::from) {
+    if crate::privilege::is_elevated() {
+        return base_directory(None, None, crate::privilege::real_user_home());
+    }
+    base_directory(
+        std::env::var_os("XDG_CACHE_HOME").map(PathBuf::from),
+        std::env::var_os("HOME").map(PathBuf::from),
+        None,
+    )
+}
+
+/// `$XDG_CACHE_HOME/cie-cns-pkcs11`, else `$HOME/.cache/…`, else `<passwd home>/.cache/…`.
+fn base_directory(
+    xdg_cache_home: Option<PathBuf>,
+    home: Option<PathBuf>,
+    passwd_home: Option<PathBuf>,
+) -> Option<PathBuf> {
+    let base = match (xdg_cache_home, home.or(passwd_home)) {
         // The specification says relative paths are invalid and must be ignored.
-        Some(dir) if dir.is_absolute() => dir,
-        _ => PathBuf::from(std::env::var_os("HOME")?).join(".cache"),
+        (Some(dir), _) if dir.is_absolute() => dir,
+        (_, Some(home)) if home.is_absolute() => home.join(".cache"),
+        _ => return None,
     };
     Some(base.join(DIRECTORY))
 }
@@ -81,7 +100,20 @@ pub fn store_certificate(
 /// The cached `entry` of `serial`, if any (unvalidated bytes: the caller parses).
 pub fn load(dir: &Path, family: &str, serial: &str, entry: Entry) -> Option<Vec<u8>> {
     let path = entry_file(dir, family, serial, entry)?;
-    let meta = fs::symlink_metadata(&path).ok()?;
+    // Opened without following a symlink, then checked on the open file: nothing can be
+    // swapped between the check and the read.
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(&path);
+    let mut file = match file {
+        Ok(f) => f,
+        Err(e) => {
+            log::debug!("cache: {}: {e}", path.display());
+            return None;
+        }
+    };
+    let meta = file.metadata().ok()?;
     if !meta.is_file() || meta.len() > MAX_FILE_LEN {
         log::debug!(
             "cache: {} is not a plain small file, ignored",
@@ -89,13 +121,37 @@ pub fn load(dir: &Path, family: &str, serial: &str, entry: Entry) -> Option<Vec<
         );
         return None;
     }
-    match fs::read(&path) {
-        Ok(bytes) => Some(bytes),
+    let mut bytes = Vec::new();
+    match Read::by_ref(&mut file)
+        .take(MAX_FILE_LEN)
+        .read_to_end(&mut bytes)
+    {
+        Ok(_) => Some(bytes),
         Err(e) => {
             log::debug!("cache: {}: {e}", path.display());
             None
         }
     }
+}
+
+/// The cache directory, made if missing, and only if it is a real directory of this user's
+/// (not a symlink, not someone else's): then made ours alone (0700) through a handle on the
+/// directory itself, never through a path a link could redirect.
+fn private_directory(dir: &Path) -> std::io::Result<()> {
+    DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+    let handle = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_DIRECTORY)
+        .open(dir)?;
+    let meta = handle.metadata()?;
+    if meta.uid() != crate::privilege::effective_uid() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::PermissionDenied,
+            "cache directory owned by another user",
+        ));
+    }
+    // An existing directory keeps whatever mode it had: make it ours alone.
+    handle.set_permissions(fs::Permissions::from_mode(0o700))
 }
 
 /// Forgets the certificate of `serial` (a signature check failed against what the token
@@ -126,9 +182,7 @@ pub fn store(
 ) -> std::io::Result<()> {
     let path = entry_file(dir, family, serial, entry)
         .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "serial"))?;
-    DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
-    // An existing directory keeps whatever mode it had: make it ours alone.
-    fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
+    private_directory(dir)?;
     let temporary = dir.join(format!(
         ".{}.{}.tmp",
         path.file_name().and_then(|n| n.to_str()).unwrap_or("cache"),
@@ -139,6 +193,7 @@ pub fn store(
         let mut file = OpenOptions::new()
             .write(true)
             .create_new(true)
+            .custom_flags(libc::O_NOFOLLOW)
             .mode(0o600)
             .open(&temporary)?;
         file.write_all(bytes)?;
@@ -229,9 +284,49 @@ mod tests {
 
     #[test]
     fn xdg_cache_home_must_be_absolute() {
-        // Read-only use of the process environment: only checks the joined suffix.
-        if let Some(dir) = directory() {
-            assert!(dir.ends_with(DIRECTORY));
-        }
+        let p = |s: &str| Some(PathBuf::from(s));
+        assert_eq!(
+            base_directory(p("/x"), p("/home/u"), None),
+            Some(PathBuf::from("/x").join(DIRECTORY))
+        );
+        assert_eq!(
+            base_directory(p("rel"), p("/home/u"), None),
+            Some(PathBuf::from("/home/u/.cache").join(DIRECTORY))
+        );
+        assert_eq!(base_directory(None, p("rel"), None), None);
+        assert_eq!(base_directory(None, None, None), None);
+    }
+
+    #[test]
+    fn a_privileged_process_uses_only_the_passwd_home() {
+        // What `directory` passes when AT_SECURE is set: no environment at all.
+        assert_eq!(
+            base_directory(None, None, Some(PathBuf::from("/home/real"))),
+            Some(PathBuf::from("/home/real/.cache").join(DIRECTORY))
+        );
+    }
+
+    #[test]
+    fn symlinks_are_never_followed() {
+        use std::os::unix::fs::symlink;
+        let base = scratch("links");
+        let dir = base.join(DIRECTORY);
+        fs::create_dir_all(&dir).unwrap();
+        // A cache file that is a link to someone's file: not read.
+        let target = base.join("secret");
+        fs::write(&target, b"not a certificate").unwrap();
+        symlink(&target, dir.join("CIE-1.der")).unwrap();
+        assert_eq!(load_certificate(&dir, "CIE", "1"), None);
+        // A cache directory that is a link: not written through, its target's mode untouched.
+        let elsewhere = base.join("elsewhere");
+        fs::create_dir_all(&elsewhere).unwrap();
+        fs::set_permissions(&elsewhere, fs::Permissions::from_mode(0o755)).unwrap();
+        let linked = base.join("linked");
+        symlink(&elsewhere, &linked).unwrap();
+        assert!(store_certificate(&linked, "CIE", "2", b"x").is_err());
+        assert_eq!(fs::read_dir(&elsewhere).unwrap().count(), 0);
+        let mode = fs::metadata(&elsewhere).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o755, "no chmod through a link");
+        fs::remove_dir_all(&base).unwrap();
     }
 }

@@ -13,6 +13,7 @@ pub mod padding;
 mod pin_lifecycle;
 mod security_state;
 pub mod signature_check;
+pub mod text;
 
 /// The PIN kinds and rules the state machine sees, as the card defines them.
 pub use crate::card::{PinKind, PinPolicy};
@@ -136,6 +137,16 @@ impl Token {
         let Some((card, mut bound)) = bound else {
             return Ok(None);
         };
+        // Card text goes into UTF-8 fields and logs from here on: no control characters.
+        let public = &mut bound.public;
+        for field in [
+            &mut public.serial,
+            &mut public.model,
+            &mut public.manufacturer,
+        ] {
+            *field = text::printable(field);
+        }
+        public.holder = public.holder.as_deref().map(text::printable);
         // Named before the cache is consulted: the label may only use what the card shows
         // without a PIN, so that it is the same in every process (issue #10).
         let label = stable_label(&bound.public);
@@ -648,11 +659,12 @@ fn key_label(family: &str, certificate: &CertificateInfo) -> String {
 
 /// "SURNAME GIVEN-NAME" from the certificate subject (SN, GN).
 fn holder_from_certificate(c: &CertificateInfo) -> Option<String> {
-    match (&c.surname, &c.given_name) {
-        (Some(s), Some(g)) => Some(format!("{s} {g}")),
-        (Some(n), None) | (None, Some(n)) => Some(n.clone()),
-        (None, None) => None,
-    }
+    let holder = match (&c.surname, &c.given_name) {
+        (Some(s), Some(g)) => format!("{s} {g}"),
+        (Some(n), None) | (None, Some(n)) => n.clone(),
+        (None, None) => return None,
+    };
+    Some(text::printable(&holder))
 }
 
 /// This card's `entry` in the public-data cache (untrusted bytes: the caller parses).

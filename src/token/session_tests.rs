@@ -244,13 +244,12 @@ fn a_pin_of_the_wrong_length_never_reaches_the_card() {
     let (mut token, _, unreachable) = token(None);
     // A transaction would fail: the format check comes first.
     *unreachable.lock().unwrap() = true;
-    assert_eq!(
-        token.login(PinKind::User, b"1234567"),
-        Err(TokenError::PinLenRange)
-    );
-    assert_eq!(
-        token.login(PinKind::User, b"1234567a"),
-        Err(TokenError::PinInvalid)
+    super::tests::refuses_pins(
+        &mut token,
+        &[
+            (b"1234567", TokenError::PinLenRange),
+            (b"1234567a", TokenError::PinInvalid),
+        ],
     );
 }
 

@@ -11,6 +11,7 @@
 //! a digest (CKM_RSA_PKCS, CKM_RSA_PKCS_PSS), which ring's verifiers cannot take. The
 //! public exponent is small and public, so the cost is a few hundred microseconds.
 
+use crypto_bigint::modular::{BoxedMontyForm, BoxedMontyParams};
 use crypto_bigint::{BoxedUint, Odd};
 
 /// Largest modulus checked (the cards' keys are ≤ 4096 bits; this bounds the work).
@@ -85,9 +86,16 @@ impl PublicKey {
             BoxedUint::from_be_slice(&self.modulus, precision).map_err(|_| SignatureFault::Key)?;
         let n = Option::<Odd<BoxedUint>>::from(Odd::new(n)).ok_or(SignatureFault::Key)?;
         let s = BoxedUint::from_be_slice(signature, precision).map_err(|_| SignatureFault::Key)?;
-        let e = BoxedUint::from_be_slice(&self.exponent, (self.exponent.len() * 8) as u32)
-            .map_err(|_| SignatureFault::Key)?;
-        let m = s.pow_mod(&e, &n).to_be_bytes();
+        let e_bits = (self.exponent.len() * 8) as u32;
+        let e =
+            BoxedUint::from_be_slice(&self.exponent, e_bits).map_err(|_| SignatureFault::Key)?;
+        // Everything here is public: variable time is fine, and the ladder runs over the
+        // exponent's few bits rather than the modulus' (the fuzzer's hot path, fuzz/).
+        let params = BoxedMontyParams::new_vartime(n);
+        let m = BoxedMontyForm::new(s, &params)
+            .pow_bounded_exp(&e, e_bits)
+            .retrieve()
+            .to_be_bytes();
         // Whole limbs: the leading bytes beyond k are zero.
         Ok(m[m.len().saturating_sub(k)..].to_vec())
     }

@@ -51,6 +51,24 @@ fn verify(algorithm: &ring::signature::RsaParameters, message: &[u8], sig: &[u8]
     .expect("the signature verifies");
 }
 
+/// Each user PIN is refused with its error (before any APDU: the callers check that).
+pub(super) fn refuses_pins(token: &mut Token, refusals: &[(&[u8], TokenError)]) {
+    for (pin, refusal) in refusals {
+        assert_eq!(
+            token.login(PinKind::User, pin),
+            Err(refusal.clone()),
+            "{}",
+            String::from_utf8_lossy(pin)
+        );
+    }
+}
+
+/// A PKCS#1 v1.5 signature of a 20-byte block with the token's private key.
+fn sign_20_bytes(token: &mut Token) -> Result<Vec<u8>, TokenError> {
+    let key = private_key(token);
+    token.sign(key, &SignRequest::Pkcs1v15 { data: vec![1; 20] })
+}
+
 fn sent(card: &Arc<Mutex<SimCard>>) -> usize {
     card.lock().unwrap().sent.len()
 }
@@ -147,17 +165,13 @@ fn unsupported_cards_are_not_bound() {
 fn pin_format_is_checked_before_any_apdu() {
     let (mut token, card, _) = setup();
     let before = sent(&card);
-    assert_eq!(
-        token.login(PinKind::User, b"1234"),
-        Err(TokenError::PinLenRange)
-    );
-    assert_eq!(
-        token.login(PinKind::User, b"123456789"),
-        Err(TokenError::PinLenRange)
-    );
-    assert_eq!(
-        token.login(PinKind::User, b"12a45"),
-        Err(TokenError::PinInvalid)
+    refuses_pins(
+        &mut token,
+        &[
+            (b"1234", TokenError::PinLenRange),
+            (b"123456789", TokenError::PinLenRange),
+            (b"12a45", TokenError::PinInvalid),
+        ],
     );
     assert_eq!(sent(&card), before);
     assert_eq!(card.lock().unwrap().pin_tries(), 3);
@@ -278,11 +292,7 @@ fn sign_pss_and_raw() {
 #[test]
 fn sign_without_login_is_user_not_logged_in() {
     let (mut token, _, _) = setup();
-    let key = private_key(&token);
-    assert_eq!(
-        token.sign(key, &SignRequest::Pkcs1v15 { data: vec![1; 20] }),
-        Err(TokenError::UserNotLoggedIn)
-    );
+    assert_eq!(sign_20_bytes(&mut token), Err(TokenError::UserNotLoggedIn));
 }
 
 #[test]
@@ -290,17 +300,11 @@ fn reset_by_another_application_means_logged_out() {
     let (mut token, _, events) = setup();
     token.login(PinKind::User, PIN).unwrap();
     events.lock().unwrap().reset_pending = true;
-    let key = private_key(&token);
-    assert_eq!(
-        token.sign(key, &SignRequest::Pkcs1v15 { data: vec![1; 20] }),
-        Err(TokenError::UserNotLoggedIn)
-    );
+    assert_eq!(sign_20_bytes(&mut token), Err(TokenError::UserNotLoggedIn));
     assert_eq!(events.lock().unwrap().reconnects, 1);
     // After logging in again the card signs.
     token.login(PinKind::User, PIN).unwrap();
-    assert!(token
-        .sign(key, &SignRequest::Pkcs1v15 { data: vec![1; 20] })
-        .is_ok());
+    assert!(sign_20_bytes(&mut token).is_ok());
 }
 
 #[test]
@@ -339,11 +343,7 @@ fn a_reset_seen_by_pc_sc_ends_the_login() {
     token.login(PinKind::User, PIN).unwrap();
     assert!(!token.take_login_lost());
     events.lock().unwrap().reset_pending = true;
-    let key = private_key(&token);
-    assert_eq!(
-        token.sign(key, &SignRequest::Pkcs1v15 { data: vec![1; 20] }),
-        Err(TokenError::UserNotLoggedIn)
-    );
+    assert_eq!(sign_20_bytes(&mut token), Err(TokenError::UserNotLoggedIn));
     assert!(token.take_login_lost(), "reported once");
     assert!(!token.take_login_lost());
     // The card forgot the PIN: nothing left to reset at logout.
@@ -376,11 +376,7 @@ fn removal_is_reported() {
     assert!(token.is_present());
     events.lock().unwrap().removed = true;
     assert!(!token.is_present());
-    let key = private_key(&token);
-    assert_eq!(
-        token.sign(key, &SignRequest::Pkcs1v15 { data: vec![1; 20] }),
-        Err(TokenError::DeviceRemoved)
-    );
+    assert_eq!(sign_20_bytes(&mut token), Err(TokenError::DeviceRemoved));
 }
 
 #[test]

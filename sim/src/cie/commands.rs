@@ -60,10 +60,7 @@ impl CieCard {
 
     /// The session when the command came through SM and the mutual authentication is complete.
     fn authenticated(&mut self, cmd: &Command) -> Option<&mut Session> {
-        match self.state.session.as_mut() {
-            Some(s) if cmd.via_sm && s.chip_authenticated => Some(s),
-            _ => None,
-        }
+        authenticated(&mut self.state.session, cmd)
     }
 
     fn select(&mut self, cmd: &Command) -> Answer {
@@ -353,12 +350,7 @@ impl CieCard {
             return err(Sw::REF_NOT_FOUND);
         }
         let (pin, puk) = (&mut self.pin, &mut self.puk);
-        let Some(s) = self
-            .state
-            .session
-            .as_mut()
-            .filter(|s| cmd.via_sm && s.chip_authenticated)
-        else {
+        let Some(s) = authenticated(&mut self.state.session, cmd) else {
             return err(Sw::SECURITY_NOT_SATISFIED);
         };
         let (object, verified) = if cmd.p2 == PIN_REF {
@@ -384,12 +376,7 @@ impl CieCard {
             return err(Sw::REF_NOT_FOUND);
         }
         let pin = &mut self.pin;
-        let Some(s) = self
-            .state
-            .session
-            .as_mut()
-            .filter(|s| cmd.via_sm && s.chip_authenticated)
-        else {
+        let Some(s) = authenticated(&mut self.state.session, cmd) else {
             return err(Sw::SECURITY_NOT_SATISFIED);
         };
         if cmd.data.len() != 2 * pin::PIN_LEN {
@@ -434,4 +421,12 @@ impl CieCard {
             _ => err(Sw::WRONG_P1P2),
         }
     }
+}
+
+/// `session` when `cmd` came through SM and the mutual authentication is complete (a free
+/// function, so that a command can hold the PIN objects at the same time).
+fn authenticated<'a>(session: &'a mut Option<Session>, cmd: &Command) -> Option<&'a mut Session> {
+    session
+        .as_mut()
+        .filter(|s| cmd.via_sm && s.chip_authenticated)
 }

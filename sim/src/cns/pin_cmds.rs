@@ -32,6 +32,14 @@ fn which(card: &CnsCard, p2: u8) -> Result<Which, Sw> {
     }
 }
 
+/// The PIN or PUK a `00 INS 00 P2` command names (P1 must be 00).
+fn addressed(card: &CnsCard, cmd: &Command) -> Result<Which, Sw> {
+    if cmd.p1 != 0x00 {
+        return Err(Sw::WRONG_P1P2);
+    }
+    which(card, cmd.p2)
+}
+
 fn object(card: &mut CnsCard, w: Which) -> &mut PinObject {
     match w {
         Which::Pin => &mut card.pin,
@@ -52,10 +60,7 @@ fn sw_of(r: Result<(), Sw>) -> Vec<u8> {
 
 /// `00 20 00 P2 [08 block]`. Empty data: report the counter (63Cx, or 6983 when blocked).
 pub fn verify(card: &mut CnsCard, cmd: &Command) -> Vec<u8> {
-    if cmd.p1 != 0x00 {
-        return status(Sw::WRONG_P1P2);
-    }
-    let w = match which(card, cmd.p2) {
+    let w = match addressed(card, cmd) {
         Ok(w) => w,
         Err(sw) => return status(sw),
     };
@@ -76,10 +81,7 @@ pub fn verify(card: &mut CnsCard, cmd: &Command) -> Vec<u8> {
 
 /// `00 24 00 P2 10 old‖new`: change the PIN (or PUK) after checking the old value.
 pub fn change_reference_data(card: &mut CnsCard, cmd: &Command) -> Vec<u8> {
-    if cmd.p1 != 0x00 {
-        return status(Sw::WRONG_P1P2);
-    }
-    let w = match which(card, cmd.p2) {
+    let w = match addressed(card, cmd) {
         Ok(w) => w,
         Err(sw) => return status(sw),
     };

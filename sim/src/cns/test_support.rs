@@ -54,6 +54,11 @@ pub fn pin_block(pin: &str) -> String {
     b.iter().map(|x| format!("{x:02X}")).collect()
 }
 
+/// `header 10 first‖second`: CHANGE REFERENCE DATA or RESET RETRY COUNTER with two PIN blocks.
+pub fn two_pins(header: &str, first: &str, second: &str) -> String {
+    format!("{header} 10 {}{}", pin_block(first), pin_block(second))
+}
+
 pub fn verify(card: &mut CnsCard, pin: &str) -> u16 {
     sw(card, &format!("00 20 00 90 08 {}", pin_block(pin)))
 }

@@ -124,53 +124,29 @@ fn pin_counts_down_and_blocks() {
         0x6A88
     );
     // Unblock with the PUK and a new PIN.
-    let bad = format!(
-        "00 2C 00 90 10 {}{}",
-        pin_block("99999"),
-        pin_block("55555")
-    );
+    let bad = two_pins("00 2C 00 90", "99999", "55555");
     assert_eq!(sw(&mut c, &bad), 0x63C9);
-    let good = format!(
-        "00 2C 00 90 10 {}{}",
-        pin_block("87654321"),
-        pin_block("55555")
-    );
+    let good = two_pins("00 2C 00 90", "87654321", "55555");
     assert_eq!(sw(&mut c, &good), 0x9000);
     assert_eq!(verify(&mut c, "12345678"), 0x63C2);
     assert_eq!(verify(&mut c, "55555"), 0x9000);
     // Change it.
-    let change = format!(
-        "00 24 00 90 10 {}{}",
-        pin_block("55555"),
-        pin_block("246802")
-    );
+    let change = two_pins("00 24 00 90", "55555", "246802");
     assert_eq!(sw(&mut c, &change), 0x9000);
     assert_eq!(verify(&mut c, "246802"), 0x9000);
-    let weak = format!(
-        "00 24 00 90 10 {}{}",
-        pin_block("246802"),
-        pin_block("1234")
-    );
+    let weak = two_pins("00 24 00 90", "246802", "1234");
     assert_eq!(sw(&mut c, &weak), 0x6A80);
 }
 
 #[test]
 fn puk_blocks_after_ten() {
     let mut c = card("stincard");
-    let bad = format!(
-        "00 2C 00 90 10 {}{}",
-        pin_block("99999"),
-        pin_block("55555")
-    );
+    let bad = two_pins("00 2C 00 90", "99999", "55555");
     for left in (1..10).rev() {
         assert_eq!(sw(&mut c, &bad), 0x63C0 | left);
     }
     assert_eq!(sw(&mut c, &bad), 0x6983);
-    let good = format!(
-        "00 2C 00 90 10 {}{}",
-        pin_block("87654321"),
-        pin_block("55555")
-    );
+    let good = two_pins("00 2C 00 90", "87654321", "55555");
     assert_eq!(sw(&mut c, &good), 0x6983);
 }
 

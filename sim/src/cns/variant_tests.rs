@@ -198,18 +198,10 @@ fn cardos_athena_oberthur_refuse_the_stincard_pin_bit() {
         }
         assert_eq!(sw(&mut c, "00 20 00 10"), 0x63C3, "{name}");
         assert_eq!(sw(&mut c, "00 20 00 11"), 0x63CA, "{name}");
-        let unblock = format!(
-            "00 2C 00 10 10 {}{}",
-            pin_block("87654321"),
-            pin_block("55555")
-        );
+        let unblock = two_pins("00 2C 00 10", "87654321", "55555");
         assert_eq!(sw(&mut c, &unblock), 0x9000, "{name}");
         assert_eq!(login(&mut c, "55555"), 0x9000, "{name}");
-        let change = format!(
-            "00 24 00 10 10 {}{}",
-            pin_block("55555"),
-            pin_block("24680")
-        );
+        let change = two_pins("00 24 00 10", "55555", "24680");
         assert_eq!(sw(&mut c, &change), 0x9000, "{name}");
     }
 }
@@ -382,11 +374,7 @@ fn ace_2025_application_and_relative_paths() {
 fn pin_state_round_trip() {
     let mut c = card("cardos");
     assert_eq!(login(&mut c, "11111"), 0x63C2);
-    let change = format!(
-        "00 24 00 10 10 {}{}",
-        pin_block("12345678"),
-        pin_block("246813")
-    );
+    let change = two_pins("00 24 00 10", "12345678", "246813");
     assert_eq!(sw(&mut c, &change), 0x9000);
     assert_eq!(login(&mut c, "11111"), 0x63C2);
     let saved = c.pin_state().unwrap();

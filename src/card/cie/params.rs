@@ -230,16 +230,26 @@ mod tests {
         assert_eq!(enc(ca_key_query()), "00CB3FFF0B4D097007BFA004037F4980");
     }
 
+    /// A GET DATA answer for the DH parameters: `70 { BF A1 01 { A3 { values } } }`.
+    fn dh_answer(values: &[u8]) -> Vec<u8> {
+        tlv::encode(
+            &[0x70],
+            &tlv::encode(&[0xBF, 0xA1, 0x01], &tlv::encode(&[0xA3], values)),
+        )
+    }
+
+    /// The single-query answer: g = 2, then p and q of the given lengths.
+    fn dh_all_answer(p_len: usize, q_len: usize) -> Vec<u8> {
+        let mut values = tlv::encode(&[0x97], &[2]);
+        values.extend(tlv::encode(&[0x98], &vec![0xC3; p_len]));
+        values.extend(tlv::encode(&[0x99], &vec![0x81; q_len]));
+        dh_answer(&values)
+    }
+
     #[test]
     fn dh_value_by_position() {
         let p = vec![0xC3; 256];
-        let answer = tlv::encode(
-            &[0x70],
-            &tlv::encode(
-                &[0xBF, 0xA1, 0x01],
-                &tlv::encode(&[0xA3], &tlv::encode(&[0x98], &p)),
-            ),
-        );
+        let answer = dh_answer(&tlv::encode(&[0x98], &p));
         assert_eq!(parse_dh_value(&answer, 0x98).unwrap(), p);
         assert!(parse_dh_value(&answer, 0x97).is_err());
         assert!(parse_dh_value(&answer[..answer.len() - 1], 0x98).is_err());
@@ -249,23 +259,13 @@ mod tests {
 
     #[test]
     fn dh_all_by_position() {
-        let mut inner = tlv::encode(&[0x97], &[2]);
-        inner.extend(tlv::encode(&[0x98], &[0xC3; 256]));
-        inner.extend(tlv::encode(&[0x99], &[0x81; 32]));
-        let answer = tlv::encode(
-            &[0x70],
-            &tlv::encode(&[0xBF, 0xA1, 0x01], &tlv::encode(&[0xA3], &inner)),
-        );
+        let answer = dh_all_answer(256, 32);
         let params = parse_dh_all(&answer).unwrap();
         assert_eq!(
             (params.g.len(), params.p.len(), params.q.len()),
             (1, 256, 32)
         );
-        assert!(parse_dh_all(&tlv::encode(
-            &[0x70],
-            &tlv::encode(&[0xBF, 0xA1, 0x01], &tlv::encode(&[0xA3], &[]))
-        ))
-        .is_err());
+        assert!(parse_dh_all(&dh_answer(&[])).is_err());
     }
 
     #[test]
@@ -309,15 +309,8 @@ mod tests {
 
     #[test]
     fn the_other_dh_form_is_tried_when_the_card_refuses_the_hinted_one() {
-        let mut inner = tlv::encode(&[0x97], &[2]);
-        inner.extend(tlv::encode(&[0x98], &[0xC3; 64]));
-        inner.extend(tlv::encode(&[0x99], &[0x81; 20]));
-        let answer = tlv::encode(
-            &[0x70],
-            &tlv::encode(&[0xBF, 0xA1, 0x01], &tlv::encode(&[0xA3], &inner)),
-        );
         let mut card = SingleFormOnly {
-            answer,
+            answer: dh_all_answer(64, 20),
             sent: Vec::new(),
         };
         let capabilities = crate::transport::ReaderCapabilities {

@@ -43,6 +43,7 @@ use crate::card::CardChannel;
 use crate::iso7816::ins::{INS_MSE, INS_PSO, INS_VERIFY};
 use crate::iso7816::{Command, Response, StatusWord};
 use personal_data::PersonalData;
+use pin_lifecycle::TwoBlocks;
 use profile::{CnsAtr, Profile, ReadChunk};
 use public_cache::CachedLayout;
 
@@ -386,7 +387,13 @@ impl Card for CnsCard {
         match kind {
             PinKind::User => {
                 files::enter(channel, self.profile.addressing)?;
-                pin_lifecycle::change_reference_data(channel, self.pin_p2(kind), old, new)
+                pin_lifecycle::send(
+                    channel,
+                    TwoBlocks::ChangeReferenceData,
+                    self.pin_p2(kind),
+                    old,
+                    new,
+                )
             }
             PinKind::Puk => Err(CardError::NotSupported),
         }
@@ -399,7 +406,13 @@ impl Card for CnsCard {
         new_pin: &Pin,
     ) -> Result<(), CardError> {
         files::enter(channel, self.profile.addressing)?;
-        pin_lifecycle::reset_retry_counter(channel, self.pin_p2(PinKind::User), puk, new_pin)
+        pin_lifecycle::send(
+            channel,
+            TwoBlocks::ResetRetryCounter,
+            self.pin_p2(PinKind::User),
+            puk,
+            new_pin,
+        )
     }
 
     /// (Key DF) + MSE RESTORE + MSE SET + PSO DECIPHER on `00 ‖ block` (cns.md §5.1 steps 2–5).

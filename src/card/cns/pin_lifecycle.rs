@@ -17,29 +17,31 @@ const P1_OLD_AND_NEW: u8 = 0x00;
 const BLOCK_LEN: usize = 8;
 const PAD: u8 = 0xFF;
 
-/// `00 24 00 P2 10 old‖new`: P2 names the PIN whose value changes.
-pub fn change_reference_data(
-    channel: &mut CardChannel<'_>,
-    p2: u8,
-    old: &Pin,
-    new: &Pin,
-) -> Result<(), CardError> {
-    let command = Command::new(0x00, INS_CHANGE_REFERENCE_DATA, P1_OLD_AND_NEW, p2)
-        .with_secret_data(two_blocks(old, new)?);
-    outcome(INS_CHANGE_REFERENCE_DATA, channel.execute(&command)?.sw)
+/// The two commands that carry two PIN blocks (cns.md §4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TwoBlocks {
+    /// `00 24 00 P2 10 old‖new`: P2 names the PIN whose value changes.
+    ChangeReferenceData,
+    /// `00 2C 00 P2 10 PUK‖newPIN`: P2 names the PIN being reset, not the PUK (cns.md §4);
+    /// the tries a wrong answer reports are the PUK's.
+    ResetRetryCounter,
 }
 
-/// `00 2C 00 P2 10 PUK‖newPIN`: P2 names the PIN being reset, not the PUK (cns.md §4); the
-/// tries a wrong answer reports are the PUK's.
-pub fn reset_retry_counter(
+/// Sends `command` with `first‖second`, answered like VERIFY.
+pub fn send(
     channel: &mut CardChannel<'_>,
-    pin_p2: u8,
-    puk: &Pin,
-    new_pin: &Pin,
+    command: TwoBlocks,
+    p2: u8,
+    first: &Pin,
+    second: &Pin,
 ) -> Result<(), CardError> {
-    let command = Command::new(0x00, INS_RESET_RETRY_COUNTER, P1_OLD_AND_NEW, pin_p2)
-        .with_secret_data(two_blocks(puk, new_pin)?);
-    outcome(INS_RESET_RETRY_COUNTER, channel.execute(&command)?.sw)
+    let ins = match command {
+        TwoBlocks::ChangeReferenceData => INS_CHANGE_REFERENCE_DATA,
+        TwoBlocks::ResetRetryCounter => INS_RESET_RETRY_COUNTER,
+    };
+    let apdu =
+        Command::new(0x00, ins, P1_OLD_AND_NEW, p2).with_secret_data(two_blocks(first, second)?);
+    outcome(ins, channel.execute(&apdu)?.sw)
 }
 
 /// `first‖second`, each padded to 8 bytes with `FF`, in memory that is wiped when dropped.
@@ -107,33 +109,66 @@ mod tests {
         (result, card.sent.remove(0))
     }
 
+    /// The one APDU `op` sends to a card that accepts it.
+    fn accepted(op: impl FnOnce(&mut CardChannel<'_>) -> Result<(), CardError>) -> Vec<u8> {
+        let (result, apdu) = run([0x90, 0x00], op);
+        assert_eq!(result, Ok(()));
+        apdu
+    }
+
     #[test]
     fn change_sends_old_and_new_padded_blocks() {
-        let (result, apdu) = run([0x90, 0x00], |ch| {
-            change_reference_data(ch, 0x90, &pin(b"12345"), &pin(b"87654321"))
+        let apdu = accepted(|ch| {
+            send(
+                ch,
+                TwoBlocks::ChangeReferenceData,
+                0x90,
+                &pin(b"12345"),
+                &pin(b"87654321"),
+            )
         });
-        assert_eq!(result, Ok(()));
-        let mut expected = vec![0x00, 0x24, 0x00, 0x90, 0x10];
-        expected.extend_from_slice(b"12345\xFF\xFF\xFF87654321");
-        assert_eq!(apdu, expected);
+        assert_eq!(
+            apdu,
+            [
+                &[0x00, 0x24, 0x00, 0x90, 0x10],
+                &b"12345\xFF\xFF\xFF87654321"[..]
+            ]
+            .concat()
+        );
     }
 
     #[test]
     fn reset_retry_counter_names_the_pin_and_carries_puk_then_new_pin() {
-        let (result, apdu) = run([0x90, 0x00], |ch| {
-            reset_retry_counter(ch, 0x90, &pin(b"87654321"), &pin(b"246810"))
+        let apdu = accepted(|ch| {
+            send(
+                ch,
+                TwoBlocks::ResetRetryCounter,
+                0x90,
+                &pin(b"87654321"),
+                &pin(b"246810"),
+            )
         });
-        assert_eq!(result, Ok(()));
-        let mut expected = vec![0x00, 0x2C, 0x00, 0x90, 0x10];
-        expected.extend_from_slice(b"87654321246810\xFF\xFF");
-        assert_eq!(apdu, expected);
+        assert_eq!(
+            apdu,
+            [
+                &[0x00, 0x2C, 0x00, 0x90, 0x10],
+                &b"87654321246810\xFF\xFF"[..]
+            ]
+            .concat()
+        );
     }
 
     #[test]
     fn status_words_report_the_counter() {
         let wrong = |sw| {
             run(sw, |ch| {
-                reset_retry_counter(ch, 0x90, &pin(b"11111"), &pin(b"22222"))
+                send(
+                    ch,
+                    TwoBlocks::ResetRetryCounter,
+                    0x90,
+                    &pin(b"11111"),
+                    &pin(b"22222"),
+                )
             })
             .0
         };

@@ -4,6 +4,7 @@ use super::answer;
 use crate::cryptoki::module;
 use crate::cryptoki::Rv;
 use crate::ffi::marshal;
+use crate::ffi::ptr::usize_of;
 use cryptoki_sys::*;
 use std::ffi::c_void;
 
@@ -61,7 +62,9 @@ unsafe fn login(
     ul_pin_len: CK_ULONG,
 ) -> Result<(), Rv> {
     let instance = module::instance()?;
-    // SAFETY: `p_pin` is NULL or valid for `ul_pin_len` bytes (the PIN).
+    instance.check_login_pin_len(h_session, usize_of(ul_pin_len)?)?;
+    // SAFETY: `p_pin` is NULL or valid for `ul_pin_len` bytes (the PIN), no longer than
+    // the card's longest PIN (checked above).
     let pin = unsafe { marshal::pin(p_pin, ul_pin_len) }?;
     instance.login(h_session, user_type, &pin)
 }

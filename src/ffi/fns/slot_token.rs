@@ -4,6 +4,7 @@ use super::{answer, list};
 use crate::cryptoki::module;
 use crate::cryptoki::Rv;
 use crate::ffi::marshal;
+use crate::ffi::ptr::usize_of;
 use crate::ffi::ptr::write;
 use cryptoki_sys::*;
 use std::ffi::c_void;
@@ -95,7 +96,8 @@ unsafe fn init_pin(
     ul_pin_len: CK_ULONG,
 ) -> Result<(), Rv> {
     let instance = module::instance()?;
-    // SAFETY: `p_pin` is NULL or valid for `ul_pin_len` bytes (the PIN).
+    instance.check_set_pin_len(h_session, usize_of(ul_pin_len)?)?;
+    // SAFETY: `p_pin` is NULL or valid for `ul_pin_len` bytes (the PIN), checked above.
     let new = unsafe { marshal::pin(p_pin, ul_pin_len) }?;
     instance.init_pin(h_session, &new)
 }
@@ -114,7 +116,9 @@ unsafe fn set_pin(
     ul_new_len: CK_ULONG,
 ) -> Result<(), Rv> {
     let instance = module::instance()?;
-    // SAFETY: `p_old_pin` is NULL or valid for `ul_old_len` bytes (the PIN).
+    instance.check_set_pin_len(h_session, usize_of(ul_old_len)?)?;
+    instance.check_set_pin_len(h_session, usize_of(ul_new_len)?)?;
+    // SAFETY: `p_old_pin` is NULL or valid for `ul_old_len` bytes (the PIN), checked above.
     let old = unsafe { marshal::pin(p_old_pin, ul_old_len) }?;
     // SAFETY: `p_new_pin` is NULL or valid for `ul_new_len` bytes (the PIN).
     let new = unsafe { marshal::pin(p_new_pin, ul_new_len) }?;
