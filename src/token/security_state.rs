@@ -84,8 +84,9 @@ impl Token {
         };
         self.card.forget_login();
         match result {
-            // A reset dropped the state anyway.
+            // A reset dropped the state anyway; a card gone took it along.
             Ok(()) | Err(CardError::Reset) => Ok(()),
+            Err(CardError::Removed) => Err(card_error(CardError::Removed)),
             Err(e) => {
                 log::warn!(
                     "{} {}: the card's security state could not be ended: {e:?}",
