@@ -113,6 +113,7 @@ pub(super) fn login_rv(e: TokenError) -> Rv {
         TokenError::PinLocked => Rv(CKR_PIN_LOCKED),
         TokenError::DeviceRemoved => Rv::DEVICE_REMOVED,
         TokenError::DeviceError => Rv(CKR_DEVICE_ERROR),
+        TokenError::Busy => Rv::FUNCTION_FAILED,
         TokenError::UserNotLoggedIn
         | TokenError::DataLenRange
         | TokenError::FunctionNotSupported
