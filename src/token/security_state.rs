@@ -80,6 +80,9 @@ impl Token {
             }
             reset
         } else {
+            // What this process verified is reachable only through the session the driver
+            // now drops (CIE): nothing is left on the card for anyone.
+            self.verified_here = false;
             self.in_transaction(|card, channel| card.logout(channel))
         };
         self.card.forget_login();
