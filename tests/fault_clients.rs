@@ -7,26 +7,16 @@
 
 mod common;
 
-use common::harness::{module_path, scratch_dir, target_dir, PcscDaemon, VirtualCard};
+use common::harness::{fault_client_path, module_path, scratch_dir, PcscDaemon, VirtualCard};
 use common::module::serial;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 const PIN: &str = "12345678";
 
-fn client_path() -> std::path::PathBuf {
-    let path = target_dir().join("examples").join("fault_client");
-    assert!(
-        path.exists(),
-        "{} missing: run `cargo build --workspace --all-targets` first (scripts/test does)",
-        path.display()
-    );
-    path
-}
-
 /// A client process on the shared pcscd.
 fn client(args: &[&str]) -> Child {
-    Command::new(client_path())
+    Command::new(fault_client_path())
         .arg(module_path())
         .args(args)
         .env("PCSCLITE_CSOCK_NAME", &PcscDaemon::shared().socket)

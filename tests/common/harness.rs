@@ -25,25 +25,29 @@ pub fn target_dir() -> PathBuf {
         .to_path_buf()
 }
 
-/// The module under test: the built cdylib.
-pub fn module_path() -> PathBuf {
-    let path = target_dir().join("libcie_cns_pkcs11.so");
+/// `relative` under target/<profile>, which must have been built.
+pub fn built(relative: &str) -> PathBuf {
+    let path = target_dir().join(relative);
     assert!(
         path.exists(),
-        "{} missing: run `cargo build --workspace` first (scripts/test does)",
+        "{} missing: run `cargo build --workspace --all-targets` first (scripts/test does)",
         path.display()
     );
     path
 }
 
+/// The module under test: the built cdylib.
+pub fn module_path() -> PathBuf {
+    built("libcie_cns_pkcs11.so")
+}
+
 pub fn cardsim_path() -> PathBuf {
-    let path = target_dir().join("cardsim");
-    assert!(
-        path.exists(),
-        "{} missing: run `cargo build --workspace` first (scripts/test does)",
-        path.display()
-    );
-    path
+    built("cardsim")
+}
+
+/// The fault tests' long-lived application (examples/fault_client.rs).
+pub fn fault_client_path() -> PathBuf {
+    built("examples/fault_client")
 }
 
 /// The `kind` variants `cardsim --list-variants` offers ("KIND NAME[ (default)]\tdescription").
