@@ -475,11 +475,7 @@ fn run_as_written(line: &str, (current, new_pin, puk): (&str, &str, &str), log: 
         .env("CIE_CNS_PKCS11_LOG_FILE", log)
         .output()
         .expect("sh");
-    eprintln!(
-        "{line}\n--- stdout\n{}--- stderr\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    common::tools::show(line, &output);
     output
 }
 

@@ -11,7 +11,7 @@
 
 mod common;
 
-use common::harness::{module_path, scratch_dir, target_dir, PcscDaemon, VirtualCard};
+use common::harness::{example_path, module_path, scratch_dir, PcscDaemon, VirtualCard};
 use common::module::serial;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -22,13 +22,7 @@ const READER: u16 = 0;
 const IDENTITY: [&str; 4] = ["label", "serial", "model", "manufacturer"];
 
 fn client_path() -> PathBuf {
-    let path = target_dir().join("examples").join("token_identity");
-    assert!(
-        path.exists(),
-        "{} missing: run `cargo build --workspace --all-targets` first (scripts/test does)",
-        path.display()
-    );
-    path
+    example_path("token_identity")
 }
 
 /// One application process: `before.*` and `after.*` as it printed them.
