@@ -8,6 +8,8 @@
 //! fault_client MODULE sign READER PIN COUNT [--threads T] [--survive SECONDS] [--allow CKR_A,CKR_B]
 //!                                            [--until FILE]
 //! fault_client MODULE race READER PIN ROUNDS
+//! fault_client MODULE finalize-while-waiting READER PIN GO_FILE
+//! fault_client MODULE reset-card READER      (another application resetting the card)
 //! ```
 //! Prints `key=value` lines; exit status 0 when every signature verified and every error was
 //! one the command allows, 1 otherwise.
@@ -42,6 +44,8 @@ fn main() {
         "slots-at-init" => slots_at_init(module),
         "sign" => sign(module, &args[2..]),
         "race" => race(module, &args[2..]),
+        "finalize-while-waiting" => finalize_while_waiting(module, &args[2..]),
+        "reset-card" => reset_card(&args[2..]),
         other => {
             eprintln!("unknown command {other}");
             std::process::exit(2);
@@ -415,6 +419,75 @@ fn race(module: &str, args: &[String]) -> bool {
         after_finalize.join(",")
     );
     ok
+}
+
+/// `finalize-while-waiting READER PIN GO_FILE`: logs in and signs once, waits for GO_FILE
+/// (the test's other application then holds the card), starts a C_Sign that must wait for
+/// the card, and calls C_Finalize from another thread 300 ms later: C_Finalize returns
+/// within a second, and so does the waiting C_Sign.
+fn finalize_while_waiting(module: &str, args: &[String]) -> bool {
+    let (Some(reader), Some(pin), Some(go)) = (args.first(), args.get(1), args.get(2)) else {
+        eprintln!("finalize-while-waiting READER PIN GO_FILE");
+        return false;
+    };
+    let raw = raw::functions(module);
+    let pkcs11 = load(module);
+    let slowest = Slowest::default();
+    let slot = token_slot(&pkcs11, reader).expect("a token");
+    let signer = Signer::open(&pkcs11, slot, pin).expect("session");
+    let mut ok = matches!(signer.sign(b"before", &slowest), Ok(true));
+    println!("ready");
+    while !std::path::Path::new(go).exists() {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let finalizer = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        timed("C_Finalize", || raw.finalize())
+    });
+    let (outcome, sign_took) = timed("C_Sign", || signer.sign(b"while held", &slowest));
+    let (rv, finalize_took) = finalizer.join().expect("finalizer");
+    std::mem::forget(signer); // its session went with C_Finalize
+    println!(
+        "finalize rv={rv:#x} finalize_ms={} sign={} sign_ms={}",
+        finalize_took.as_millis(),
+        match &outcome {
+            Ok(v) => format!("ok:{v}"),
+            Err(e) => rv_name(e),
+        },
+        sign_took.as_millis()
+    );
+    ok &= rv == cryptoki_sys::CKR_OK && finalize_took < Duration::from_secs(1);
+    ok &= outcome.is_err() && sign_took < Duration::from_millis(1300);
+    ok
+}
+
+/// `reset-card READER`: what another application does with SCardReconnect(SCARD_RESET_CARD):
+/// every application's security state on the card is gone. Not through the module.
+fn reset_card(args: &[String]) -> bool {
+    let Some(reader) = args.first() else {
+        eprintln!("reset-card READER");
+        return false;
+    };
+    let reset = || -> Result<(), pcsc::Error> {
+        let context = pcsc::Context::establish(pcsc::Scope::User)?;
+        let name =
+            std::ffi::CString::new(reader.as_str()).map_err(|_| pcsc::Error::UnknownReader)?;
+        let mut card = context.connect(&name, pcsc::ShareMode::Shared, pcsc::Protocols::ANY)?;
+        card.reconnect(
+            pcsc::ShareMode::Shared,
+            pcsc::Protocols::ANY,
+            pcsc::Disposition::ResetCard,
+        )?;
+        card.disconnect(pcsc::Disposition::LeaveCard)
+            .map_err(|(_, e)| e)
+    };
+    match reset() {
+        Ok(()) => true,
+        Err(e) => {
+            eprintln!("reset-card: {e}");
+            false
+        }
+    }
 }
 
 /// The module's raw function list, for what the `cryptoki` crate does not offer (closing a

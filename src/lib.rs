@@ -36,8 +36,6 @@ mod ffi;
 pub mod fuzzing;
 mod iso7816;
 mod logging;
-// libc calls (getauxval, getpwuid_r): the one other module allowed `unsafe`.
-#[allow(unsafe_code)]
 mod privilege;
 mod token;
 mod transport;
@@ -47,8 +45,8 @@ mod transport;
 /// a C caller reaches the module through the C ABI alone.
 pub mod parsers {
     pub use crate::card::cie::sm::{codec, SessionKeys, Ssc};
-    pub use crate::card::cie::{detect, dh, files, iso9796, params};
-    pub use crate::card::cns::{personal_data, profile::CnsAtr};
+    pub use crate::card::cie::{chip_data::ChipData, detect, dh, files, iso9796, params};
+    pub use crate::card::cns::{personal_data, profile::CnsAtr, public_cache::CachedLayout};
     pub use crate::iso7816::{atr, fcp, tlv, Response};
     pub use crate::token::objects::CertificateInfo;
 }

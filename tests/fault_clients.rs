@@ -263,3 +263,38 @@ fn cie_slow_pulls_and_fast_swaps_under_a_loaded_client() {
     pulls_under_load("cie", false, 3);
     pulls_under_load("cie", true, 3);
 }
+
+/// C_Finalize while a C_Sign waits for a card another application holds: both return
+/// within a second (the wait is cancelled), and the other application is not disturbed.
+#[test]
+fn c_finalize_returns_within_a_second_while_a_signature_waits_for_the_card() {
+    let _guard = serial();
+    let card = VirtualCard::insert(0, "cns", &["--pin", PIN]);
+    let go = scratch_dir("finalize").join("go");
+    let mut running = client(&[
+        "finalize-while-waiting",
+        &reader(0),
+        PIN,
+        go.to_str().expect("utf-8 path"),
+    ]);
+    let mut ready = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(running.stdout.as_mut().expect("stdout")),
+        &mut ready,
+    )
+    .expect("client ready");
+    assert_eq!(ready.trim(), "ready");
+    let ctx = pcsc::Context::establish(pcsc::Scope::User).expect("context");
+    let name = std::ffi::CString::new(reader(0)).expect("name");
+    let mut other = ctx
+        .connect(&name, pcsc::ShareMode::Shared, pcsc::Protocols::ANY)
+        .expect("connect");
+    let held = other
+        .transaction()
+        .expect("the other application's transaction");
+    std::fs::write(&go, "").expect("go file");
+    let out = succeeded(running, "C_Finalize while waiting");
+    assert!(out.contains("finalize rv=0x0"), "{out}");
+    drop(held);
+    card.remove();
+}

@@ -87,3 +87,78 @@ fn a_cie_pulled_during_c_sign_is_removed_at_once() {
     let _guard = serial();
     pull_during_sign("cie");
 }
+
+/// Another application holds the card in a PC/SC transaction for `hold`.
+fn hold_the_card(index: u16, hold: Duration) -> std::thread::JoinHandle<()> {
+    let (held, wait) = std::sync::mpsc::channel();
+    let holder = std::thread::spawn(move || {
+        let ctx = pcsc::Context::establish(pcsc::Scope::User).expect("context");
+        let name = std::ffi::CString::new(PcscDaemon::shared().reader_name(index)).expect("name");
+        let mut card = ctx
+            .connect(&name, pcsc::ShareMode::Shared, pcsc::Protocols::ANY)
+            .expect("connect");
+        let tx = card.transaction().expect("transaction");
+        held.send(()).expect("held");
+        std::thread::sleep(hold);
+        drop(tx);
+        let _ = card.disconnect(pcsc::Disposition::LeaveCard);
+    });
+    wait.recv().expect("the other application holds the card");
+    holder
+}
+
+/// Another application holds the card in reader 0 for 8 s (a PC/SC transaction), longer
+/// than the module waits for it (5 s, README "Waiting for the card"): slot and token queries
+/// answer at once from what is known, a query on the other reader's slot never waits for
+/// reader 0, C_Sign gives up after the wait with CKR_FUNCTION_FAILED, and once the other
+/// application is done the same session signs again.
+#[test]
+fn another_application_holding_the_card_never_blocks_queries_and_bounds_operations() {
+    let _guard = serial();
+    let module = pkcs11();
+    let card = VirtualCard::insert(READER, "cns", &["--pin", PIN]);
+    let other = VirtualCard::insert(1, "cns", &["--pin", PIN, "--variant", "cardos"]);
+    let session = login_and_sign("cns");
+    let key = find(&session, ObjectClass::PRIVATE_KEY)[0];
+    let (slot, slot1) = (slot_of_reader(READER), slot_of_reader(1));
+    let holder = hold_the_card(READER, Duration::from_secs(8));
+
+    let signing = std::thread::spawn(move || {
+        let outcome = timed("C_Sign", || {
+            session.sign(&Mechanism::Sha256RsaPkcs, key, b"while held")
+        });
+        (session, outcome)
+    });
+    std::thread::sleep(Duration::from_millis(200));
+    let quick = Duration::from_secs(1);
+    let (slots, took) = timed("C_GetSlotList", || module.get_slots_with_token());
+    assert_eq!(slots.expect("C_GetSlotList").len(), 2);
+    assert!(took < quick, "C_GetSlotList(TRUE) took {took:?}");
+    let (info, took) = timed("C_GetSlotInfo", || module.get_slot_info(slot));
+    assert!(info.expect("C_GetSlotInfo").token_present());
+    assert!(took < quick, "C_GetSlotInfo took {took:?}");
+    let (token, took) = timed("C_GetTokenInfo", || module.get_token_info(slot1));
+    assert!(token.expect("C_GetTokenInfo").label().starts_with("TS-CNS"));
+    assert!(
+        took < quick,
+        "C_GetTokenInfo on the other slot took {took:?}"
+    );
+
+    let (session, (outcome, took)) = signing.join().expect("signing thread");
+    println!("C_Sign while another application holds the card: {outcome:?} after {took:?}");
+    expect_rv(outcome, RvError::FunctionFailed);
+    assert!(
+        took >= Duration::from_secs(4) && took < Duration::from_secs(9),
+        "{took:?}"
+    );
+
+    holder.join().expect("holder");
+    let signature = guarded("C_Sign", || {
+        session.sign(&Mechanism::Sha256RsaPkcs, key, b"after the hold")
+    })
+    .expect("C_Sign after the hold");
+    assert!(certificate(&session, "cns").verify_pkcs1("sha256", b"after the hold", &signature));
+    drop(session);
+    card.remove();
+    other.remove();
+}

@@ -169,7 +169,13 @@ impl Connection {
                     self.after_reset();
                     self.transport.reconnect().is_ok()
                 }
-                Err(_) => false,
+                // Busy with another application, or C_Finalize under way: as far as known,
+                // it is still there.
+                Err(TransportError::Timeout | TransportError::Cancelled) => true,
+                Err(e) => {
+                    log::debug!("the card is not there any more: {e}");
+                    false
+                }
             };
         self.lost = !present;
         present

@@ -38,6 +38,9 @@ pub enum CardError {
     Reset,
     /// The card or its reader has gone.
     Removed,
+    /// Another application held the card longer than we wait for it
+    /// (`transport::TRANSACTION_WAIT`).
+    Busy,
     /// Any other failure of the link to the card (no service, communication, timeout).
     Transport(crate::transport::TransportError),
     /// A command this reader cannot carry (an extended APDU through a short-only reader):
@@ -61,7 +64,7 @@ impl CardError {
     pub fn is_link(&self) -> bool {
         matches!(
             self,
-            CardError::Reset | CardError::Removed | CardError::Transport(_)
+            CardError::Reset | CardError::Removed | CardError::Busy | CardError::Transport(_)
         )
     }
 }
@@ -73,6 +76,7 @@ impl From<TransportError> for CardError {
             TransportError::CardRemoved
             | TransportError::NoCard
             | TransportError::ReaderUnavailable => CardError::Removed,
+            TransportError::Timeout => CardError::Busy,
             e => CardError::Transport(e),
         }
     }

@@ -15,7 +15,8 @@ pub enum Login {
     User,
     /// The PUK was verified (C_Login CKU_SO); C_InitPIN unblocks the user PIN with it.
     So,
-    /// The PUK was verified with C_Login(CKU_CONTEXT_SPECIFIC) in a public R/W session, the
+    /// The PUK was given to C_Login(CKU_CONTEXT_SPECIFIC) in a public R/W session (kept, not
+    /// yet verified: the unblock verifies it), the
     /// OpenSC "set_pin_in_specific_context" convention pkcs11-tool follows with `--login
     /// --login-type context-specific --unlock-pin`: the next C_SetPIN unblocks the PIN, then
     /// the context ends. Sessions still show the public state; nothing private is visible.

@@ -2,6 +2,7 @@
 //! C_GetSlotInfo, C_GetTokenInfo): the fixed-size, blank-padded C structures.
 
 use super::instance::Instance;
+use super::slots::Slot;
 use super::Rv;
 use crate::token::PinKind;
 use cryptoki_sys::*;
@@ -72,7 +73,7 @@ impl Instance {
         self.slots
             .attached()
             .iter()
-            .filter(|slot| !token_present || self.probe(slot).token.is_some())
+            .filter(|slot| !token_present || self.token_present(slot))
             .map(|slot| slot.id)
             .collect()
     }
@@ -80,7 +81,7 @@ impl Instance {
     /// C_GetSlotInfo (§5.5).
     pub fn slot_info(&self, slot_id: CK_SLOT_ID) -> Result<CK_SLOT_INFO, Rv> {
         let slot = self.slots.get(slot_id)?;
-        let present = self.probe(&slot).token.is_some();
+        let present = self.token_present(&slot);
         let token = if present { CKF_TOKEN_PRESENT } else { 0 };
         Ok(CK_SLOT_INFO {
             slotDescription: padded(&slot.reader),
@@ -94,14 +95,17 @@ impl Instance {
     /// C_GetTokenInfo (§5.5): the card's label, serial and retry-counter flags.
     pub fn token_info(&self, slot_id: CK_SLOT_ID) -> Result<CK_TOKEN_INFO, Rv> {
         let slot = self.slots.get(slot_id)?;
-        let mut state = self.probe(&slot);
+        let Some(mut state) = self.probe_for_query(&slot) else {
+            // The slot is busy with the card: the info as last built.
+            return self.known(&slot).token_info.ok_or(Rv::TOKEN_NOT_PRESENT);
+        };
         let token = state.token.as_mut().ok_or(Rv::TOKEN_NOT_PRESENT)?;
         // Flags that warn may be stale (another process unblocked the PIN).
         token.device.refresh_warning_counters();
         let info = token.device.info();
         let pin = token.device.pin_policy(PinKind::User);
         let (sessions, rw_sessions) = self.sessions.count(token.binding);
-        Ok(CK_TOKEN_INFO {
+        let info = CK_TOKEN_INFO {
             label: padded(&info.label),
             manufacturerID: padded(&info.manufacturer),
             model: padded(&info.model),
@@ -121,7 +125,19 @@ impl Instance {
             firmwareVersion: CK_VERSION { major: 0, minor: 0 },
             // No CKF_CLOCK_ON_TOKEN: the field is not meaningful (§3.3 CK_TOKEN_INFO).
             utcTime: [b' '; 16],
-        })
+        };
+        drop(state);
+        self.remember_token_info(&slot, info);
+        Ok(info)
+    }
+
+    /// Whether `slot` holds a token now, or, while another thread is busy with its card, as
+    /// last seen.
+    fn token_present(&self, slot: &Slot) -> bool {
+        match self.probe_for_query(slot) {
+            Some(state) => state.token.is_some(),
+            None => self.known(slot).present,
+        }
     }
 }
 

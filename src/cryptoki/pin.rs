@@ -111,6 +111,7 @@ fn set_pin_rv(e: TokenError) -> Rv {
         TokenError::PinInvalid => Rv(CKR_PIN_INVALID),
         TokenError::DeviceRemoved => Rv::DEVICE_REMOVED,
         TokenError::DeviceError => Rv(CKR_DEVICE_ERROR),
+        TokenError::Busy => Rv::FUNCTION_FAILED,
         TokenError::FunctionNotSupported => Rv::FUNCTION_NOT_SUPPORTED,
         TokenError::UserNotLoggedIn | TokenError::DataLenRange | TokenError::KeyHandleInvalid => {
             Rv::FUNCTION_FAILED
@@ -125,6 +126,7 @@ fn init_pin_rv(e: TokenError) -> Rv {
         TokenError::PinInvalid => Rv(CKR_PIN_INVALID),
         TokenError::DeviceRemoved => Rv::DEVICE_REMOVED,
         TokenError::DeviceError => Rv(CKR_DEVICE_ERROR),
+        TokenError::Busy => Rv::FUNCTION_FAILED,
         TokenError::UserNotLoggedIn => Rv::USER_NOT_LOGGED_IN,
         TokenError::FunctionNotSupported => Rv::FUNCTION_NOT_SUPPORTED,
         TokenError::PinIncorrect

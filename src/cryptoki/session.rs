@@ -113,6 +113,7 @@ pub(super) fn login_rv(e: TokenError) -> Rv {
         TokenError::PinLocked => Rv(CKR_PIN_LOCKED),
         TokenError::DeviceRemoved => Rv::DEVICE_REMOVED,
         TokenError::DeviceError => Rv(CKR_DEVICE_ERROR),
+        TokenError::Busy => Rv::FUNCTION_FAILED,
         TokenError::UserNotLoggedIn
         | TokenError::DataLenRange
         | TokenError::FunctionNotSupported
@@ -272,7 +273,9 @@ impl Instance {
     /// C_Login (§5.6). CKU_USER verifies the PIN on the card, CKU_SO the PUK (the token
     /// checks the format first, so a typo never spends a try). CKU_CONTEXT_SPECIFIC
     /// re-verifies the PIN for the active signature, or — in a public R/W session with no
-    /// operation — verifies the PUK for the C_SetPIN that follows (`Login::PukContext`).
+    /// operation — keeps the PUK, format-checked, for the C_SetPIN that follows, whose
+    /// unblock verifies it (`Login::PukContext`, issue #11: no PUK sent unless an unblock
+    /// follows).
     pub fn login(
         &self,
         handle: CK_SESSION_HANDLE,

@@ -270,6 +270,7 @@ fn sign_rv(e: TokenError) -> Rv {
         TokenError::DataLenRange => Rv::DATA_LEN_RANGE,
         TokenError::DeviceRemoved => Rv::DEVICE_REMOVED,
         TokenError::DeviceError => Rv(CKR_DEVICE_ERROR),
+        TokenError::Busy => Rv::FUNCTION_FAILED,
         TokenError::UserNotLoggedIn
         | TokenError::PinIncorrect
         | TokenError::PinLocked

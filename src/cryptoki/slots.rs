@@ -19,6 +19,10 @@ use std::time::{Duration, Instant};
 /// Object handles reserved per binding: more than any token shows (3 today).
 const RESERVED_HANDLES: usize = 16;
 
+/// How long a slot or token query waits for a slot another thread is using before it
+/// answers from what is known.
+const QUERY_WAIT: Duration = Duration::from_millis(200);
+
 /// Wait before binding again a card whose binding failed.
 const BIND_RETRY: Duration = Duration::from_secs(5);
 
@@ -28,6 +32,16 @@ pub struct Slot {
     /// The reader is currently attached (outside the lock: set while a card may be busy).
     attached: AtomicBool,
     state: Mutex<SlotState>,
+    /// What the last probe found, for queries that cannot wait for `state` (another thread
+    /// holds it while it waits for the card): whether a token is present, and its info.
+    known: Mutex<Known>,
+}
+
+/// A slot as it was last seen.
+#[derive(Default, Clone, Copy)]
+pub struct Known {
+    pub present: bool,
+    pub token_info: Option<cryptoki_sys::CK_TOKEN_INFO>,
 }
 
 #[derive(Default)]
@@ -104,6 +118,7 @@ impl SlotTable {
                     reader: reader.clone(),
                     attached: AtomicBool::new(true),
                     state: Mutex::new(SlotState::default()),
+                    known: Mutex::new(Known::default()),
                 }));
                 changed.push(id);
             }
@@ -176,7 +191,32 @@ impl Instance {
     /// removed one (its sessions are closed, §5.6). Only this slot's lock is held while
     /// talking to the card.
     pub(super) fn probe<'a>(&self, slot: &'a Slot) -> MutexGuard<'a, SlotState> {
-        let mut state = slot.state.lock();
+        self.refresh(slot, slot.state.lock())
+    }
+
+    /// `probe` for a query: when another thread holds the slot longer than `QUERY_WAIT`
+    /// (it waits for a card another application holds), `None`, and the query answers from
+    /// `Slot::known` (issue #10: slot and token queries answer within a bounded time).
+    pub(super) fn probe_for_query<'a>(&self, slot: &'a Slot) -> Option<MutexGuard<'a, SlotState>> {
+        let state = slot.state.try_lock_for(QUERY_WAIT)?;
+        Some(self.refresh(slot, state))
+    }
+
+    /// What the last probe of `slot` found.
+    pub(super) fn known(&self, slot: &Slot) -> Known {
+        *slot.known.lock()
+    }
+
+    /// Records the token info a query built, for queries that cannot wait.
+    pub(super) fn remember_token_info(&self, slot: &Slot, info: cryptoki_sys::CK_TOKEN_INFO) {
+        slot.known.lock().token_info = Some(info);
+    }
+
+    fn refresh<'a>(
+        &self,
+        slot: &'a Slot,
+        mut state: MutexGuard<'a, SlotState>,
+    ) -> MutexGuard<'a, SlotState> {
         let present = match state.token.as_mut() {
             Some(_) if !slot.is_attached() => false,
             Some(token) => token.device.is_present(),
@@ -187,10 +227,17 @@ impl Instance {
         } else if let Some(token) = state.token.as_mut() {
             token.follow_card_login();
         }
-        if state.token.is_none() && slot.is_attached() {
+        // No new binding once C_Finalize has begun: it would only wait for PC/SC.
+        if state.token.is_none() && slot.is_attached() && !self.is_shut_down() {
             self.bind(slot, &mut state);
         }
         state.observed = true;
+        let mut known = slot.known.lock();
+        known.present = state.token.is_some();
+        if !known.present {
+            known.token_info = None;
+        }
+        drop(known);
         state
     }
 

@@ -50,6 +50,9 @@ pub enum TokenError {
     DeviceRemoved,
     /// The card answered something unexpected.
     DeviceError,
+    /// Another application held the card longer than we wait for it: nothing was sent;
+    /// trying again later may work (CKR_FUNCTION_FAILED, README "Waiting for the card").
+    Busy,
 }
 
 /// What the host asks the card to sign, after hashing (see `cryptoki::sign`).
@@ -702,6 +705,7 @@ fn card_error(e: CardError) -> TokenError {
         CardError::NotSupported => TokenError::FunctionNotSupported,
         CardError::Reset => TokenError::UserNotLoggedIn,
         CardError::Removed => TokenError::DeviceRemoved,
+        CardError::Busy => TokenError::Busy,
         CardError::Transport(e) => {
             log::debug!("card link: {e}");
             TokenError::DeviceError

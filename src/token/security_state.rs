@@ -80,12 +80,16 @@ impl Token {
             }
             reset
         } else {
+            // What this process verified is reachable only through the session the driver
+            // now drops (CIE): nothing is left on the card for anyone.
+            self.verified_here = false;
             self.in_transaction(|card, channel| card.logout(channel))
         };
         self.card.forget_login();
         match result {
-            // A reset dropped the state anyway.
+            // A reset dropped the state anyway; a card gone took it along.
             Ok(()) | Err(CardError::Reset) => Ok(()),
+            Err(CardError::Removed) => Err(card_error(CardError::Removed)),
             Err(e) => {
                 log::warn!(
                     "{} {}: the card's security state could not be ended: {e:?}",

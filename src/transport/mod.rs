@@ -5,6 +5,7 @@
 //! cannot interleave its commands with ours.
 
 // The one place besides `ffi` where `unsafe` is allowed (the crate root denies it): mlock/madvise.
+mod card_worker;
 #[allow(unsafe_code)]
 pub mod locked_memory;
 mod pcsc_system;

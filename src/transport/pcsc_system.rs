@@ -1,20 +1,20 @@
 //! PC/SC implementation of the transport on the `pcsc` crate (pcsc-lite on Linux).
 //!
-//! Two PC/SC contexts: one for listing and connecting, one for `SCardGetStatusChange`.
+//! PC/SC contexts: one for listing readers, one for `SCardGetStatusChange`, and one per
+//! connected card, served by its own thread (`card_worker`: bounded waits, issue #10).
 //! pcsc-lite serialises calls on one context, so a `C_WaitForSlotEvent` blocked in
 //! GetStatusChange on the shared context would block every `C_GetSlotList` too.
 //! `SCardCancel` on the waiting context wakes the waiter (C_Finalize).
 
 use std::ffi::CString;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
-use pcsc::{
-    Attribute, Context, Disposition, Protocols, ReaderState, Scope, ShareMode, State,
-    MAX_BUFFER_SIZE_EXTENDED, PNP_NOTIFICATION,
-};
+use pcsc::{Attribute, Context, ReaderState, Scope, State, PNP_NOTIFICATION};
 
+use super::card_worker::{Request, Worker};
 use super::{Channel, ReaderCapabilities, Transport, TransportError};
 
 /// Longest single GetStatusChange; between slices a missed `cancel` is noticed.
@@ -27,6 +27,8 @@ pub struct PcscSystem {
     wait_states: Mutex<Vec<ReaderState>>,
     /// Bumped by `cancel`, so waiters queued behind `wait_states` give up too.
     cancel_generation: AtomicU64,
+    /// Set by `cancel` (C_Finalize): every card's waits end at once (`card_worker`).
+    cancelled: Arc<AtomicBool>,
 }
 
 impl PcscSystem {
@@ -39,6 +41,7 @@ impl PcscSystem {
             wait_context: Mutex::new(wait_context),
             wait_states: Mutex::new(Vec::new()),
             cancel_generation: AtomicU64::new(0),
+            cancelled: Arc::new(AtomicBool::new(false)),
         };
         // The baseline for the first wait: changes from now on are events.
         {
@@ -138,19 +141,12 @@ impl PcscSystem {
 
     /// Connects (shared mode) to the card in `reader`; `Ok(None)` when the reader is empty.
     pub fn connect(&self, reader: &str) -> Result<Option<Box<dyn Transport>>, TransportError> {
-        let name = CString::new(reader).map_err(|_| TransportError::ReaderUnavailable)?;
-        let connected = self.with_context(|c| c.connect(&name, ShareMode::Shared, Protocols::ANY));
-        let card = match connected {
-            Ok(card) => card,
-            Err(
-                pcsc::Error::NoSmartcard
-                | pcsc::Error::RemovedCard
-                | pcsc::Error::UnpoweredCard
-                | pcsc::Error::UnresponsiveCard,
-            ) => return Ok(None),
-            Err(e) => return Err(map_error(e)),
+        let Some(worker) = Worker::connect(reader, self.cancelled.clone(), TRANSACTION_WAIT)?
+        else {
+            return Ok(None);
         };
-        Ok(Some(Box::new(PcscTransport::new(card, reader)?)))
+        let transport = PcscTransport::new(worker, reader)?;
+        Ok(Some(Box::new(transport)))
     }
 
     /// Blocks until a reader or card changes, the timeout passes (`Ok(false)`) or `cancel` is called.
@@ -203,6 +199,7 @@ impl PcscSystem {
 
     /// Wakes every `wait_for_change` (C_Finalize must unblock C_WaitForSlotEvent).
     pub fn cancel(&self) {
+        self.cancelled.store(true, Ordering::SeqCst);
         self.cancel_generation.fetch_add(1, Ordering::SeqCst);
         let context = self.wait_context.lock().clone();
         if let Err(e) = context.cancel() {
@@ -211,22 +208,30 @@ impl PcscSystem {
     }
 }
 
-/// One connected card. Dropped with `LeaveCard`: the `pcsc` crate's own drop resets the
-/// card, which would log out every other application using it. No `pcsc::Card` may be
-/// dropped anywhere else.
+/// How long an operation waits for another application's transaction to end before it
+/// gives up (`TransportError::Timeout`, CKR_FUNCTION_FAILED; README "Waiting for the card").
+pub const TRANSACTION_WAIT: Duration = Duration::from_secs(5);
+
+/// How long a presence check waits (another application's transaction blocks it too): no
+/// answer in time is "as far as known, still there".
+const STATUS_WAIT: Duration = Duration::from_millis(300);
+
+/// How long one APDU, a reconnect or a reset may take once we hold the card.
+const CARD_WAIT: Duration = Duration::from_secs(20);
+
+/// One connected card, served by its own thread (`card_worker`), which disconnects it with
+/// `LeaveCard` when the transport is dropped.
 struct PcscTransport {
-    card: Option<pcsc::Card>,
+    worker: Worker,
     reader: String,
     atr: Vec<u8>,
     capabilities: ReaderCapabilities,
 }
 
 impl PcscTransport {
-    fn new(card: pcsc::Card, reader: &str) -> Result<PcscTransport, TransportError> {
-        // Owned by the transport first, so that every error path below disconnects with
-        // LeaveCard (our Drop) rather than resetting the card under other applications.
+    fn new(worker: Worker, reader: &str) -> Result<PcscTransport, TransportError> {
         let mut transport = PcscTransport {
-            card: Some(card),
+            worker,
             reader: reader.to_string(),
             atr: Vec::new(),
             capabilities: ReaderCapabilities {
@@ -235,25 +240,24 @@ impl PcscTransport {
         };
         // SCardStatus, not GetAttrib(ATR): vpcd does not answer the attribute (HARNESS.md).
         // A reset by another application between connect and status is reported here.
-        let status = match transport.card()?.status2_owned() {
-            Err(pcsc::Error::ResetCard) => {
+        let atr = match transport.worker.call(Request::Status, TRANSACTION_WAIT) {
+            Err(TransportError::CardReset) => {
                 transport.reconnect()?;
-                transport.card()?.status2_owned()
+                transport.worker.call(Request::Status, TRANSACTION_WAIT)
             }
             other => other,
         };
-        transport.atr = status.map_err(map_error)?.atr().to_vec();
+        transport.atr = atr?;
         // Extended APDUs: vpcd and CCID readers with extended support carry them. A reader
         // could report short-only through SCARD_ATTR_MAXINPUT; we only log it for now.
-        match transport.card()?.get_attribute_owned(Attribute::Maxinput) {
+        match transport
+            .worker
+            .call(Request::Attribute(Attribute::Maxinput), STATUS_WAIT)
+        {
             Ok(v) => log::debug!("{reader}: SCARD_ATTR_MAXINPUT {v:02X?}"),
             Err(e) => log::debug!("{reader}: no SCARD_ATTR_MAXINPUT ({e})"),
         }
         Ok(transport)
-    }
-
-    fn card(&mut self) -> Result<&mut pcsc::Card, TransportError> {
-        self.card.as_mut().ok_or(TransportError::CardRemoved)
     }
 }
 
@@ -267,18 +271,28 @@ impl Transport for PcscTransport {
     }
 
     fn transaction(&mut self) -> Result<Box<dyn Channel + '_>, TransportError> {
-        let card = self.card()?;
-        let transaction = card.transaction2().map_err(|(_, e)| map_error(e))?;
-        Ok(Box::new(PcscChannel {
-            transaction,
-            buffer: vec![0; MAX_BUFFER_SIZE_EXTENDED],
-        }))
+        match self.worker.call(Request::Begin, TRANSACTION_WAIT) {
+            Ok(_) => Ok(Box::new(PcscChannel {
+                worker: &self.worker,
+            })),
+            Err(e) => {
+                if e == TransportError::Timeout {
+                    log::info!(
+                        "{}: another application has held the card for {TRANSACTION_WAIT:?}",
+                        self.reader
+                    );
+                }
+                // Granted after all while we gave up: end it at once.
+                self.worker.post(Request::Abandon);
+                Err(e)
+            }
+        }
     }
 
     fn reconnect(&mut self) -> Result<(), TransportError> {
-        self.card()?
-            .reconnect(ShareMode::Shared, Protocols::ANY, Disposition::LeaveCard)
-            .map_err(map_error)
+        self.worker
+            .call(Request::Reconnect { reset: false }, CARD_WAIT)
+            .map(|_| ())
     }
 
     /// SCardBeginTransaction, then SCardEndTransaction(SCARD_RESET_CARD): the transaction
@@ -286,57 +300,54 @@ impl Transport for PcscTransport {
     /// SCardReconnect(SCARD_RESET_CARD) is the fallback.
     fn reset(&mut self) -> Result<(), TransportError> {
         log::debug!("{}: resetting the card", self.reader);
-        let card = self.card()?;
-        let ended = match card.transaction2() {
-            Ok(tx) => tx.end(Disposition::ResetCard).map_err(|(_, e)| e),
-            Err((_, e)) => Err(e),
+        let ended = match self.worker.call(Request::Begin, TRANSACTION_WAIT) {
+            Ok(_) => self.worker.call(Request::End { reset: true }, CARD_WAIT),
+            Err(e) => {
+                self.worker.post(Request::Abandon);
+                Err(e)
+            }
         };
         match ended {
-            Ok(()) => Ok(()),
+            Ok(_) => Ok(()),
+            Err(e @ (TransportError::Cancelled | TransportError::Timeout)) => Err(e),
             Err(e) => {
                 log::debug!("{}: SCardEndTransaction(reset): {e}", self.reader);
-                self.card()?
-                    .reconnect(ShareMode::Shared, Protocols::ANY, Disposition::ResetCard)
-                    .map_err(map_error)
+                self.worker
+                    .call(Request::Reconnect { reset: true }, CARD_WAIT)
+                    .map(|_| ())
             }
         }
     }
 
     fn check_present(&mut self) -> Result<(), TransportError> {
-        let status = self.card()?.status2_owned().map_err(map_error)?;
-        if status.status().contains(pcsc::Status::PRESENT) {
-            Ok(())
-        } else {
-            Err(TransportError::CardRemoved)
+        match self.worker.call(Request::Status, STATUS_WAIT) {
+            Ok(_) => Ok(()),
+            // Another application holds the card: it was there a moment ago.
+            Err(TransportError::Timeout) => Ok(()),
+            Err(e) => Err(e),
         }
     }
 }
 
-impl Drop for PcscTransport {
-    fn drop(&mut self) {
-        if let Some(card) = self.card.take() {
-            if let Err((_, e)) = card.disconnect(Disposition::LeaveCard) {
-                log::debug!("{}: SCardDisconnect: {e}", self.reader);
-            }
-        }
-    }
-}
-
-struct PcscChannel<'tx> {
-    transaction: pcsc::Transaction<'tx>,
-    buffer: Vec<u8>,
+/// Our transaction: APDUs go through the card's thread; dropping it ends the transaction.
+struct PcscChannel<'t> {
+    worker: &'t Worker,
 }
 
 impl Channel for PcscChannel<'_> {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        self.transaction
-            .transmit(command, &mut self.buffer)
-            .map(<[u8]>::to_vec)
-            .map_err(map_error)
+        self.worker
+            .call(Request::Transmit(command.to_vec()), CARD_WAIT)
     }
 }
 
-fn map_error(e: pcsc::Error) -> TransportError {
+impl Drop for PcscChannel<'_> {
+    fn drop(&mut self) {
+        self.worker.post(Request::End { reset: false });
+    }
+}
+
+pub(super) fn map_error(e: pcsc::Error) -> TransportError {
     use pcsc::Error as E;
     match e {
         E::ResetCard => TransportError::CardReset,
@@ -345,7 +356,8 @@ fn map_error(e: pcsc::Error) -> TransportError {
         E::ReaderUnavailable | E::UnknownReader => TransportError::ReaderUnavailable,
         E::NoService | E::ServiceStopped => TransportError::NoService,
         E::Cancelled => TransportError::Cancelled,
-        E::Timeout => TransportError::Timeout,
+        // Another application holds the card (exclusively, or in a transaction).
+        E::Timeout | E::SharingViolation => TransportError::Timeout,
         e => TransportError::Communication(e.to_string()),
     }
 }

@@ -3,8 +3,8 @@
 //! (fuzz/fuzz_targets/card_responses.rs) run, so that a new parser is added in one place.
 
 use cie_cns_pkcs11::parsers::{
-    atr, codec, detect, dh, fcp, files, iso9796, params, personal_data, tlv, CnsAtr, Response,
-    SessionKeys, Ssc,
+    atr, codec, detect, dh, fcp, files, iso9796, params, personal_data, tlv, CachedLayout,
+    ChipData, CnsAtr, Response, SessionKeys, Ssc,
 };
 
 /// TS-CNS and generic parsers: BER-TLV, FCP/FCI, ATR, the TS-CNS ATR decode,
@@ -22,6 +22,13 @@ pub fn parse_card_responses(input: &[u8]) {
     let _ = personal_data::declared_end(input);
     let _ = Response::decode(input);
     parse_cie_answers(input);
+    parse_cache_entries(input);
+}
+
+/// What the public-data cache gives back, read like card data (token::cache).
+pub fn parse_cache_entries(input: &[u8]) {
+    let _ = ChipData::decode(input);
+    let _ = CachedLayout::decode(input);
 }
 
 /// The CIE's parsers of card answers (cie.md §2, §4, §5.3) and its ATR hint.

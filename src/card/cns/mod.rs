@@ -30,7 +30,7 @@ pub mod files;
 pub mod personal_data;
 mod pin_lifecycle;
 pub mod profile;
-mod public_cache;
+pub mod public_cache;
 
 use zeroize::Zeroizing;
 

@@ -53,8 +53,8 @@ ck_fn!(C_Login => login(CK_SESSION_HANDLE, CK_USER_TYPE, *mut CK_UTF8CHAR, CK_UL
 
 /// C_Login (§5.6.8): CKU_USER with the PIN, CKU_SO with the PUK (CKR_SESSION_READ_ONLY_EXISTS
 /// with a read-only session), both copied into zeroized memory only and never logged;
-/// CKU_CONTEXT_SPECIFIC re-verifies the PIN for an active signature, or verifies the PUK
-/// in a public R/W session for the C_SetPIN that unblocks the PIN.
+/// CKU_CONTEXT_SPECIFIC re-verifies the PIN for an active signature, or keeps the PUK in a
+/// public R/W session for the C_SetPIN that unblocks the PIN (and verifies it then).
 unsafe fn login(
     h_session: CK_SESSION_HANDLE,
     user_type: CK_USER_TYPE,
