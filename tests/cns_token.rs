@@ -7,14 +7,13 @@ mod common;
 use common::harness::{scratch_dir, VirtualCard};
 use common::module::{pkcs11, serial, slot_of_reader};
 use common::token::{
-    bytes_attribute, certificate, expect_rv, find, pin, pin_tries, pss, sign_mechanisms,
-    signs_pkcs1_v15, three_wrong_pins_lock, with_card_in,
+    bytes_attribute, certificate, find, log_in, pin_tries, private_key, pss_for, sign_mechanisms,
+    signs_pkcs1_v15, three_wrong_pins_lock, with_card_in, wrong_format_pins_never_reach_the_card,
+    wrong_pin_spends_one_try,
 };
-use cryptoki::error::RvError;
-use cryptoki::mechanism::rsa::PkcsMgfType;
 use cryptoki::mechanism::{Mechanism, MechanismType};
 use cryptoki::object::{Attribute, AttributeType, ObjectClass};
-use cryptoki::session::{Session, UserType};
+use cryptoki::session::Session;
 use ring::digest;
 use std::sync::OnceLock;
 
@@ -68,9 +67,7 @@ fn shows_certificate_and_public_key_before_login_and_the_private_key_after() {
     assert_eq!(find(&session, ObjectClass::PUBLIC_KEY).len(), 1);
     assert_eq!(find(&session, ObjectClass::PRIVATE_KEY).len(), 0);
 
-    session
-        .login(UserType::User, Some(&pin(PIN)))
-        .expect("C_Login");
+    log_in(&session, PIN);
     let cert = find(&session, ObjectClass::CERTIFICATE)[0];
     let public = find(&session, ObjectClass::PUBLIC_KEY)[0];
     let private = find(&session, ObjectClass::PRIVATE_KEY);
@@ -168,10 +165,8 @@ fn signs_with_every_advertised_mechanism_and_each_signature_verifies() {
     }
 
     let session = module.open_ro_session(slot).expect("C_OpenSession");
-    session
-        .login(UserType::User, Some(&pin(PIN)))
-        .expect("C_Login");
-    let key = find(&session, ObjectClass::PRIVATE_KEY)[0];
+    log_in(&session, PIN);
+    let key = private_key(&session);
     let cert = certificate(&session, "TS-CNS");
     let dir = scratch_dir("cns-sign");
     let message = b"Accedi con CNS: firma di prova";
@@ -198,44 +193,26 @@ fn signs_with_every_advertised_mechanism_and_each_signature_verifies() {
 
     // PSS, hashed by the module.
     for (mechanism, hash) in [
-        (
-            Mechanism::Sha1RsaPkcsPss(pss(MechanismType::SHA1, PkcsMgfType::MGF1_SHA1, 20)),
-            "sha1",
-        ),
-        (
-            Mechanism::Sha256RsaPkcsPss(pss(MechanismType::SHA256, PkcsMgfType::MGF1_SHA256, 32)),
-            "sha256",
-        ),
-        (
-            Mechanism::Sha384RsaPkcsPss(pss(MechanismType::SHA384, PkcsMgfType::MGF1_SHA384, 48)),
-            "sha384",
-        ),
-        (
-            Mechanism::Sha512RsaPkcsPss(pss(MechanismType::SHA512, PkcsMgfType::MGF1_SHA512, 64)),
-            "sha512",
-        ),
+        (Mechanism::Sha1RsaPkcsPss(pss_for("sha1", 20)), "sha1"),
+        (Mechanism::Sha256RsaPkcsPss(pss_for("sha256", 32)), "sha256"),
+        (Mechanism::Sha384RsaPkcsPss(pss_for("sha384", 48)), "sha384"),
+        (Mechanism::Sha512RsaPkcsPss(pss_for("sha512", 64)), "sha512"),
     ] {
         let sig = sign(&mechanism, message);
         assert!(cert.verify_pss(hash, message, &sig, &dir), "{mechanism:?}");
     }
 
     // CKM_RSA_PKCS_PSS over a hash the application computed (TLS 1.3 in the browsers).
-    let sig = sign(
-        &Mechanism::RsaPkcsPss(pss(MechanismType::SHA256, PkcsMgfType::MGF1_SHA256, 32)),
-        sha256.as_ref(),
-    );
-    assert!(
-        cert.verify_pss("sha256", message, &sig, &dir),
-        "CKM_RSA_PKCS_PSS"
-    );
-    let sig = sign(
-        &Mechanism::RsaPkcsPss(pss(MechanismType::SHA1, PkcsMgfType::MGF1_SHA1, 20)),
-        sha1.as_ref(),
-    );
-    assert!(
-        cert.verify_pss("sha1", message, &sig, &dir),
-        "CKM_RSA_PKCS_PSS/SHA-1"
-    );
+    for (hash, params, digest) in [
+        ("sha256", pss_for("sha256", 32), sha256.as_ref()),
+        ("sha1", pss_for("sha1", 20), sha1.as_ref()),
+    ] {
+        let sig = sign(&Mechanism::RsaPkcsPss(params), digest);
+        assert!(
+            cert.verify_pss(hash, message, &sig, &dir),
+            "CKM_RSA_PKCS_PSS/{hash}"
+        );
+    }
 
     // Multi-part: C_SignUpdate twice, then C_SignFinal.
     let mechanism = Mechanism::Sha256RsaPkcs;
@@ -285,27 +262,13 @@ fn a_wrong_pin_costs_exactly_one_try_and_the_flags_say_so() {
         let module = pkcs11();
         let slot = slot_of_reader(FRESH_READER);
         assert_eq!(pin_tries(card), 3);
-
-        expect_rv(
-            session.login(UserType::User, Some(&pin("11111111"))),
-            RvError::PinIncorrect,
-        );
-        assert_eq!(pin_tries(card), 2, "exactly one try spent");
-        let info = module.get_token_info(slot).expect("C_GetTokenInfo");
+        let info = wrong_pin_spends_one_try(module, slot, card, session, "11111111");
         assert!(info.user_pin_count_low() && !info.user_pin_final_try());
-
-        expect_rv(
-            session.login(UserType::User, Some(&pin("22222222"))),
-            RvError::PinIncorrect,
-        );
-        assert_eq!(pin_tries(card), 1);
-        let info = module.get_token_info(slot).expect("C_GetTokenInfo");
+        let info = wrong_pin_spends_one_try(module, slot, card, session, "22222222");
         assert!(info.user_pin_final_try() && !info.user_pin_locked());
 
         // The right PIN restores the counter (and the flags).
-        session
-            .login(UserType::User, Some(&pin(PIN)))
-            .expect("C_Login");
+        log_in(session, PIN);
         assert_eq!(pin_tries(card), 3);
         let info = module.get_token_info(slot).expect("C_GetTokenInfo");
         assert!(!info.user_pin_count_low() && !info.user_pin_final_try());
@@ -323,21 +286,7 @@ fn three_wrong_pins_lock_the_card() {
 #[test]
 fn a_pin_in_the_wrong_format_never_reaches_the_card() {
     with_fresh_card(|card, session| {
-        let before = card.stats();
-        expect_rv(
-            session.login(UserType::User, Some(&pin("1234"))),
-            RvError::PinIncorrect,
-        );
-        expect_rv(
-            session.login(UserType::User, Some(&pin("123456789"))),
-            RvError::PinIncorrect,
-        );
-        expect_rv(
-            session.login(UserType::User, Some(&pin("1234abcd"))),
-            RvError::PinIncorrect,
-        );
-        assert_eq!(card.stats().apdus, before.apdus, "no APDU sent");
-        assert_eq!(pin_tries(card), 3, "no try spent");
+        wrong_format_pins_never_reach_the_card(card, session, &["1234", "123456789", "1234abcd"]);
     });
 }
 

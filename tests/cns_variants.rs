@@ -12,10 +12,9 @@ mod common;
 
 use common::harness::{scratch_dir, simulator_variants, VirtualCard};
 use common::module::{pkcs11, serial, slot_of_reader};
-use common::token::{cert_key, find, pss, sign_mechanisms};
+use common::token::{cert_key, find, pss_for, sign_mechanisms};
 use common::verify::CertKey;
 use cryptoki::error::{Error, RvError};
-use cryptoki::mechanism::rsa::PkcsMgfType;
 use cryptoki::mechanism::{Mechanism, MechanismType};
 use cryptoki::object::{Attribute, AttributeInfo, AttributeType, ObjectClass, ObjectHandle};
 use cryptoki::session::{Session, UserType};
@@ -248,26 +247,10 @@ fn check_signatures(variant: &str, session: &Session, slot: Slot, dir: &Path) {
         };
         let signed = |salt: u64| -> Mechanism {
             match hash {
-                "sha1" if is_pss => Mechanism::Sha1RsaPkcsPss(pss(
-                    MechanismType::SHA1,
-                    PkcsMgfType::MGF1_SHA1,
-                    salt,
-                )),
-                "sha256" if is_pss => Mechanism::Sha256RsaPkcsPss(pss(
-                    MechanismType::SHA256,
-                    PkcsMgfType::MGF1_SHA256,
-                    salt,
-                )),
-                "sha384" if is_pss => Mechanism::Sha384RsaPkcsPss(pss(
-                    MechanismType::SHA384,
-                    PkcsMgfType::MGF1_SHA384,
-                    salt,
-                )),
-                "sha512" if is_pss => Mechanism::Sha512RsaPkcsPss(pss(
-                    MechanismType::SHA512,
-                    PkcsMgfType::MGF1_SHA512,
-                    salt,
-                )),
+                "sha1" if is_pss => Mechanism::Sha1RsaPkcsPss(pss_for("sha1", salt)),
+                "sha256" if is_pss => Mechanism::Sha256RsaPkcsPss(pss_for("sha256", salt)),
+                "sha384" if is_pss => Mechanism::Sha384RsaPkcsPss(pss_for("sha384", salt)),
+                "sha512" if is_pss => Mechanism::Sha512RsaPkcsPss(pss_for("sha512", salt)),
                 "sha1" => Mechanism::Sha1RsaPkcs,
                 "sha256" => Mechanism::Sha256RsaPkcs,
                 "sha384" => Mechanism::Sha384RsaPkcs,
@@ -326,7 +309,7 @@ fn check_signatures(variant: &str, session: &Session, slot: Slot, dir: &Path) {
     }
     if advertised.contains(&MechanismType::RSA_PKCS_PSS) {
         let sig = sign(
-            &Mechanism::RsaPkcsPss(pss(MechanismType::SHA256, PkcsMgfType::MGF1_SHA256, 32)),
+            &Mechanism::RsaPkcsPss(pss_for("sha256", 32)),
             sha256.as_ref(),
         );
         assert!(

@@ -8,7 +8,7 @@ mod common;
 mod signing;
 
 use common::harness::{scratch_dir, VirtualCard};
-use signing::{serial, CmsTool, Holder, PIN};
+use signing::{serial, Holder, PIN};
 use std::sync::OnceLock;
 
 /// The virtual CIE on reader 0, shared by this binary's tests, after its first login.
@@ -30,43 +30,7 @@ fn cie() -> &'static Holder {
     })
 }
 
-#[test]
-fn pdfsig_signs_a_pdf_with_the_cie_and_validates_it() {
-    let _guard = serial();
-    signing::pdfsig_signs_and_validates(cie(), &scratch_dir("pdfsig-cie"));
-}
-
-#[test]
-fn pdfsig_with_a_wrong_pin_spends_one_cie_try_and_writes_no_pdf() {
-    let _guard = serial();
-    signing::pdfsig_wrong_pin(cie(), &scratch_dir("pdfsig-wrong-pin-cie"));
-}
-
-#[test]
-fn openssl_engine_makes_detached_and_enveloping_p7m_with_the_cie() {
-    let _guard = serial();
-    signing::cms_both_forms(cie(), CmsTool::OpenSsl, &scratch_dir("openssl-cie"));
-}
-
-#[test]
-fn certtool_makes_detached_and_enveloping_p7m_with_the_cie() {
-    let _guard = serial();
-    signing::cms_both_forms(cie(), CmsTool::Certtool, &scratch_dir("certtool-cie"));
-}
-
-#[test]
-fn openssl_and_certtool_with_a_wrong_pin_spend_one_cie_try_each_and_leave_no_p7m() {
-    let _guard = serial();
-    for tool in [CmsTool::OpenSsl, CmsTool::Certtool] {
-        let dir = scratch_dir("cms-wrong-pin-cie");
-        let leftover = signing::cms_wrong_pin(cie(), tool, &dir);
-        assert_eq!(
-            leftover,
-            Some(0),
-            "{tool:?} leaves an empty file (README warns)"
-        );
-    }
-}
+signing_scenarios!(cie, "cie");
 
 /// A CIE's first use (issue #10): with an empty module cache, `pdfsig -list-nicks` prints
 /// the nickname and `-add-signature` signs with it, although the listing's login taught the
