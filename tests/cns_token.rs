@@ -7,13 +7,15 @@ mod common;
 use common::harness::{scratch_dir, VirtualCard};
 use common::module::{pkcs11, serial, slot_of_reader};
 use common::token::{
-    bytes_attribute, certificate, find, log_in, pin_tries, private_key, pss_for, sign_mechanisms,
-    signs_pkcs1_v15, three_wrong_pins_lock, with_card_in, wrong_format_pins_never_reach_the_card,
-    wrong_pin_spends_one_try,
+    bytes_attribute, certificate, find, log_in, pin_tries, pkcs1_block, private_key, pss_for,
+    sign_mechanisms, signs_pkcs1_v15, three_wrong_pins_lock, with_card_in,
+    wrong_format_pins_never_reach_the_card, wrong_pin_spends_one_try,
 };
 use cryptoki::mechanism::{Mechanism, MechanismType};
 use cryptoki::object::{Attribute, AttributeType, ObjectClass};
 use cryptoki::session::Session;
+use cryptoki::slot::Slot;
+use parking_lot::MutexGuard;
 use ring::digest;
 use std::sync::OnceLock;
 
@@ -27,12 +29,16 @@ fn long_lived_card() -> &'static VirtualCard {
     CARD.get_or_init(|| VirtualCard::insert(LONG_LIVED_READER, "cns", &[]))
 }
 
+/// The long-lived card's slot, with the `serial()` lock held.
+fn long_lived_slot() -> (MutexGuard<'static, ()>, Slot) {
+    let guard = serial();
+    (guard, slot_of_reader(long_lived_card().reader_index))
+}
+
 #[test]
 fn lists_the_reader_and_a_token_named_after_the_holder() {
-    let _guard = serial();
-    let card = long_lived_card();
+    let (_guard, slot) = long_lived_slot();
     let module = pkcs11();
-    let slot = slot_of_reader(card.reader_index);
     let slot_info = module.get_slot_info(slot).expect("C_GetSlotInfo");
     assert!(slot_info.token_present());
     assert!(slot_info.removable_device());
@@ -52,17 +58,13 @@ fn lists_the_reader_and_a_token_named_after_the_holder() {
     // The empty reader is a slot too, with no token.
     let empty = slot_of_reader(FRESH_READER);
     let empty_info = module.get_slot_info(empty).expect("C_GetSlotInfo");
-    assert!(!empty_info.token_present() || card.reader_index == FRESH_READER);
+    assert!(!empty_info.token_present() || long_lived_card().reader_index == FRESH_READER);
 }
 
 #[test]
 fn shows_certificate_and_public_key_before_login_and_the_private_key_after() {
-    let _guard = serial();
-    let card = long_lived_card();
-    let module = pkcs11();
-    let session = module
-        .open_ro_session(slot_of_reader(card.reader_index))
-        .expect("C_OpenSession");
+    let (_guard, slot) = long_lived_slot();
+    let session = pkcs11().open_ro_session(slot).expect("C_OpenSession");
     assert_eq!(find(&session, ObjectClass::CERTIFICATE).len(), 1);
     assert_eq!(find(&session, ObjectClass::PUBLIC_KEY).len(), 1);
     assert_eq!(find(&session, ObjectClass::PRIVATE_KEY).len(), 0);
@@ -136,11 +138,8 @@ fn shows_certificate_and_public_key_before_login_and_the_private_key_after() {
 
 #[test]
 fn signs_with_every_advertised_mechanism_and_each_signature_verifies() {
-    let _guard = serial();
-    let card = long_lived_card();
+    let (_guard, slot) = long_lived_slot();
     let module = pkcs11();
-    let slot = slot_of_reader(card.reader_index);
-
     let mut advertised = sign_mechanisms(module, slot);
     let mut expected = vec![
         MechanismType::RSA_PKCS,
@@ -183,12 +182,7 @@ fn signs_with_every_advertised_mechanism_and_each_signature_verifies() {
     let (digest_info, sig) = signs_pkcs1_v15(&session, key, &cert, message);
 
     // CKM_RSA_X_509 over a block the application padded itself.
-    let k = sig.len();
-    let mut block = vec![0x00, 0x01];
-    block.resize(k - digest_info.len() - 1, 0xff);
-    block.push(0x00);
-    block.extend_from_slice(&digest_info);
-    let sig = sign(&Mechanism::RsaX509, &block);
+    let sig = sign(&Mechanism::RsaX509, &pkcs1_block(sig.len(), &digest_info));
     assert!(cert.verify_pkcs1("sha256", message, &sig), "CKM_RSA_X_509");
 
     // PSS, hashed by the module.
@@ -229,11 +223,8 @@ fn signs_with_every_advertised_mechanism_and_each_signature_verifies() {
 
 #[test]
 fn digests_match_an_independent_implementation() {
-    let _guard = serial();
-    let card = long_lived_card();
-    let session = pkcs11()
-        .open_ro_session(slot_of_reader(card.reader_index))
-        .expect("C_OpenSession");
+    let (_guard, slot) = long_lived_slot();
+    let session = pkcs11().open_ro_session(slot).expect("C_OpenSession");
     let data = b"dati da riassumere";
     for (mechanism, algorithm) in [
         (Mechanism::Sha1, &digest::SHA1_FOR_LEGACY_USE_ONLY),

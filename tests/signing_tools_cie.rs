@@ -8,7 +8,9 @@ mod common;
 mod signing;
 
 use common::harness::{scratch_dir, VirtualCard};
+use parking_lot::MutexGuard;
 use signing::{serial, Holder, PIN};
+use std::path::PathBuf;
 use std::sync::OnceLock;
 
 /// The virtual CIE on reader 0, shared by this binary's tests, after its first login.
@@ -32,16 +34,23 @@ fn cie() -> &'static Holder {
 
 signing_scenarios!(cie, "cie");
 
+/// The CIE and an NSS database (in scratch directory `name`) that loads the module, with the
+/// `serial()` lock held: the lock, the holder, the directory and the database.
+fn cie_in_nss_db(name: &str) -> (MutexGuard<'static, ()>, &'static Holder, PathBuf, PathBuf) {
+    let guard = serial();
+    let holder = cie();
+    let dir = scratch_dir(name);
+    let db = signing::nss_db(holder, &dir, true);
+    (guard, holder, dir, db)
+}
+
 /// A CIE's first use (issue #10): with an empty module cache, `pdfsig -list-nicks` prints
 /// the nickname and `-add-signature` signs with it, although the listing's login taught the
 /// module the holder's certificate in between: the token label is the card number on every
 /// use, so the nickname never changes.
 #[test]
 fn a_cie_signs_on_first_use_with_the_nickname_listed_before_its_first_login() {
-    let _guard = serial();
-    let holder = cie();
-    let dir = scratch_dir("first-use-cie");
-    let db = signing::nss_db(holder, &dir, true);
+    let (_guard, holder, dir, db) = cie_in_nss_db("first-use-cie");
     let cold_cache = dir.join("empty-cache");
     let list = || {
         signing::succeed(
@@ -75,10 +84,7 @@ fn a_cie_signs_on_first_use_with_the_nickname_listed_before_its_first_login() {
 /// spending a try on either card.
 #[test]
 fn pdfsig_refuses_to_sign_with_two_cards_that_ask_for_a_pin() {
-    let _guard = serial();
-    let holder = cie();
-    let dir = scratch_dir("two-cards");
-    let db = signing::nss_db(holder, &dir, true);
+    let (_guard, holder, _, db) = cie_in_nss_db("two-cards");
     let tscns = VirtualCard::insert(1, "cns", &["--pin", PIN]);
     let before = (holder.pin_tries(), tscns.stat("pin_tries"));
 

@@ -148,12 +148,7 @@ pub fn signs_pkcs1_v15(
         let sig = sign(&mechanism, message);
         assert!(cert.verify_pkcs1(hash, message, &sig), "{mechanism:?}");
     }
-    // DigestInfo ::= SEQUENCE { sha256 AlgorithmIdentifier, OCTET STRING } (RFC 8017 §9.2).
-    let mut digest_info = vec![
-        0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01,
-        0x05, 0x00, 0x04, 0x20,
-    ];
-    digest_info.extend_from_slice(ring::digest::digest(&ring::digest::SHA256, message).as_ref());
+    let digest_info = sha256_digest_info(message);
     let sig = sign(&Mechanism::RsaPkcs, &digest_info);
     assert!(cert.verify_pkcs1("sha256", message, &sig), "CKM_RSA_PKCS");
     (digest_info, sig)
@@ -192,6 +187,27 @@ pub fn wrong_format_pins_never_reach_the_card(
     }
     assert_eq!(card.stats().apdus, before, "no APDU sent");
     assert_eq!(pin_tries(card), 3, "no try spent");
+}
+
+/// The SHA-256 DigestInfo of `message`, as an application builds it for CKM_RSA_PKCS:
+/// DigestInfo ::= SEQUENCE { sha256 AlgorithmIdentifier, OCTET STRING } (RFC 8017 §9.2).
+pub fn sha256_digest_info(message: &[u8]) -> Vec<u8> {
+    let mut digest_info = vec![
+        0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01,
+        0x05, 0x00, 0x04, 0x20,
+    ];
+    digest_info.extend_from_slice(ring::digest::digest(&ring::digest::SHA256, message).as_ref());
+    digest_info
+}
+
+/// An EMSA-PKCS1-v1_5 block of `k` bytes around `digest_info` (`00 01 FF…FF 00 T`, RFC 8017
+/// §9.2), as an application pads it itself for CKM_RSA_X_509.
+pub fn pkcs1_block(k: usize, digest_info: &[u8]) -> Vec<u8> {
+    let mut block = vec![0x00, 0x01];
+    block.resize(k - digest_info.len() - 1, 0xff);
+    block.push(0x00);
+    block.extend_from_slice(digest_info);
+    block
 }
 
 /// Three wrong PINs block the user PIN: the try that blocks it answers CKR_PIN_INCORRECT or
