@@ -36,8 +36,6 @@ mod ffi;
 pub mod fuzzing;
 mod iso7816;
 mod logging;
-// libc calls (getauxval, getpwuid_r): the one other module allowed `unsafe`.
-#[allow(unsafe_code)]
 mod privilege;
 mod token;
 mod transport;

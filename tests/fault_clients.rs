@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::harness::{module_path, scratch_dir, target_dir, PcscDaemon, VirtualCard};
+use common::harness::{example_path, module_path, scratch_dir, PcscDaemon, VirtualCard};
 use common::module::serial;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -15,13 +15,7 @@ use std::time::{Duration, Instant};
 const PIN: &str = "12345678";
 
 fn client_path() -> std::path::PathBuf {
-    let path = target_dir().join("examples").join("fault_client");
-    assert!(
-        path.exists(),
-        "{} missing: run `cargo build --workspace --all-targets` first (scripts/test does)",
-        path.display()
-    );
-    path
+    example_path("fault_client")
 }
 
 /// A client process on the shared pcscd.

@@ -49,6 +49,18 @@ fn der_len(b: &[u8]) -> usize {
     }
 }
 
+/// MSE SET for a signature with the holder's key 81 (§7), under SM: the status word.
+fn select_holder_key(t: &mut Terminal) -> u16 {
+    t.sm(
+        0x22,
+        0x41,
+        0xA4,
+        &[0x80, 0x01, 0x02, 0x84, 0x01, 0x81],
+        None,
+    )
+    .1
+}
+
 fn open(variant: &str) -> Terminal {
     let mut t = terminal(variant);
     let by_mf = !matches!(variant, "gemalto" | "gemalto2" | "stm2" | "stm3");
@@ -86,17 +98,7 @@ fn handshake_verify_read_certificate_and_sign() {
     assert_eq!(cert, HOLDER_CERT);
 
     // Sign (§7): MSE then INTERNAL AUTHENTICATE with a SHA-256 DigestInfo.
-    assert_eq!(
-        t.sm(
-            0x22,
-            0x41,
-            0xA4,
-            &[0x80, 0x01, 0x02, 0x84, 0x01, 0x81],
-            None
-        )
-        .1,
-        0x9000
-    );
+    assert_eq!(select_holder_key(&mut t), 0x9000);
     let digest = sha256(&[b"to be signed"]);
     let di = [&SHA256_PREFIX[..], &digest].concat();
     let before = t.apdus;
@@ -328,17 +330,7 @@ fn twelve_digit_verify_spends_a_try_and_change_pin() {
 #[test]
 fn signing_needs_pin_and_bounded_input() {
     let mut t = open("bit4id-2023");
-    assert_eq!(
-        t.sm(
-            0x22,
-            0x41,
-            0xA4,
-            &[0x80, 0x01, 0x02, 0x84, 0x01, 0x81],
-            None
-        )
-        .1,
-        0x9000
-    );
+    assert_eq!(select_holder_key(&mut t), 0x9000);
     assert_eq!(t.sm(0x88, 0x00, 0x00, &[1; 51], None).1, 0x6982, "no PIN");
     assert_eq!(t.sm(0x20, 0x00, 0x81, PIN, None).1, 0x9000);
     assert_eq!(t.sm(0x88, 0x00, 0x00, &[1; 246], None).1, 0x6700, "> k-11");

@@ -9,6 +9,8 @@ use crate::transport::{Channel, ReaderCapabilities, Transport, TransportError};
 
 /// The PIN the virtual cards of the unit tests are made with (`cardsim --pin 12345`).
 pub(crate) const PIN: &[u8] = b"12345";
+/// The CIE's (`cardsim --card cie --pin 12345678`).
+pub(crate) const CIE_PIN: &[u8] = b"12345678";
 
 /// The simulator's row of a TS-CNS batch (`cardsim --variant NAME`): ATR, card content.
 pub(crate) fn cns_variant(name: &str) -> &'static cardsim::cns::variant::Variant {
@@ -28,16 +30,43 @@ pub(crate) struct SimCard {
 impl SimCard {
     /// `cardsim --card cns --variant NAME --pin 12345`.
     pub fn cns(variant: &str) -> SimCard {
+        SimCard::build("cns", variant, PIN)
+    }
+
+    /// `cardsim --card cie --variant NAME --pin 12345678` (the CIE's PIN has 8 digits).
+    pub fn cie(variant: &str) -> SimCard {
+        SimCard::build("cie", variant, CIE_PIN)
+    }
+
+    fn build(kind: &str, variant: &str, pin: &[u8]) -> SimCard {
         let options = cardsim::CardOptions {
-            pin: String::from_utf8(PIN.to_vec()).expect("ASCII PIN"),
+            pin: String::from_utf8(pin.to_vec()).expect("ASCII PIN"),
             ..cardsim::CardOptions::default()
         };
-        let card = cardsim::card::build("cns", Some(variant), &options).expect("virtual card");
+        let card = cardsim::card::build(kind, Some(variant), &options).expect("virtual card");
         SimCard {
             card,
             sent: Vec::new(),
             answers: Vec::new(),
         }
+    }
+
+    pub fn atr(&self) -> Vec<u8> {
+        self.card.atr()
+    }
+
+    /// Another application gave the chip a new PIN (its counter full again).
+    pub fn pin_changed_elsewhere(&mut self, new_pin: &str) {
+        let mut state = self.card.pin_state().expect("a card with a PIN");
+        state.pin = new_pin.to_string();
+        state.pin_tries = 3;
+        self.card.restore_pin_state(&state).expect("PIN state");
+    }
+
+    /// What another application's plain command does to a secure-messaging session: ends it
+    /// (cie.md §5.3). Not recorded in `sent`: it is not ours.
+    pub fn plain_command_by_another_application(&mut self) {
+        self.card.process(&[0x00, 0xA4, 0x00, 0x00]);
     }
 
     /// Answers `answer` (data ‖ SW) to every command starting with `prefix`, instead of the card.

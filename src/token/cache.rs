@@ -144,7 +144,7 @@ fn private_directory(dir: &Path) -> std::io::Result<()> {
         .custom_flags(libc::O_NOFOLLOW | libc::O_DIRECTORY)
         .open(dir)?;
     let meta = handle.metadata()?;
-    if meta.uid() != crate::privilege::effective_uid() {
+    if Some(meta.uid()) != crate::privilege::effective_uid() {
         return Err(std::io::Error::new(
             std::io::ErrorKind::PermissionDenied,
             "cache directory owned by another user",

@@ -6,7 +6,7 @@
 /// with the public-data cache warm: bind 3 + key agreement 4 + mutual authentication 10 +
 /// VERIFY 1 + signature 3. The floor: nothing of it can go without losing a check.
 pub const CIE_WARM_LOGIN_SIGN: u64 = 21;
-/// The same, first time ever (cache empty): + DH parameters and CA key 7, EF 1004 3, and the
+/// The same, first time ever (cache empty): + DH parameters and CA key 8, EF 1004 3, and the
 /// certificate under secure messaging 6.
 pub const CIE_COLD_LOGIN_SIGN: u64 = 38;
 /// Listing public objects of a known CIE (`pkcs11-tool -O`): the bind only.

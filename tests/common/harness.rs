@@ -27,20 +27,24 @@ pub fn target_dir() -> PathBuf {
 
 /// The module under test: the built cdylib.
 pub fn module_path() -> PathBuf {
-    let path = target_dir().join("libcie_cns_pkcs11.so");
-    assert!(
-        path.exists(),
-        "{} missing: run `cargo build --workspace` first (scripts/test does)",
-        path.display()
-    );
-    path
+    built("libcie_cns_pkcs11.so", "--workspace")
 }
 
 pub fn cardsim_path() -> PathBuf {
-    let path = target_dir().join("cardsim");
+    built("cardsim", "--workspace")
+}
+
+/// An example program (`examples/NAME.rs`) the tests run as an application of their own.
+pub fn example_path(name: &str) -> PathBuf {
+    built(&format!("examples/{name}"), "--workspace --all-targets")
+}
+
+/// `relative` in the target directory, which `cargo build <cargo_args>` makes.
+fn built(relative: &str, cargo_args: &str) -> PathBuf {
+    let path = target_dir().join(relative);
     assert!(
         path.exists(),
-        "{} missing: run `cargo build --workspace` first (scripts/test does)",
+        "{} missing: run `cargo build {cargo_args}` first (scripts/test does)",
         path.display()
     );
     path

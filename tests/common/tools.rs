@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use super::harness::PcscDaemon;
+use super::harness::{module_path, PcscDaemon};
 
 /// Runs `pkcs11-tool --module <module> <args>` against the shared daemon, with `env` set,
 /// and prints what it said.
@@ -19,13 +19,40 @@ pub fn pkcs11_tool(module: &Path, args: &[&str], env: &[(&str, &Path)]) -> Outpu
         cmd.env(key, value);
     }
     let output = cmd.output().expect("pkcs11-tool (Debian package opensc)");
+    show(&format!("pkcs11-tool {}", args.join(" ")), &output);
+    output
+}
+
+/// Prints what a command (named by `heading`) wrote, for the test's log.
+pub fn show(heading: &str, output: &Output) {
     eprintln!(
-        "pkcs11-tool {}\n--- stdout\n{}--- stderr\n{}",
-        args.join(" "),
+        "{heading}\n--- stdout\n{}--- stderr\n{}",
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
-    output
+}
+
+/// pkcs11-tool logs in and signs `data` (SHA256-RSA-PKCS) into `sig` with the module's full
+/// trace going to `log` (and `env` set); the trace, once the tool has exited 0.
+pub fn traced_sign(
+    pin: &str,
+    data: &Path,
+    sig: &Path,
+    log: &Path,
+    env: &[(&str, &Path)],
+) -> String {
+    let mut env = env.to_vec();
+    env.extend([
+        ("CIE_CNS_PKCS11_LOG", Path::new("trace")),
+        ("CIE_CNS_PKCS11_LOG_FILE", log),
+    ]);
+    let output = pkcs11_tool(
+        &module_path(),
+        &sign_args(pin, "SHA256-RSA-PKCS", data, sig),
+        &env,
+    );
+    assert!(output.status.success(), "{output:?}");
+    std::fs::read_to_string(log).expect("the trace log was written")
 }
 
 /// The tool's stdout, once it has exited 0.

@@ -16,7 +16,7 @@
 //!   RESPONSE); VERIFY 1. No SELECT: the application bind selected is trusted, and proven by
 //!   the chip authentication (a refusal re-selects once).
 //! - first login of a card: 11 more for the chip data — DH parameters and CA key, 4 GET DATA
-//!   and 3 GET RESPONSE (2 fewer on a Gemalto answering the single DH GET DATA); EF 1004,
+//!   and 4 GET RESPONSE (2 fewer on a Gemalto answering the single DH GET DATA); EF 1004,
 //!   SELECT and 2 READ BINARY — and EF 1003 under SM, SELECT and ⌈size/231⌉ READ BINARY.
 //! - signature: 3 — MSE SET, INTERNAL AUTHENTICATE, one GET RESPONSE (2048-bit signature).
 //! - signature after another application made the chip drop the session: one rebuild, 15.
@@ -423,3 +423,6 @@ impl Card for CieCard {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
