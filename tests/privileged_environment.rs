@@ -7,6 +7,7 @@
 mod common;
 
 use common::harness::module_path;
+use common::tools::compile_c;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;
@@ -48,14 +49,7 @@ fn a_setuid_program_takes_no_log_file_from_its_caller() {
     let source = dir.join("loader.c");
     std::fs::write(&source, LOADER).unwrap();
     let loader = dir.join("loader");
-    let compiled = Command::new("cc")
-        .args(["-I/usr/include/p11-kit-1", "-o"])
-        .arg(&loader)
-        .arg(&source)
-        .arg("-ldl")
-        .status()
-        .expect("cc");
-    assert!(compiled.success());
+    compile_c(&source, &loader, &["-I/usr/include/p11-kit-1"]);
     let module = dir.join("module.so");
     std::fs::copy(module_path(), &module).unwrap();
     std::fs::set_permissions(&module, std::fs::Permissions::from_mode(0o755)).unwrap();

@@ -116,3 +116,17 @@ pub fn openssl_dgst_verify(pubkey: &Path, sig: &Path, data: &Path, pss: bool) ->
         .output()
         .expect("openssl dgst")
 }
+
+/// `cc FLAGS SOURCE -o BINARY -ldl` (the test programs dlopen the module); the test fails if cc
+/// does.
+pub fn compile_c<S: AsRef<std::ffi::OsStr>>(source: &Path, binary: &Path, flags: &[S]) {
+    let status = Command::new("cc")
+        .args(flags)
+        .arg(source)
+        .arg("-o")
+        .arg(binary)
+        .arg("-ldl")
+        .status()
+        .expect("running cc");
+    assert!(status.success(), "cc {} failed", source.display());
+}
