@@ -116,3 +116,35 @@ pub fn openssl_dgst_verify(pubkey: &Path, sig: &Path, data: &Path, pss: bool) ->
         .output()
         .expect("openssl dgst")
 }
+
+/// `cc FLAGS SOURCE -o BINARY -ldl` (the test programs dlopen the module); the test fails if cc
+/// does.
+pub fn compile_c<S: AsRef<std::ffi::OsStr>>(source: &Path, binary: &Path, flags: &[S]) {
+    let status = Command::new("cc")
+        .args(flags)
+        .arg(source)
+        .arg("-o")
+        .arg(binary)
+        .arg("-ldl")
+        .status()
+        .expect("running cc");
+    assert!(status.success(), "cc {} failed", source.display());
+}
+
+/// `-I` for p11-kit's PKCS#11 header and the tests' own (tests/load_module.h).
+pub fn p11_kit_and_test_headers() -> [String; 2] {
+    [
+        "-I/usr/include/p11-kit-1".to_string(),
+        format!("-I{}/tests", env!("CARGO_MANIFEST_DIR")),
+    ]
+}
+
+/// Writes `code` to `dir/NAME.c` and compiles it, with p11-kit's PKCS#11 header and
+/// tests/load_module.h, into `dir/NAME`: the program.
+pub fn c_program(dir: &Path, name: &str, code: &str) -> std::path::PathBuf {
+    let source = dir.join(format!("{name}.c"));
+    std::fs::write(&source, code).expect("write the C source");
+    let binary = dir.join(name);
+    compile_c(&source, &binary, &p11_kit_and_test_headers());
+    binary
+}

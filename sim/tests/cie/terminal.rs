@@ -555,14 +555,19 @@ impl Terminal {
         Ok(())
     }
 
+    /// The public chip data a first session reads (§4.1): DH group, DAPP key, CA key.
+    pub fn read_chip_data(&mut self) {
+        self.read_dh_params();
+        self.read_dapp_key();
+        self.read_ca_key();
+    }
+
     /// The whole §4 sequence; returns the APDU count of the part that every session pays
     /// (selects, DH, mutual authentication — C12) separately from the first-session reads.
     pub fn open_session(&mut self, by_mf: bool) -> usize {
         self.select_applications(by_mf);
         let start = self.apdus;
-        self.read_dh_params();
-        self.read_dapp_key();
-        self.read_ca_key();
+        self.read_chip_data();
         let first_session_reads = self.apdus - start;
         self.key_agreement();
         self.mutual_auth().expect("mutual authentication");
