@@ -73,6 +73,12 @@ impl Token {
         self.card.forget_login();
     }
 
+    /// Whether the card holds a PIN this process verified that serves anyone until it is
+    /// reset (TS-CNS): what the module's destructor must still end at exit.
+    pub fn leaves_card_unlocked(&self) -> bool {
+        self.verified_here && self.card.verified_pin_is_shared()
+    }
+
     /// Whether a reset or removal ended the login since the last call: the cryptoki layer
     /// then returns every session to its public state (the next private operation answers
     /// CKR_USER_NOT_LOGGED_IN, so the application asks for the PIN again).
