@@ -1,6 +1,9 @@
 //! Builds tests/c_smoke.c against include/cie_cns_pkcs11.h and p11-kit's PKCS#11 header,
 //! runs it on the cdylib Cargo built next to this test, and asserts it succeeds.
 
+mod common;
+
+use common::tools::compile_c;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -47,21 +50,12 @@ fn p11_kit_cflags() -> Vec<String> {
 fn c_smoke_test_loads_the_module() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let binary = Path::new(env!("CARGO_TARGET_TMPDIR")).join("c_smoke");
-    let compiled = Command::new("cc")
-        .arg("-std=c99")
-        .arg("-Wall")
-        .arg("-Wextra")
-        .arg("-I")
-        .arg(root.join("include"))
-        .args(p11_kit_cflags())
-        .arg(root.join("tests/c_smoke.c"))
-        .arg("-o")
-        .arg(&binary)
-        .arg("-pthread")
-        .arg("-ldl")
-        .status()
-        .expect("running cc");
-    assert!(compiled.success(), "cc failed");
+    let mut flags = ["-std=c99", "-Wall", "-Wextra", "-pthread", "-I"]
+        .map(String::from)
+        .to_vec();
+    flags.push(root.join("include").display().to_string());
+    flags.extend(p11_kit_cflags());
+    compile_c(&root.join("tests/c_smoke.c"), &binary, &flags);
 
     let output = Command::new(&binary)
         .arg(cdylib())

@@ -12,7 +12,7 @@ mod common;
 use common::harness::{module_path, scratch_dir, PcscDaemon, VirtualCard};
 use common::module::{pkcs11, serial, slot_of_reader};
 use common::token::{certificate, expect_rv, find, pin, tries, with_card_in};
-use common::tools::{pkcs11_tool, sign_args, succeed};
+use common::tools::{c_program, pkcs11_tool, sign_args, succeed};
 use cryptoki::error::RvError;
 use cryptoki::mechanism::Mechanism;
 use cryptoki::object::ObjectClass;
@@ -273,15 +273,12 @@ fn after_a_reset_the_old_value_of_c_set_pin_is_the_pin() {
 
 /// A C application that logs in and exits without C_Finalize.
 const EXIT_LOGGED_IN: &str = r#"
-#include <dlfcn.h>
 #include <stdlib.h>
-#include <p11-kit/pkcs11.h>
+#include "load_module.h"
 int main(int argc, char **argv) {
   if (argc != 2) return 2;
-  void *m = dlopen(argv[1], RTLD_NOW);
-  CK_C_GetFunctionList get = m ? (CK_C_GetFunctionList)dlsym(m, "C_GetFunctionList") : 0;
-  CK_FUNCTION_LIST *p11;
-  if (!get || get(&p11) != CKR_OK || p11->C_Initialize(NULL) != CKR_OK) return 3;
+  CK_FUNCTION_LIST *p11 = load_module(argv[1]);
+  if (!p11 || p11->C_Initialize(NULL) != CKR_OK) return 3;
   CK_SLOT_ID slot;
   CK_ULONG n = 1;
   CK_SESSION_HANDLE s;
@@ -297,17 +294,7 @@ fn exiting_without_c_finalize_locks_the_ts_cns_again() {
     let _guard = serial();
     let card = VirtualCard::insert(READER, "cns", &[]);
     let dir = scratch_dir("exit-logged-in");
-    let source = dir.join("exit_logged_in.c");
-    std::fs::write(&source, EXIT_LOGGED_IN).expect("write C source");
-    let binary = dir.join("exit_logged_in");
-    let compiled = std::process::Command::new("cc")
-        .args(["-I/usr/include/p11-kit-1", "-o"])
-        .arg(&binary)
-        .arg(&source)
-        .arg("-ldl")
-        .status()
-        .expect("cc");
-    assert!(compiled.success());
+    let binary = c_program(&dir, "exit_logged_in", EXIT_LOGGED_IN);
     let status = std::process::Command::new(&binary)
         .arg(module_path())
         .env("PCSCLITE_CSOCK_NAME", &PcscDaemon::shared().socket)

@@ -81,17 +81,7 @@ fn pkcs11_tool_lists_logs_in_signs_and_openssl_verifies() {
     // A full trace of login + sign: every APDU is there, the PIN and the SM payloads not.
     let log = dir.join("trace.log");
     let sig2 = dir.join("sig2.bin");
-    let traced = tools::pkcs11_tool(
-        &module_path(),
-        &sign_args(PIN, "SHA256-RSA-PKCS", &data, &sig2),
-        &[
-            ("XDG_CACHE_HOME", &cache),
-            ("CIE_CNS_PKCS11_LOG", Path::new("trace")),
-            ("CIE_CNS_PKCS11_LOG_FILE", &log),
-        ],
-    );
-    assert!(traced.status.success(), "{traced:?}");
-    let text = std::fs::read_to_string(&log).expect("trace log");
+    let text = tools::traced_sign(PIN, &data, &sig2, &log, &[("XDG_CACHE_HOME", &cache)]);
     assert!(
         text.contains("> 0C 20 00 81"),
         "the protected VERIFY is traced"

@@ -9,10 +9,11 @@
 mod common;
 
 use common::harness::{scratch_dir, PcscDaemon, VirtualCard};
-use common::module::{pkcs11, serial, slot_of_reader};
+use common::module::{pkcs11, private_cache, serial, slot_of_reader};
 use common::token::{
-    certificate, expect_rv, find, pin, pin_tries, sign_mechanisms, signs_pkcs1_v15,
-    three_wrong_pins_lock, with_card_in,
+    certificate, expect_rv, find, log_in, log_in_to_sign, pin, pin_tries, private_key,
+    sign_mechanisms, sign_sha256, signs_pkcs1_v15, signs_sha256, three_wrong_pins_lock,
+    with_card_in, wrong_format_pins_never_reach_the_card, wrong_pin_spends_one_try,
 };
 use cryptoki::context::Pkcs11;
 use cryptoki::error::RvError;
@@ -21,7 +22,6 @@ use cryptoki::object::{Attribute, AttributeType, ObjectClass};
 use cryptoki::session::{Session, UserType};
 use ring::digest;
 use std::path::PathBuf;
-use std::sync::OnceLock;
 
 const PIN: &str = "12345678";
 const READER: u16 = 0;
@@ -37,12 +37,7 @@ const VARIANTS: [&str; 7] = [
 
 /// A private cache directory for this test process, set before the module initializes.
 fn module() -> &'static Pkcs11 {
-    static CACHE: OnceLock<PathBuf> = OnceLock::new();
-    CACHE.get_or_init(|| {
-        let dir = scratch_dir("cie-cache");
-        std::env::set_var("XDG_CACHE_HOME", &dir);
-        dir
-    });
+    private_cache("cie-cache");
     pkcs11()
 }
 
@@ -107,9 +102,7 @@ fn login_shows_the_key_pair_and_keeps_the_label() {
             .expect("C_GetTokenInfo")
             .label()
             .to_string();
-        session
-            .login(UserType::User, Some(&pin(PIN)))
-            .expect("C_Login");
+        log_in(session, PIN);
         assert_eq!(find(session, ObjectClass::CERTIFICATE).len(), 1);
         assert_eq!(find(session, ObjectClass::PUBLIC_KEY).len(), 1);
         assert_eq!(find(session, ObjectClass::PRIVATE_KEY).len(), 1);
@@ -118,7 +111,7 @@ fn login_shows_the_key_pair_and_keeps_the_label() {
             .expect("C_GetTokenInfo");
         // NSS nicknames and pkcs11:token= URIs taken before the first login keep working.
         assert_eq!(token.label(), before, "the label does not change at login");
-        let private = find(session, ObjectClass::PRIVATE_KEY)[0];
+        let private = private_key(session);
         let attrs = session
             .get_attributes(
                 private,
@@ -142,7 +135,7 @@ fn login_shows_the_key_pair_and_keeps_the_label() {
 
 /// Signs with every advertised mechanism; each signature verifies with `ring`.
 fn sign_everything(session: &Session) {
-    let key = find(session, ObjectClass::PRIVATE_KEY)[0];
+    let key = private_key(session);
     let cert = certificate(session, "CIE");
     let message = b"Entra con CIE: firma di prova";
     let (_, sig) = signs_pkcs1_v15(session, key, &cert, message);
@@ -170,11 +163,9 @@ fn advertises_only_what_the_chip_can_and_every_signature_verifies() {
                 .expect("info")
                 .hardware());
         }
-        session
-            .login(UserType::User, Some(&pin(PIN)))
-            .expect("C_Login");
+        log_in(session, PIN);
         sign_everything(session);
-        let key = find(session, ObjectClass::PRIVATE_KEY)[0];
+        let key = private_key(session);
         expect_rv(
             session.sign(&Mechanism::RsaX509, key, &[0u8; 256]),
             RvError::MechanismInvalid,
@@ -186,33 +177,21 @@ fn advertises_only_what_the_chip_can_and_every_signature_verifies() {
 #[test]
 fn a_second_signature_costs_no_new_handshake() {
     with_card("bit4id-2023", |card, session| {
-        session
-            .login(UserType::User, Some(&pin(PIN)))
-            .expect("C_Login");
-        let key = find(session, ObjectClass::PRIVATE_KEY)[0];
-        let cert = certificate(session, "CIE");
-        let message = b"prima firma";
-        let before = card.stats().apdus;
-        let sig = session
-            .sign(&Mechanism::Sha256RsaPkcs, key, message)
-            .expect("C_Sign");
-        let first = card.stats().apdus - before;
-        assert!(cert.verify_pkcs1("sha256", message, &sig));
-        let before = card.stats().apdus;
-        let sig = session
-            .sign(&Mechanism::Sha256RsaPkcs, key, b"seconda firma")
-            .expect("C_Sign");
-        let second = card.stats().apdus - before;
-        assert!(cert.verify_pkcs1("sha256", b"seconda firma", &sig));
+        let (key, cert) = log_in_to_sign(session, PIN, "CIE");
+        let apdus = |message: &[u8]| {
+            let before = card.stats().apdus;
+            signs_sha256(session, key, &cert, message);
+            card.stats().apdus - before
+        };
+        let first = apdus(b"prima firma");
+        let second = apdus(b"seconda firma");
         eprintln!("APDUs: first signature {first}, second {second}");
         assert!(first <= 3, "first signature after login: {first} APDUs");
         assert!(second <= 3, "second signature: {second} APDUs");
         session.logout().expect("C_Logout");
         // A later login of the same binding reuses the card parameters read the first time.
         let before = card.stats().apdus;
-        session
-            .login(UserType::User, Some(&pin(PIN)))
-            .expect("C_Login");
+        log_in(session, PIN);
         let relogin = card.stats().apdus - before;
         eprintln!("APDUs: second login {relogin}");
         assert!(relogin <= 25, "second login: {relogin} APDUs");
@@ -250,15 +229,8 @@ fn another_application(args: &[&str]) {
 #[test]
 fn a_reset_ends_the_login_and_the_pin_is_never_replayed() {
     with_card("bit4id-2023", |card, session| {
-        session
-            .login(UserType::User, Some(&pin(PIN)))
-            .expect("C_Login");
-        let key = find(session, ObjectClass::PRIVATE_KEY)[0];
-        let cert = certificate(session, "CIE");
-        let sig = session
-            .sign(&Mechanism::Sha256RsaPkcs, key, b"uno")
-            .expect("C_Sign");
-        assert!(cert.verify_pkcs1("sha256", b"uno", &sig));
+        let (key, cert) = log_in_to_sign(session, PIN, "CIE");
+        signs_sha256(session, key, &cert, b"uno");
         reset_by_another_application();
         let tries = pin_tries(card);
         let before = card.stats().apdus;
@@ -273,11 +245,8 @@ fn a_reset_ends_the_login_and_the_pin_is_never_replayed() {
         session
             .login(UserType::User, Some(&pin(PIN)))
             .expect("C_Login after the reset");
-        let key = find(session, ObjectClass::PRIVATE_KEY)[0];
-        let sig = session
-            .sign(&Mechanism::Sha256RsaPkcs, key, b"tre")
-            .expect("C_Sign");
-        assert!(cert.verify_pkcs1("sha256", b"tre", &sig));
+        let key = private_key(session);
+        signs_sha256(session, key, &cert, b"tre");
         session.logout().expect("C_Logout");
     });
 }
@@ -287,13 +256,9 @@ fn a_reset_ends_the_login_and_the_pin_is_never_replayed() {
 #[test]
 fn a_pin_changed_elsewhere_costs_one_try_and_ends_the_login() {
     with_card("bit4id-2023", |card, session| {
-        session
-            .login(UserType::User, Some(&pin(PIN)))
-            .expect("C_Login");
-        let key = find(session, ObjectClass::PRIVATE_KEY)[0];
-        session
-            .sign(&Mechanism::Sha256RsaPkcs, key, b"uno")
-            .expect("C_Sign");
+        log_in(session, PIN);
+        let key = private_key(session);
+        sign_sha256(session, key, b"uno");
         another_application(&["--change-pin", "--pin", PIN, "--new-pin", "87651234"]);
         assert_eq!(pin_tries(card), 3);
         expect_rv(
@@ -314,21 +279,12 @@ fn a_pin_changed_elsewhere_costs_one_try_and_ends_the_login() {
 #[test]
 fn another_application_between_two_signatures_costs_one_rebuild() {
     with_card("gemalto", |card, session| {
-        session
-            .login(UserType::User, Some(&pin(PIN)))
-            .expect("C_Login");
-        let key = find(session, ObjectClass::PRIVATE_KEY)[0];
-        let cert = certificate(session, "CIE");
-        session
-            .sign(&Mechanism::Sha256RsaPkcs, key, b"uno")
-            .expect("C_Sign");
+        let (key, cert) = log_in_to_sign(session, PIN, "CIE");
+        sign_sha256(session, key, b"uno");
         // pkcs11-tool in another process binds the card: plain SELECTs end our SM session.
         another_application(&["-L"]);
         let tries = pin_tries(card);
-        let sig = session
-            .sign(&Mechanism::Sha256RsaPkcs, key, b"due")
-            .expect("C_Sign after another application");
-        assert!(cert.verify_pkcs1("sha256", b"due", &sig));
+        signs_sha256(session, key, &cert, b"due");
         assert_eq!(pin_tries(card), tries);
         session.logout().expect("C_Logout");
     });
@@ -349,9 +305,7 @@ fn the_second_insertion_shows_the_cached_certificate_before_login() {
             find(&session, ObjectClass::CERTIFICATE).is_empty(),
             "cold: no certificate"
         );
-        session
-            .login(UserType::User, Some(&pin(PIN)))
-            .expect("C_Login");
+        log_in(&session, PIN);
         first_cert = certificate(&session, "CIE").der;
         session.logout().expect("C_Logout");
         drop(session);
@@ -404,9 +358,7 @@ fn the_second_insertion_shows_the_cached_certificate_before_login() {
             before,
             "listing from the cache costs no APDU"
         );
-        session
-            .login(UserType::User, Some(&pin(PIN)))
-            .expect("C_Login");
+        log_in(session, PIN);
         assert_eq!(find(session, ObjectClass::PRIVATE_KEY).len(), 1);
         session.logout().expect("C_Logout");
     });
@@ -415,9 +367,7 @@ fn the_second_insertion_shows_the_cached_certificate_before_login() {
     std::fs::write(files[0].path(), b"\x30\x82\xFF\xFFgarbage").unwrap();
     with_card_locked("bit4id-2023", |_card, session| {
         assert!(find(session, ObjectClass::CERTIFICATE).is_empty());
-        session
-            .login(UserType::User, Some(&pin(PIN)))
-            .expect("C_Login");
+        log_in(session, PIN);
         assert_eq!(find(session, ObjectClass::CERTIFICATE).len(), 1);
         session.logout().expect("C_Logout");
     });
@@ -439,21 +389,16 @@ fn the_second_insertion_shows_the_cached_certificate_before_login() {
     std::fs::write(files[0].path(), &stale).unwrap();
     with_card_locked("bit4id-2023", |_card, session| {
         assert_eq!(certificate(session, "CIE").der, stale);
-        session
-            .login(UserType::User, Some(&pin(PIN)))
-            .expect("C_Login");
-        let key = find(session, ObjectClass::PRIVATE_KEY)[0];
+        log_in(session, PIN);
+        let key = private_key(session);
         expect_rv(
             session.sign(&Mechanism::Sha256RsaPkcs, key, b"uno"),
             RvError::DeviceError,
         );
         assert_eq!(find(session, ObjectClass::CERTIFICATE).len(), 1);
         assert_eq!(certificate(session, "CIE").der, first_cert);
-        let key = find(session, ObjectClass::PRIVATE_KEY)[0];
-        let sig = session
-            .sign(&Mechanism::Sha256RsaPkcs, key, b"due")
-            .expect("C_Sign with the card's certificate");
-        assert!(certificate(session, "CIE").verify_pkcs1("sha256", b"due", &sig));
+        let key = private_key(session);
+        signs_sha256(session, key, &certificate(session, "CIE"), b"due");
         session.logout().expect("C_Logout");
     });
     assert_eq!(
@@ -468,16 +413,9 @@ fn a_wrong_pin_costs_exactly_one_try() {
     with_card("bit4id-2023", |card, session| {
         let slot = slot_of_reader(READER);
         assert_eq!(pin_tries(card), 3);
-        expect_rv(
-            session.login(UserType::User, Some(&pin("11111111"))),
-            RvError::PinIncorrect,
-        );
-        assert_eq!(pin_tries(card), 2, "exactly one try");
-        let info = module().get_token_info(slot).expect("C_GetTokenInfo");
+        let info = wrong_pin_spends_one_try(module(), slot, card, session, "11111111");
         assert!(info.user_pin_count_low() && !info.user_pin_final_try());
-        session
-            .login(UserType::User, Some(&pin(PIN)))
-            .expect("C_Login");
+        log_in(session, PIN);
         assert_eq!(pin_tries(card), 3);
         session.logout().expect("C_Logout");
     });
@@ -493,21 +431,7 @@ fn three_wrong_pins_lock_the_pin() {
 #[test]
 fn a_pin_of_the_wrong_length_sends_no_apdu() {
     with_card("bit4id-2023", |card, session| {
-        let before = card.stats().apdus;
-        expect_rv(
-            session.login(UserType::User, Some(&pin("1234"))),
-            RvError::PinIncorrect,
-        );
-        expect_rv(
-            session.login(UserType::User, Some(&pin("123456789"))),
-            RvError::PinIncorrect,
-        );
-        expect_rv(
-            session.login(UserType::User, Some(&pin("1234567a"))),
-            RvError::PinIncorrect,
-        );
-        assert_eq!(card.stats().apdus, before, "no APDU");
-        assert_eq!(pin_tries(card), 3);
+        wrong_format_pins_never_reach_the_card(card, session, &["1234", "123456789", "1234567a"]);
     });
 }
 
@@ -539,9 +463,7 @@ fn cached_chip_data_the_card_contradicts_is_read_afresh() {
     let _guard = serial();
     let cache = fresh_cache();
     with_card_locked("bit4id-2023", |_card, session| {
-        session
-            .login(UserType::User, Some(&pin(PIN)))
-            .expect("C_Login");
+        log_in(session, PIN);
         session.logout().expect("C_Logout");
     });
     let entry = cache.join("cie-cns-pkcs11").join("CIE-123456789012.chip");
@@ -554,11 +476,8 @@ fn cached_chip_data_the_card_contradicts_is_read_afresh() {
             .login(UserType::User, Some(&pin(PIN)))
             .expect("C_Login with contradicted chip data");
         assert_eq!(pin_tries(card), 3);
-        let key = find(session, ObjectClass::PRIVATE_KEY)[0];
-        let sig = session
-            .sign(&Mechanism::Sha256RsaPkcs, key, b"uno")
-            .expect("C_Sign");
-        assert!(certificate(session, "CIE").verify_pkcs1("sha256", b"uno", &sig));
+        let key = private_key(session);
+        signs_sha256(session, key, &certificate(session, "CIE"), b"uno");
         session.logout().expect("C_Logout");
     });
     assert_eq!(std::fs::read(&entry).unwrap(), good, "entry read afresh");

@@ -7,14 +7,15 @@ mod common;
 use common::harness::{scratch_dir, VirtualCard};
 use common::module::{pkcs11, serial, slot_of_reader};
 use common::token::{
-    bytes_attribute, certificate, expect_rv, find, pin, pin_tries, pss, sign_mechanisms,
-    signs_pkcs1_v15, three_wrong_pins_lock, with_card_in,
+    bytes_attribute, certificate, find, log_in, pin_tries, pkcs1_block, private_key, pss_for,
+    sign_mechanisms, signs_pkcs1_v15, three_wrong_pins_lock, with_card_in,
+    wrong_format_pins_never_reach_the_card, wrong_pin_spends_one_try,
 };
-use cryptoki::error::RvError;
-use cryptoki::mechanism::rsa::PkcsMgfType;
 use cryptoki::mechanism::{Mechanism, MechanismType};
 use cryptoki::object::{Attribute, AttributeType, ObjectClass};
-use cryptoki::session::{Session, UserType};
+use cryptoki::session::Session;
+use cryptoki::slot::Slot;
+use parking_lot::MutexGuard;
 use ring::digest;
 use std::sync::OnceLock;
 
@@ -28,12 +29,16 @@ fn long_lived_card() -> &'static VirtualCard {
     CARD.get_or_init(|| VirtualCard::insert(LONG_LIVED_READER, "cns", &[]))
 }
 
+/// The long-lived card's slot, with the `serial()` lock held.
+fn long_lived_slot() -> (MutexGuard<'static, ()>, Slot) {
+    let guard = serial();
+    (guard, slot_of_reader(long_lived_card().reader_index))
+}
+
 #[test]
 fn lists_the_reader_and_a_token_named_after_the_holder() {
-    let _guard = serial();
-    let card = long_lived_card();
+    let (_guard, slot) = long_lived_slot();
     let module = pkcs11();
-    let slot = slot_of_reader(card.reader_index);
     let slot_info = module.get_slot_info(slot).expect("C_GetSlotInfo");
     assert!(slot_info.token_present());
     assert!(slot_info.removable_device());
@@ -53,24 +58,18 @@ fn lists_the_reader_and_a_token_named_after_the_holder() {
     // The empty reader is a slot too, with no token.
     let empty = slot_of_reader(FRESH_READER);
     let empty_info = module.get_slot_info(empty).expect("C_GetSlotInfo");
-    assert!(!empty_info.token_present() || card.reader_index == FRESH_READER);
+    assert!(!empty_info.token_present() || long_lived_card().reader_index == FRESH_READER);
 }
 
 #[test]
 fn shows_certificate_and_public_key_before_login_and_the_private_key_after() {
-    let _guard = serial();
-    let card = long_lived_card();
-    let module = pkcs11();
-    let session = module
-        .open_ro_session(slot_of_reader(card.reader_index))
-        .expect("C_OpenSession");
+    let (_guard, slot) = long_lived_slot();
+    let session = pkcs11().open_ro_session(slot).expect("C_OpenSession");
     assert_eq!(find(&session, ObjectClass::CERTIFICATE).len(), 1);
     assert_eq!(find(&session, ObjectClass::PUBLIC_KEY).len(), 1);
     assert_eq!(find(&session, ObjectClass::PRIVATE_KEY).len(), 0);
 
-    session
-        .login(UserType::User, Some(&pin(PIN)))
-        .expect("C_Login");
+    log_in(&session, PIN);
     let cert = find(&session, ObjectClass::CERTIFICATE)[0];
     let public = find(&session, ObjectClass::PUBLIC_KEY)[0];
     let private = find(&session, ObjectClass::PRIVATE_KEY);
@@ -139,11 +138,8 @@ fn shows_certificate_and_public_key_before_login_and_the_private_key_after() {
 
 #[test]
 fn signs_with_every_advertised_mechanism_and_each_signature_verifies() {
-    let _guard = serial();
-    let card = long_lived_card();
+    let (_guard, slot) = long_lived_slot();
     let module = pkcs11();
-    let slot = slot_of_reader(card.reader_index);
-
     let mut advertised = sign_mechanisms(module, slot);
     let mut expected = vec![
         MechanismType::RSA_PKCS,
@@ -168,10 +164,8 @@ fn signs_with_every_advertised_mechanism_and_each_signature_verifies() {
     }
 
     let session = module.open_ro_session(slot).expect("C_OpenSession");
-    session
-        .login(UserType::User, Some(&pin(PIN)))
-        .expect("C_Login");
-    let key = find(&session, ObjectClass::PRIVATE_KEY)[0];
+    log_in(&session, PIN);
+    let key = private_key(&session);
     let cert = certificate(&session, "TS-CNS");
     let dir = scratch_dir("cns-sign");
     let message = b"Accedi con CNS: firma di prova";
@@ -188,54 +182,31 @@ fn signs_with_every_advertised_mechanism_and_each_signature_verifies() {
     let (digest_info, sig) = signs_pkcs1_v15(&session, key, &cert, message);
 
     // CKM_RSA_X_509 over a block the application padded itself.
-    let k = sig.len();
-    let mut block = vec![0x00, 0x01];
-    block.resize(k - digest_info.len() - 1, 0xff);
-    block.push(0x00);
-    block.extend_from_slice(&digest_info);
-    let sig = sign(&Mechanism::RsaX509, &block);
+    let sig = sign(&Mechanism::RsaX509, &pkcs1_block(sig.len(), &digest_info));
     assert!(cert.verify_pkcs1("sha256", message, &sig), "CKM_RSA_X_509");
 
     // PSS, hashed by the module.
     for (mechanism, hash) in [
-        (
-            Mechanism::Sha1RsaPkcsPss(pss(MechanismType::SHA1, PkcsMgfType::MGF1_SHA1, 20)),
-            "sha1",
-        ),
-        (
-            Mechanism::Sha256RsaPkcsPss(pss(MechanismType::SHA256, PkcsMgfType::MGF1_SHA256, 32)),
-            "sha256",
-        ),
-        (
-            Mechanism::Sha384RsaPkcsPss(pss(MechanismType::SHA384, PkcsMgfType::MGF1_SHA384, 48)),
-            "sha384",
-        ),
-        (
-            Mechanism::Sha512RsaPkcsPss(pss(MechanismType::SHA512, PkcsMgfType::MGF1_SHA512, 64)),
-            "sha512",
-        ),
+        (Mechanism::Sha1RsaPkcsPss(pss_for("sha1", 20)), "sha1"),
+        (Mechanism::Sha256RsaPkcsPss(pss_for("sha256", 32)), "sha256"),
+        (Mechanism::Sha384RsaPkcsPss(pss_for("sha384", 48)), "sha384"),
+        (Mechanism::Sha512RsaPkcsPss(pss_for("sha512", 64)), "sha512"),
     ] {
         let sig = sign(&mechanism, message);
         assert!(cert.verify_pss(hash, message, &sig, &dir), "{mechanism:?}");
     }
 
     // CKM_RSA_PKCS_PSS over a hash the application computed (TLS 1.3 in the browsers).
-    let sig = sign(
-        &Mechanism::RsaPkcsPss(pss(MechanismType::SHA256, PkcsMgfType::MGF1_SHA256, 32)),
-        sha256.as_ref(),
-    );
-    assert!(
-        cert.verify_pss("sha256", message, &sig, &dir),
-        "CKM_RSA_PKCS_PSS"
-    );
-    let sig = sign(
-        &Mechanism::RsaPkcsPss(pss(MechanismType::SHA1, PkcsMgfType::MGF1_SHA1, 20)),
-        sha1.as_ref(),
-    );
-    assert!(
-        cert.verify_pss("sha1", message, &sig, &dir),
-        "CKM_RSA_PKCS_PSS/SHA-1"
-    );
+    for (hash, params, digest) in [
+        ("sha256", pss_for("sha256", 32), sha256.as_ref()),
+        ("sha1", pss_for("sha1", 20), sha1.as_ref()),
+    ] {
+        let sig = sign(&Mechanism::RsaPkcsPss(params), digest);
+        assert!(
+            cert.verify_pss(hash, message, &sig, &dir),
+            "CKM_RSA_PKCS_PSS/{hash}"
+        );
+    }
 
     // Multi-part: C_SignUpdate twice, then C_SignFinal.
     let mechanism = Mechanism::Sha256RsaPkcs;
@@ -252,11 +223,8 @@ fn signs_with_every_advertised_mechanism_and_each_signature_verifies() {
 
 #[test]
 fn digests_match_an_independent_implementation() {
-    let _guard = serial();
-    let card = long_lived_card();
-    let session = pkcs11()
-        .open_ro_session(slot_of_reader(card.reader_index))
-        .expect("C_OpenSession");
+    let (_guard, slot) = long_lived_slot();
+    let session = pkcs11().open_ro_session(slot).expect("C_OpenSession");
     let data = b"dati da riassumere";
     for (mechanism, algorithm) in [
         (Mechanism::Sha1, &digest::SHA1_FOR_LEGACY_USE_ONLY),
@@ -285,27 +253,13 @@ fn a_wrong_pin_costs_exactly_one_try_and_the_flags_say_so() {
         let module = pkcs11();
         let slot = slot_of_reader(FRESH_READER);
         assert_eq!(pin_tries(card), 3);
-
-        expect_rv(
-            session.login(UserType::User, Some(&pin("11111111"))),
-            RvError::PinIncorrect,
-        );
-        assert_eq!(pin_tries(card), 2, "exactly one try spent");
-        let info = module.get_token_info(slot).expect("C_GetTokenInfo");
+        let info = wrong_pin_spends_one_try(module, slot, card, session, "11111111");
         assert!(info.user_pin_count_low() && !info.user_pin_final_try());
-
-        expect_rv(
-            session.login(UserType::User, Some(&pin("22222222"))),
-            RvError::PinIncorrect,
-        );
-        assert_eq!(pin_tries(card), 1);
-        let info = module.get_token_info(slot).expect("C_GetTokenInfo");
+        let info = wrong_pin_spends_one_try(module, slot, card, session, "22222222");
         assert!(info.user_pin_final_try() && !info.user_pin_locked());
 
         // The right PIN restores the counter (and the flags).
-        session
-            .login(UserType::User, Some(&pin(PIN)))
-            .expect("C_Login");
+        log_in(session, PIN);
         assert_eq!(pin_tries(card), 3);
         let info = module.get_token_info(slot).expect("C_GetTokenInfo");
         assert!(!info.user_pin_count_low() && !info.user_pin_final_try());
@@ -323,21 +277,7 @@ fn three_wrong_pins_lock_the_card() {
 #[test]
 fn a_pin_in_the_wrong_format_never_reaches_the_card() {
     with_fresh_card(|card, session| {
-        let before = card.stats();
-        expect_rv(
-            session.login(UserType::User, Some(&pin("1234"))),
-            RvError::PinIncorrect,
-        );
-        expect_rv(
-            session.login(UserType::User, Some(&pin("123456789"))),
-            RvError::PinIncorrect,
-        );
-        expect_rv(
-            session.login(UserType::User, Some(&pin("1234abcd"))),
-            RvError::PinIncorrect,
-        );
-        assert_eq!(card.stats().apdus, before.apdus, "no APDU sent");
-        assert_eq!(pin_tries(card), 3, "no try spent");
+        wrong_format_pins_never_reach_the_card(card, session, &["1234", "123456789", "1234abcd"]);
     });
 }
 

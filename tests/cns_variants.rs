@@ -12,10 +12,9 @@ mod common;
 
 use common::harness::{scratch_dir, simulator_variants, VirtualCard};
 use common::module::{pkcs11, serial, slot_of_reader};
-use common::token::{cert_key, find, pss, sign_mechanisms};
+use common::token::{cert_key, find, pkcs1_block, pss_for, sha256_digest_info, sign_mechanisms};
 use common::verify::CertKey;
 use cryptoki::error::{Error, RvError};
-use cryptoki::mechanism::rsa::PkcsMgfType;
 use cryptoki::mechanism::{Mechanism, MechanismType};
 use cryptoki::object::{Attribute, AttributeInfo, AttributeType, ObjectClass, ObjectHandle};
 use cryptoki::session::{Session, UserType};
@@ -179,23 +178,25 @@ fn modulus_bits(session: &Session, key: ObjectHandle) -> u64 {
     }
 }
 
-/// Independent checks: ring where it has a verifier for this key size, openssl otherwise.
-fn verifies(
-    cert: &CertKey,
+/// Independent checks of the signatures of one key: ring where it has a verifier for the
+/// key's size, openssl otherwise.
+struct Checker<'a> {
+    cert: &'a CertKey,
     bits: u64,
-    hash: &str,
-    pss: bool,
-    message: &[u8],
-    sig: &[u8],
-    dir: &Path,
-) -> bool {
-    let ring_pkcs1 = bits >= 2048 || hash != "sha384";
-    let ring_pss = bits >= 2048 && hash != "sha1";
-    match (pss, ring_pkcs1, ring_pss) {
-        (false, true, _) => cert.verify_pkcs1(hash, message, sig),
-        (false, false, _) => cert.verify_with_openssl(hash, false, message, sig, dir),
-        (true, _, true) => cert.verify_pss(hash, message, sig, dir),
-        (true, _, false) => cert.verify_pss_any_salt(hash, message, sig, dir),
+    dir: &'a Path,
+}
+
+impl Checker<'_> {
+    fn verifies(&self, hash: &str, pss: bool, message: &[u8], sig: &[u8]) -> bool {
+        let (cert, dir) = (self.cert, self.dir);
+        let ring_pkcs1 = self.bits >= 2048 || hash != "sha384";
+        let ring_pss = self.bits >= 2048 && hash != "sha1";
+        match (pss, ring_pkcs1, ring_pss) {
+            (false, true, _) => cert.verify_pkcs1(hash, message, sig),
+            (false, false, _) => cert.verify_with_openssl(hash, false, message, sig, dir),
+            (true, _, true) => cert.verify_pss(hash, message, sig, dir),
+            (true, _, false) => cert.verify_pss_any_salt(hash, message, sig, dir),
+        }
     }
 }
 
@@ -221,6 +222,11 @@ fn check_signatures(variant: &str, session: &Session, slot: Slot, dir: &Path) {
     let bits = modulus_bits(session, key);
     assert!(bits == 1024 || bits == 2048, "{variant}: {bits}-bit key");
     let cert = cert_key(session, find(session, ObjectClass::CERTIFICATE)[0]);
+    let check = Checker {
+        cert: &cert,
+        bits,
+        dir,
+    };
     let message = b"Accedi con CNS: firma di prova";
     let sha256 = digest::digest(&digest::SHA256, message);
     let sign = |mechanism: &Mechanism, data: &[u8]| {
@@ -248,26 +254,10 @@ fn check_signatures(variant: &str, session: &Session, slot: Slot, dir: &Path) {
         };
         let signed = |salt: u64| -> Mechanism {
             match hash {
-                "sha1" if is_pss => Mechanism::Sha1RsaPkcsPss(pss(
-                    MechanismType::SHA1,
-                    PkcsMgfType::MGF1_SHA1,
-                    salt,
-                )),
-                "sha256" if is_pss => Mechanism::Sha256RsaPkcsPss(pss(
-                    MechanismType::SHA256,
-                    PkcsMgfType::MGF1_SHA256,
-                    salt,
-                )),
-                "sha384" if is_pss => Mechanism::Sha384RsaPkcsPss(pss(
-                    MechanismType::SHA384,
-                    PkcsMgfType::MGF1_SHA384,
-                    salt,
-                )),
-                "sha512" if is_pss => Mechanism::Sha512RsaPkcsPss(pss(
-                    MechanismType::SHA512,
-                    PkcsMgfType::MGF1_SHA512,
-                    salt,
-                )),
+                "sha1" if is_pss => Mechanism::Sha1RsaPkcsPss(pss_for("sha1", salt)),
+                "sha256" if is_pss => Mechanism::Sha256RsaPkcsPss(pss_for("sha256", salt)),
+                "sha384" if is_pss => Mechanism::Sha384RsaPkcsPss(pss_for("sha384", salt)),
+                "sha512" if is_pss => Mechanism::Sha512RsaPkcsPss(pss_for("sha512", salt)),
                 "sha1" => Mechanism::Sha1RsaPkcs,
                 "sha256" => Mechanism::Sha256RsaPkcs,
                 "sha384" => Mechanism::Sha384RsaPkcs,
@@ -295,54 +285,38 @@ fn check_signatures(variant: &str, session: &Session, slot: Slot, dir: &Path) {
         let ok = if is_pss && salt != h_len as u64 {
             cert.verify_pss_any_salt(hash, message, &sig, dir)
         } else {
-            verifies(&cert, bits, hash, is_pss, message, &sig, dir)
+            check.verifies(hash, is_pss, message, &sig)
         };
         assert!(ok, "{variant} {mechanism}: signature does not verify");
     }
 
-    let mut digest_info = vec![
-        0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01,
-        0x05, 0x00, 0x04, 0x20,
-    ];
-    digest_info.extend_from_slice(sha256.as_ref());
+    let digest_info = sha256_digest_info(message);
     if advertised.contains(&MechanismType::RSA_PKCS) {
         let sig = sign(&Mechanism::RsaPkcs, &digest_info);
         assert!(
-            verifies(&cert, bits, "sha256", false, message, &sig, dir),
+            check.verifies("sha256", false, message, &sig),
             "{variant} CKM_RSA_PKCS"
         );
     }
     if advertised.contains(&MechanismType::RSA_X_509) {
-        let k = (bits as usize).div_ceil(8);
-        let mut block = vec![0x00, 0x01];
-        block.resize(k - digest_info.len() - 1, 0xff);
-        block.push(0x00);
-        block.extend_from_slice(&digest_info);
+        let block = pkcs1_block((bits as usize).div_ceil(8), &digest_info);
         let sig = sign(&Mechanism::RsaX509, &block);
         assert!(
-            verifies(&cert, bits, "sha256", false, message, &sig, dir),
+            check.verifies("sha256", false, message, &sig),
             "{variant} CKM_RSA_X_509"
         );
     }
     if advertised.contains(&MechanismType::RSA_PKCS_PSS) {
         let sig = sign(
-            &Mechanism::RsaPkcsPss(pss(MechanismType::SHA256, PkcsMgfType::MGF1_SHA256, 32)),
+            &Mechanism::RsaPkcsPss(pss_for("sha256", 32)),
             sha256.as_ref(),
         );
         assert!(
-            verifies(&cert, bits, "sha256", true, message, &sig, dir),
+            check.verifies("sha256", true, message, &sig),
             "{variant} CKM_RSA_PKCS_PSS"
         );
     }
     // The check can fail: another message does not verify.
     let sig = sign(&Mechanism::Sha256RsaPkcs, message);
-    assert!(!verifies(
-        &cert,
-        bits,
-        "sha256",
-        false,
-        b"another message",
-        &sig,
-        dir
-    ));
+    assert!(!check.verifies("sha256", false, b"another message", &sig));
 }

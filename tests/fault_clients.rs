@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::harness::{fault_client_path, module_path, scratch_dir, PcscDaemon, VirtualCard};
+use common::harness::{example_path, module_path, scratch_dir, PcscDaemon, VirtualCard};
 use common::module::serial;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -16,7 +16,7 @@ const PIN: &str = "12345678";
 
 /// A client process on the shared pcscd.
 fn client(args: &[&str]) -> Child {
-    Command::new(fault_client_path())
+    Command::new(example_path("fault_client"))
         .arg(module_path())
         .args(args)
         .env("PCSCLITE_CSOCK_NAME", &PcscDaemon::shared().socket)

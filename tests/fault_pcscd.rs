@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::harness::{fault_client_path, module_path, scratch_dir, PcscDaemon, VirtualCard};
+use common::harness::{example_path, module_path, scratch_dir, PcscDaemon, VirtualCard};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -12,7 +12,7 @@ const PIN: &str = "12345678";
 #[test]
 fn the_token_comes_back_after_pcscd_restarts_under_a_signing_client() {
     let daemon = PcscDaemon::shared();
-    let client = fault_client_path();
+    let client = example_path("fault_client");
     let stop = scratch_dir("pcscd-restart").join("stop");
     let state = scratch_dir("pcscd-restart-card").join("card.state");
     let card_args = ["--pin", PIN, "--state", state.to_str().expect("utf-8 path")];

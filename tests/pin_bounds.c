@@ -5,13 +5,12 @@
  * Usage: pin_bounds /path/to/module.so (a TS-CNS in the first slot with a token).
  */
 #define _DEFAULT_SOURCE
-#include <dlfcn.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include <p11-kit/pkcs11.h>
+#include "load_module.h"
 
 static int failures = 0;
 
@@ -27,11 +26,8 @@ static int failures = 0;
 
 int main(int argc, char **argv) {
   if (argc != 2) return 2;
-  void *module = dlopen(argv[1], RTLD_NOW);
-  if (!module) return 2;
-  CK_C_GetFunctionList get = (CK_C_GetFunctionList)dlsym(module, "C_GetFunctionList");
-  CK_FUNCTION_LIST *p11;
-  if (!get || get(&p11) != CKR_OK) return 2;
+  CK_FUNCTION_LIST *p11 = load_module(argv[1]);
+  if (!p11) return 2;
   CHECK_RV(p11->C_Initialize(NULL), CKR_OK);
   CK_SLOT_ID slots[4];
   CK_ULONG count = 4;

@@ -8,6 +8,7 @@ mod common;
 use common::harness::{module_path, PcscDaemon, VirtualCard};
 use common::module::serial;
 use common::token::pin_tries;
+use common::tools::compile_c;
 use std::path::Path;
 use std::process::Command;
 
@@ -18,15 +19,8 @@ fn a_pin_length_beyond_the_buffer_is_refused_before_it_is_read() {
     let card = VirtualCard::insert(0, "cns", &[]);
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let binary = Path::new(env!("CARGO_TARGET_TMPDIR")).join("pin_bounds");
-    let compiled = Command::new("cc")
-        .args(["-std=c99", "-Wall", "-Wextra", "-I/usr/include/p11-kit-1"])
-        .arg(root.join("tests/pin_bounds.c"))
-        .arg("-o")
-        .arg(&binary)
-        .arg("-ldl")
-        .status()
-        .expect("running cc");
-    assert!(compiled.success(), "cc failed");
+    let flags = ["-std=c99", "-Wall", "-Wextra", "-I/usr/include/p11-kit-1"];
+    compile_c(&root.join("tests/pin_bounds.c"), &binary, &flags);
     let output = Command::new(&binary)
         .arg(module_path())
         .env("PCSCLITE_CSOCK_NAME", &daemon.socket)

@@ -260,12 +260,19 @@ impl Holder {
     fn with_fresh_card(&self, test: impl FnOnce(&VirtualCard, &Session)) {
         with_card_of(self.kind, &["--pin", self.pin, "--puk", self.puk], test)
     }
+
+    /// `with_fresh_card`, the user PIN blocked by three wrong tries first.
+    fn with_blocked_pin(&self, test: impl FnOnce(&VirtualCard, &Session)) {
+        self.with_fresh_card(|card, session| {
+            block_the_pin(card, session);
+            test(card, session)
+        })
+    }
 }
 
 /// Blocked PIN → C_Login(SO, PUK) → C_InitPIN: the new PIN logs in, the PUK counter is full.
 fn unblock_as_so_with_init_pin(h: &Holder) {
-    h.with_fresh_card(|card, session| {
-        block_the_pin(card, session);
+    h.with_blocked_pin(|card, session| {
         session
             .login(UserType::So, Some(&pin(h.puk)))
             .expect("C_Login CKU_SO (VERIFY PUK)");
@@ -280,8 +287,7 @@ fn unblock_as_so_with_init_pin(h: &Holder) {
 
 /// Blocked PIN → C_Login(CONTEXT_SPECIFIC, PUK) → C_SetPIN(PUK, new), as pkcs11-tool sends it.
 fn unblock_with_a_context_specific_puk_login_then_set_pin(h: &Holder) {
-    h.with_fresh_card(|card, session| {
-        block_the_pin(card, session);
+    h.with_blocked_pin(|card, session| {
         session
             .login(UserType::ContextSpecific, Some(&pin(h.puk)))
             .expect("C_Login CKU_CONTEXT_SPECIFIC with the PUK");
@@ -295,8 +301,7 @@ fn unblock_with_a_context_specific_puk_login_then_set_pin(h: &Holder) {
 
 /// Blocked PIN → C_SetPIN(PUK, new) in a public session: the card said blocked, so it unblocks.
 fn unblock_with_set_pin_in_a_public_session(h: &Holder) {
-    h.with_fresh_card(|card, session| {
-        block_the_pin(card, session);
+    h.with_blocked_pin(|card, session| {
         let before = card.stats();
         session
             .set_pin(&pin(h.puk), &pin(h.new_pin))
@@ -312,8 +317,7 @@ fn unblock_with_set_pin_in_a_public_session(h: &Holder) {
 /// A README unblock line, run as written on a card whose PIN is blocked: the PUK counter
 /// stays full and the new PIN logs in.
 fn unblocks_as_written(h: &Holder, line: &str, new_pin: &str, log: &Path) {
-    h.with_fresh_card(|card, session| {
-        block_the_pin(card, session);
+    h.with_blocked_pin(|card, session| {
         succeeds(line, (h.pin, new_pin, h.puk), log);
         assert_eq!(tries(card, "puk_tries"), 10, "{line}");
         new_pin_logs_in_and_signs(card, session, new_pin, h.pin);
@@ -350,17 +354,23 @@ fn cie_set_pin_in_a_public_session_unblocks_once_the_card_said_blocked() {
     unblock_with_set_pin_in_a_public_session(&CIE);
 }
 
+/// A wrong PUK (C_Login CKU_SO) answers CKR_PIN_INCORRECT and spends one of its ten tries;
+/// the SO flags say so.
+fn wrong_puk_spends_one_try(card: &VirtualCard, session: &Session) {
+    expect_rv(
+        session.login(UserType::So, Some(&pin("11112222"))),
+        RvError::PinIncorrect,
+    );
+    assert_eq!(tries(card, "puk_tries"), 9);
+    let info = token_info();
+    assert!(info.so_pin_count_low() && !info.so_pin_final_try() && !info.so_pin_locked());
+}
+
 #[test]
 fn a_wrong_puk_costs_one_puk_try_and_the_so_flags_say_so() {
     with_fresh_card(|card, session| {
         block_the_pin(card, session);
-        expect_rv(
-            session.login(UserType::So, Some(&pin("11112222"))),
-            RvError::PinIncorrect,
-        );
-        assert_eq!(tries(card, "puk_tries"), 9);
-        let info = token_info();
-        assert!(info.so_pin_count_low() && !info.so_pin_final_try() && !info.so_pin_locked());
+        wrong_puk_spends_one_try(card, session);
         // The unblock rule with a wrong PUK counts the same way.
         expect_rv(
             session.set_pin(&pin("11113333"), &pin(NEW_PIN)),
@@ -475,11 +485,7 @@ fn run_as_written(line: &str, (current, new_pin, puk): (&str, &str, &str), log: 
         .env("CIE_CNS_PKCS11_LOG_FILE", log)
         .output()
         .expect("sh");
-    eprintln!(
-        "{line}\n--- stdout\n{}--- stderr\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    common::tools::show(line, &output);
     output
 }
 
@@ -693,13 +699,7 @@ fn cie_a_wrong_puk_costs_one_puk_try_and_the_so_flags_say_so() {
             before.apdus,
             "no APDU for a 7-digit CIE_PUK"
         );
-        expect_rv(
-            session.login(UserType::So, Some(&pin("11112222"))),
-            RvError::PinIncorrect,
-        );
-        assert_eq!(tries(card, "puk_tries"), 9);
-        let info = token_info();
-        assert!(info.so_pin_count_low() && !info.so_pin_final_try() && !info.so_pin_locked());
+        wrong_puk_spends_one_try(card, session);
         session
             .login(UserType::So, Some(&pin(CIE_PUK)))
             .expect("C_Login CKU_SO");

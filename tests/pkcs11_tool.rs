@@ -7,7 +7,7 @@ mod common;
 
 use common::harness::{module_path, scratch_dir, VirtualCard};
 use common::module::serial;
-use common::tools::{openssl_dgst_verify, openssl_pubkey, path, pkcs11_tool, sign_args, succeed};
+use common::tools::{openssl_dgst_verify, openssl_pubkey, path, pkcs11_tool, succeed};
 use std::path::Path;
 use std::process::Command;
 use std::sync::OnceLock;
@@ -171,11 +171,7 @@ fn opensc_itacns_accepts_every_virtual_tscns_variant() {
             .arg(variant)
             .output()
             .expect("run the fidelity script");
-        eprintln!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
+        common::tools::show(&format!("opensc-fidelity.sh {variant}"), &output);
         assert!(
             output.status.success(),
             "OpenSC rejects the virtual {variant}"
@@ -194,18 +190,7 @@ fn the_trace_log_never_contains_the_pin() {
     let log = dir.join("module.log");
     let data = dir.join("data");
     std::fs::write(&data, b"x").expect("data");
-    let module = module_path();
-    let sig = dir.join("sig");
-    let output = pkcs11_tool(
-        &module,
-        &sign_args(PIN, "SHA256-RSA-PKCS", &data, &sig),
-        &[
-            ("CIE_CNS_PKCS11_LOG", Path::new("trace")),
-            ("CIE_CNS_PKCS11_LOG_FILE", &log),
-        ],
-    );
-    assert!(output.status.success(), "{output:?}");
-    let text = std::fs::read_to_string(&log).expect("the log file was written");
+    let text = common::tools::traced_sign(PIN, &data, &dir.join("sig"), &log, &[]);
     assert!(
         text.contains("C_Login"),
         "the trace shows the calls:\n{text}"

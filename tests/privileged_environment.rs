@@ -7,20 +7,17 @@
 mod common;
 
 use common::harness::module_path;
+use common::tools::c_program;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;
 
 const LOADER: &str = r#"
-#include <dlfcn.h>
-#include <p11-kit/pkcs11.h>
+#include "load_module.h"
 int main(int argc, char **argv) {
   if (argc != 2) return 2;
-  void *m = dlopen(argv[1], RTLD_NOW);
-  if (!m) return 3;
-  CK_C_GetFunctionList get = (CK_C_GetFunctionList)dlsym(m, "C_GetFunctionList");
-  CK_FUNCTION_LIST *p11;
-  if (!get || get(&p11) != CKR_OK) return 4;
+  CK_FUNCTION_LIST *p11 = load_module(argv[1]);
+  if (!p11) return 3;
   if (p11->C_Initialize(NULL) != CKR_OK) return 5;
   return p11->C_Finalize(NULL) == CKR_OK ? 0 : 6;
 }
@@ -45,17 +42,7 @@ fn a_setuid_program_takes_no_log_file_from_its_caller() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
-    let source = dir.join("loader.c");
-    std::fs::write(&source, LOADER).unwrap();
-    let loader = dir.join("loader");
-    let compiled = Command::new("cc")
-        .args(["-I/usr/include/p11-kit-1", "-o"])
-        .arg(&loader)
-        .arg(&source)
-        .arg("-ldl")
-        .status()
-        .expect("cc");
-    assert!(compiled.success());
+    let loader = c_program(&dir, "loader", LOADER);
     let module = dir.join("module.so");
     std::fs::copy(module_path(), &module).unwrap();
     std::fs::set_permissions(&module, std::fs::Permissions::from_mode(0o755)).unwrap();

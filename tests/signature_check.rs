@@ -6,8 +6,7 @@
 
 mod common;
 
-use common::harness::scratch_dir;
-use common::module::{pkcs11, serial};
+use common::module::{pkcs11, private_cache, serial};
 use common::token::{certificate, expect_rv, find, pin, with_card_in};
 use cryptoki::context::Pkcs11;
 use cryptoki::error::RvError;
@@ -15,7 +14,6 @@ use cryptoki::mechanism::Mechanism;
 use cryptoki::object::ObjectClass;
 use cryptoki::session::{Session, UserType};
 use std::path::PathBuf;
-use std::sync::OnceLock;
 
 const PIN: &str = "12345678";
 const READER: u16 = 0;
@@ -28,12 +26,7 @@ fn module() -> &'static Pkcs11 {
 }
 
 fn cache_dir() -> &'static PathBuf {
-    static CACHE: OnceLock<PathBuf> = OnceLock::new();
-    CACHE.get_or_init(|| {
-        let dir = scratch_dir("signature-check-cache");
-        std::env::set_var("XDG_CACHE_HOME", &dir);
-        dir
-    })
+    private_cache("signature-check-cache")
 }
 
 /// The CIE certificates in this process's cache (a TS-CNS's is cached beside them).

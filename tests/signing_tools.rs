@@ -10,7 +10,7 @@ mod common;
 mod signing;
 
 use common::harness::{module_path, scratch_dir, PcscDaemon, VirtualCard};
-use signing::{serial, succeed, CmsTool, Holder, PIN};
+use signing::{succeed, Holder, PIN};
 use std::process::Command;
 use std::sync::OnceLock;
 
@@ -27,45 +27,7 @@ fn tscns() -> &'static Holder {
     })
 }
 
-#[test]
-fn pdfsig_signs_a_pdf_with_the_tscns_and_validates_it() {
-    let _guard = serial();
-    signing::pdfsig_signs_and_validates(tscns(), &scratch_dir("pdfsig-tscns"));
-}
-
-#[test]
-fn pdfsig_with_a_wrong_pin_spends_one_tscns_try_and_writes_no_pdf() {
-    let _guard = serial();
-    signing::pdfsig_wrong_pin(tscns(), &scratch_dir("pdfsig-wrong-pin-tscns"));
-}
-
-#[test]
-fn openssl_engine_makes_detached_and_enveloping_p7m_with_the_tscns() {
-    let _guard = serial();
-    signing::cms_both_forms(tscns(), CmsTool::OpenSsl, &scratch_dir("openssl-tscns"));
-}
-
-#[test]
-fn certtool_makes_detached_and_enveloping_p7m_with_the_tscns() {
-    let _guard = serial();
-    signing::cms_both_forms(tscns(), CmsTool::Certtool, &scratch_dir("certtool-tscns"));
-}
-
-/// Both tools create the output file before they log in and leave it empty when the login
-/// fails: sign_or_clean removes it, and README tells users to do the same.
-#[test]
-fn openssl_and_certtool_with_a_wrong_pin_spend_one_tscns_try_each_and_leave_no_p7m() {
-    let _guard = serial();
-    for tool in [CmsTool::OpenSsl, CmsTool::Certtool] {
-        let dir = scratch_dir("cms-wrong-pin-tscns");
-        let leftover = signing::cms_wrong_pin(tscns(), tool, &dir);
-        assert_eq!(
-            leftover,
-            Some(0),
-            "{tool:?} leaves an empty file (README warns)"
-        );
-    }
-}
+signing_scenarios!(tscns, "tscns");
 
 /// The desktop way for GnuTLS (and p11-kit-proxy) applications: a `.module` file in the user's
 /// `~/.config/pkcs11/modules/`. p11-kit skips user configuration when running as root, so this

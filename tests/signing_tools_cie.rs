@@ -8,7 +8,9 @@ mod common;
 mod signing;
 
 use common::harness::{scratch_dir, VirtualCard};
-use signing::{serial, CmsTool, Holder, PIN};
+use parking_lot::MutexGuard;
+use signing::{serial, Holder, PIN};
+use std::path::PathBuf;
 use std::sync::OnceLock;
 
 /// The virtual CIE on reader 0, shared by this binary's tests, after its first login.
@@ -30,42 +32,16 @@ fn cie() -> &'static Holder {
     })
 }
 
-#[test]
-fn pdfsig_signs_a_pdf_with_the_cie_and_validates_it() {
-    let _guard = serial();
-    signing::pdfsig_signs_and_validates(cie(), &scratch_dir("pdfsig-cie"));
-}
+signing_scenarios!(cie, "cie");
 
-#[test]
-fn pdfsig_with_a_wrong_pin_spends_one_cie_try_and_writes_no_pdf() {
-    let _guard = serial();
-    signing::pdfsig_wrong_pin(cie(), &scratch_dir("pdfsig-wrong-pin-cie"));
-}
-
-#[test]
-fn openssl_engine_makes_detached_and_enveloping_p7m_with_the_cie() {
-    let _guard = serial();
-    signing::cms_both_forms(cie(), CmsTool::OpenSsl, &scratch_dir("openssl-cie"));
-}
-
-#[test]
-fn certtool_makes_detached_and_enveloping_p7m_with_the_cie() {
-    let _guard = serial();
-    signing::cms_both_forms(cie(), CmsTool::Certtool, &scratch_dir("certtool-cie"));
-}
-
-#[test]
-fn openssl_and_certtool_with_a_wrong_pin_spend_one_cie_try_each_and_leave_no_p7m() {
-    let _guard = serial();
-    for tool in [CmsTool::OpenSsl, CmsTool::Certtool] {
-        let dir = scratch_dir("cms-wrong-pin-cie");
-        let leftover = signing::cms_wrong_pin(cie(), tool, &dir);
-        assert_eq!(
-            leftover,
-            Some(0),
-            "{tool:?} leaves an empty file (README warns)"
-        );
-    }
+/// The CIE and an NSS database (in scratch directory `name`) that loads the module, with the
+/// `serial()` lock held: the lock, the holder, the directory and the database.
+fn cie_in_nss_db(name: &str) -> (MutexGuard<'static, ()>, &'static Holder, PathBuf, PathBuf) {
+    let guard = serial();
+    let holder = cie();
+    let dir = scratch_dir(name);
+    let db = signing::nss_db(holder, &dir, true);
+    (guard, holder, dir, db)
 }
 
 /// A CIE's first use (issue #10): with an empty module cache, `pdfsig -list-nicks` prints
@@ -74,10 +50,7 @@ fn openssl_and_certtool_with_a_wrong_pin_spend_one_cie_try_each_and_leave_no_p7m
 /// use, so the nickname never changes.
 #[test]
 fn a_cie_signs_on_first_use_with_the_nickname_listed_before_its_first_login() {
-    let _guard = serial();
-    let holder = cie();
-    let dir = scratch_dir("first-use-cie");
-    let db = signing::nss_db(holder, &dir, true);
+    let (_guard, holder, dir, db) = cie_in_nss_db("first-use-cie");
     let cold_cache = dir.join("empty-cache");
     let list = || {
         signing::succeed(
@@ -111,10 +84,7 @@ fn a_cie_signs_on_first_use_with_the_nickname_listed_before_its_first_login() {
 /// spending a try on either card.
 #[test]
 fn pdfsig_refuses_to_sign_with_two_cards_that_ask_for_a_pin() {
-    let _guard = serial();
-    let holder = cie();
-    let dir = scratch_dir("two-cards");
-    let db = signing::nss_db(holder, &dir, true);
+    let (_guard, holder, _, db) = cie_in_nss_db("two-cards");
     let tscns = VirtualCard::insert(1, "cns", &["--pin", PIN]);
     let before = (holder.pin_tries(), tscns.stat("pin_tries"));
 

@@ -11,7 +11,7 @@
 
 mod common;
 
-use common::harness::{module_path, scratch_dir, target_dir, PcscDaemon, VirtualCard};
+use common::harness::{example_path, module_path, scratch_dir, PcscDaemon, VirtualCard};
 use common::module::serial;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -22,13 +22,7 @@ const READER: u16 = 0;
 const IDENTITY: [&str; 4] = ["label", "serial", "model", "manufacturer"];
 
 fn client_path() -> PathBuf {
-    let path = target_dir().join("examples").join("token_identity");
-    assert!(
-        path.exists(),
-        "{} missing: run `cargo build --workspace --all-targets` first (scripts/test does)",
-        path.display()
-    );
-    path
+    example_path("token_identity")
 }
 
 /// One application process: `before.*` and `after.*` as it printed them.
@@ -115,6 +109,14 @@ fn identity_never_changes<'a>(seen: &'a Seen, variant: &str) -> &'a [String] {
     identity
 }
 
+/// `first_use_then_warm` with `identity_never_changes` checked: what it saw, the cache and the
+/// identity.
+fn stable_identity(card: &str, variant: &str) -> (Seen, PathBuf, Vec<String>) {
+    let (seen, cache) = first_use_then_warm(card, variant);
+    let identity = identity_never_changes(&seen, variant).to_vec();
+    (seen, cache, identity)
+}
+
 /// One chip of each way in (cie.md §1: SELECT MF, IAS AID, an ATR without historical bytes).
 const CIE_VARIANTS: [&str; 3] = ["bit4id-2023", "gemalto", "stm2"];
 /// The default chip, the two file layouts, and the IDEMIA and ACe layouts (cns.md §2).
@@ -124,8 +126,7 @@ const CNS_VARIANTS: [&str; 4] = ["stincard", "cardos", "idemia-2021", "ace-2025"
 fn a_cie_shows_the_same_label_serial_and_model_in_every_process_before_and_after_login() {
     let _guard = serial();
     for variant in CIE_VARIANTS {
-        let (seen, cache) = first_use_then_warm("cie", variant);
-        let identity = identity_never_changes(&seen, variant);
+        let (seen, cache, identity) = stable_identity("cie", variant);
         // cie.md §2–3: before any PIN a CIE shows its NIS, not its holder.
         assert_eq!(identity[0], "CIE 123456789012", "{variant}");
         assert_eq!(identity[1], "123456789012", "{variant}");
@@ -153,8 +154,7 @@ fn a_cie_shows_the_same_label_serial_and_model_in_every_process_before_and_after
 fn a_ts_cns_shows_the_same_label_serial_and_model_in_every_process_before_and_after_login() {
     let _guard = serial();
     for variant in CNS_VARIANTS {
-        let (seen, _cache) = first_use_then_warm("cns", variant);
-        let identity = identity_never_changes(&seen, variant);
+        let (seen, _cache, identity) = stable_identity("cns", variant);
         // cns.md §2: the personal data file and the certificate need no PIN.
         let holder = identity[0].strip_prefix("TS-CNS ").unwrap_or_default();
         assert!(

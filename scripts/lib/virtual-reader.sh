@@ -60,3 +60,20 @@ vr_stop_and_report() {
     echo "--- pcscd log (tail)" >&2; tail -n 20 "$VR_DIR/pcscd.log" >&2 || true
   fi
 }
+
+# vr_cleanup_on_exit DIR [HOOK] — when the script exits: vr_stop_and_report, then HOOK (a command,
+# if given), then DIR removed; the script's exit status is kept.
+vr_cleanup_on_exit() {
+  VR_CLEANUP_DIR="$1"
+  VR_CLEANUP_HOOK="${2:-}"
+  trap _vr_cleanup EXIT
+}
+
+_vr_cleanup() {
+  local rc=$?
+  set +e
+  vr_stop_and_report $rc
+  [ -n "$VR_CLEANUP_HOOK" ] && $VR_CLEANUP_HOOK
+  rm -rf "$VR_CLEANUP_DIR"
+  exit $rc
+}

@@ -9,6 +9,7 @@ pub mod cie;
 pub mod cli;
 pub mod cns;
 pub mod fault;
+pub mod retry;
 pub mod state;
 pub mod stats;
 pub mod sw;

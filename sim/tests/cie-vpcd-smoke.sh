@@ -18,14 +18,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=../../scripts/lib/virtual-reader.sh
 source "$here/../../scripts/lib/virtual-reader.sh"
 D="$(mktemp -d)"
-cleanup() {
-  local rc=$?
-  set +e
-  vr_stop_and_report $rc
-  rm -rf "$D"
-  exit $rc
-}
-trap cleanup EXIT
+vr_cleanup_on_exit "$D"
 vr_start_pcscd "$D" || die "pcscd did not start"
 vr_insert_card "$cardsim" 0 --card cie --variant "$variant" --trace || die "card not seen by pcscd"
 

@@ -49,6 +49,30 @@ fn der_len(b: &[u8]) -> usize {
     }
 }
 
+/// A terminal whose card has its applications selected by SELECT MF (§1.2), no session yet.
+fn applications_selected(variant: &str) -> Terminal {
+    let mut t = terminal(variant);
+    t.select_applications(true);
+    t
+}
+
+/// Plain SELECT of EF `fid` in the current DF (`00 A4 02 P2`): the status word.
+fn select_ef(t: &mut Terminal, p2: u8, fid: [u8; 2]) -> u16 {
+    t.transmit(&[0x00, 0xA4, 0x02, p2, 0x02, fid[0], fid[1]]).1
+}
+
+/// MSE SET for a signature with the holder's key 81 (§7), under SM: the status word.
+fn select_holder_key(t: &mut Terminal) -> u16 {
+    t.sm(
+        0x22,
+        0x41,
+        0xA4,
+        &[0x80, 0x01, 0x02, 0x84, 0x01, 0x81],
+        None,
+    )
+    .1
+}
+
 fn open(variant: &str) -> Terminal {
     let mut t = terminal(variant);
     let by_mf = !matches!(variant, "gemalto" | "gemalto2" | "stm2" | "stm3");
@@ -58,12 +82,9 @@ fn open(variant: &str) -> Terminal {
 
 #[test]
 fn handshake_verify_read_certificate_and_sign() {
-    let mut t = terminal("bit4id-2023");
-    t.select_applications(true);
+    let mut t = applications_selected("bit4id-2023");
     let start = t.apdus;
-    t.read_dh_params();
-    t.read_dapp_key();
-    t.read_ca_key();
+    t.read_chip_data();
     let first_reads = t.apdus - start;
     let before_dh = t.apdus;
     t.key_agreement();
@@ -86,17 +107,7 @@ fn handshake_verify_read_certificate_and_sign() {
     assert_eq!(cert, HOLDER_CERT);
 
     // Sign (§7): MSE then INTERNAL AUTHENTICATE with a SHA-256 DigestInfo.
-    assert_eq!(
-        t.sm(
-            0x22,
-            0x41,
-            0xA4,
-            &[0x80, 0x01, 0x02, 0x84, 0x01, 0x81],
-            None
-        )
-        .1,
-        0x9000
-    );
+    assert_eq!(select_holder_key(&mut t), 0x9000);
     let digest = sha256(&[b"to be signed"]);
     let di = [&SHA256_PREFIX[..], &digest].concat();
     let before = t.apdus;
@@ -151,26 +162,19 @@ fn every_variant_completes_the_handshake() {
 
 #[test]
 fn nis_plain_and_short_fid_read() {
-    let mut t = terminal("bit4id-2023");
-    t.select_applications(true);
+    let mut t = applications_selected("bit4id-2023");
     assert_eq!(
         t.transmit(&[0x00, 0xB0, 0x81, 0x00, 0x0C]),
         (b"123456789012".to_vec(), 0x9000)
     );
-    assert_eq!(
-        t.transmit(&[0x00, 0xA4, 0x02, 0x04, 0x02, 0x10, 0x01]).1,
-        0x9000
-    );
+    assert_eq!(select_ef(&mut t, 0x04, [0x10, 0x01]), 0x9000);
     assert_eq!(
         t.transmit(&[0x00, 0xB0, 0x00, 0x00, 0x80]),
         (b"123456789012".to_vec(), 0x6282)
     );
     assert_eq!(t.transmit(&[0x00, 0xB0, 0x00, 0x0C, 0x80]).1, 0x6B00);
     // EF.SOD is tag 77 around a SignedData (C6).
-    assert_eq!(
-        t.transmit(&[0x00, 0xA4, 0x02, 0x0C, 0x02, 0x10, 0x06]).1,
-        0x9000
-    );
+    assert_eq!(select_ef(&mut t, 0x0C, [0x10, 0x06]), 0x9000);
     let sod = t.read_file_plain();
     assert_eq!(sod[0], 0x77);
     assert_eq!(der_len(&sod), sod.len());
@@ -179,22 +183,15 @@ fn nis_plain_and_short_fid_read() {
         t.transmit(&[0x00, 0xA4, 0x00, 0x00, 0x02, 0x3F, 0x00]).1,
         0x9000
     );
-    assert_eq!(
-        t.transmit(&[0x00, 0xA4, 0x02, 0x04, 0x02, 0xD0, 0x03]).1,
-        0x9000
-    );
+    assert_eq!(select_ef(&mut t, 0x04, [0xD0, 0x03]), 0x9000);
     let pan = t.read_file_plain();
     assert_eq!(pan[5..11], [0x12, 0x34, 0x56, 0x78, 0x90, 0x12]);
 }
 
 #[test]
 fn servizi_key_signs_plain_and_deterministically() {
-    let mut t = terminal("bit4id-2023");
-    t.select_applications(true);
-    assert_eq!(
-        t.transmit(&[0x00, 0xA4, 0x02, 0x0C, 0x02, 0x10, 0x05]).1,
-        0x9000
-    );
+    let mut t = applications_selected("bit4id-2023");
+    assert_eq!(select_ef(&mut t, 0x0C, [0x10, 0x05]), 0x9000);
     let key = RsaPublicKey::from_pkcs1_der(&t.read_file_plain()).expect("EF 1005");
     assert_eq!(
         t.transmit(&[0x00, 0x22, 0x41, 0xA4, 0x06, 0x80, 0x01, 0x02, 0x84, 0x01, 0x83])
@@ -212,12 +209,8 @@ fn servizi_key_signs_plain_and_deterministically() {
 
 #[test]
 fn certificate_and_serial_refused_without_sm_or_pin() {
-    let mut t = terminal("bit4id-2023");
-    t.select_applications(true);
-    assert_eq!(
-        t.transmit(&[0x00, 0xA4, 0x02, 0x04, 0x02, 0x10, 0x03]).1,
-        0x9000
-    );
+    let mut t = applications_selected("bit4id-2023");
+    assert_eq!(select_ef(&mut t, 0x04, [0x10, 0x03]), 0x9000);
     assert_eq!(
         t.transmit(&[0x00, 0xB0, 0x00, 0x00, 0x80]).1,
         0x6982,
@@ -239,8 +232,7 @@ fn certificate_and_serial_refused_without_sm_or_pin() {
 
 #[test]
 fn plain_verify_is_refused() {
-    let mut t = terminal("bit4id-2023");
-    t.select_applications(true);
+    let mut t = applications_selected("bit4id-2023");
     let mut v = vec![0x00, 0x20, 0x00, 0x81, 0x08];
     v.extend(PIN);
     assert_eq!(t.transmit(&v).1, 0x6982, "no session");
@@ -328,17 +320,7 @@ fn twelve_digit_verify_spends_a_try_and_change_pin() {
 #[test]
 fn signing_needs_pin_and_bounded_input() {
     let mut t = open("bit4id-2023");
-    assert_eq!(
-        t.sm(
-            0x22,
-            0x41,
-            0xA4,
-            &[0x80, 0x01, 0x02, 0x84, 0x01, 0x81],
-            None
-        )
-        .1,
-        0x9000
-    );
+    assert_eq!(select_holder_key(&mut t), 0x9000);
     assert_eq!(t.sm(0x88, 0x00, 0x00, &[1; 51], None).1, 0x6982, "no PIN");
     assert_eq!(t.sm(0x20, 0x00, 0x81, PIN, None).1, 0x9000);
     assert_eq!(t.sm(0x88, 0x00, 0x00, &[1; 246], None).1, 0x6700, "> k-11");

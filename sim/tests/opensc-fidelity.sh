@@ -82,15 +82,9 @@ done
 # shellcheck source=../../scripts/lib/virtual-reader.sh
 source "$here/../../scripts/lib/virtual-reader.sh"
 D="$(mktemp -d)"
-cleanup() {
-  local rc=$?
-  set +e
-  vr_stop_and_report $rc
-  [ -n "${FIDELITY_KEEP_TRACE:-}" ] && cp "$D/cardsim-0.log" "$FIDELITY_KEEP_TRACE"
-  rm -rf "$D"
-  exit $rc
-}
-trap cleanup EXIT
+# FIDELITY_KEEP_TRACE=FILE keeps the card's APDU trace.
+keep_trace() { [ -z "${FIDELITY_KEEP_TRACE:-}" ] || cp "$D/cardsim-0.log" "$FIDELITY_KEEP_TRACE"; }
+vr_cleanup_on_exit "$D" keep_trace
 vr_start_pcscd "$D" || die "pcscd did not start"
 
 # What a real CCID reader tells OpenSC: extended APDUs fit (cns-opensc.md, "Chaining vs extended").

@@ -16,7 +16,7 @@ pub(crate) mod testing;
 
 pub use channel::CardChannel;
 pub use connection::{Connection, Inserted};
-pub use pin::{Pin, PinFormatError, PinKind, PinPolicy};
+pub use pin::{Pin, PinChange, PinFormatError, PinKind, PinPolicy};
 
 use crate::transport::TransportError;
 
@@ -167,37 +167,11 @@ pub trait Card: Send {
     /// `RawRsa`: `input` is a full modulus-length block. `Pkcs1OnChip`: `input` is a DigestInfo.
     fn sign(&mut self, channel: &mut CardChannel<'_>, input: &[u8]) -> Result<Vec<u8>, CardError>;
 
-    /// CHANGE REFERENCE DATA: `kind`'s value becomes `new` if `old` is right (C_SetPIN).
-    ///
-    /// Both are already checked against `pin_policy(kind)`; the driver only pads or wraps them.
-    /// A wrong `old` spends one of `kind`'s tries: `PinIncorrect` / `PinLocked` report that
-    /// counter. Never retried by the driver. TS-CNS: `00 24 00 P2 10 old‖new`, FF-padded
-    /// (cns.md §4); CIE: `00 24 00 81 old‖new` under secure messaging (cie.md §6).
+    /// Changes or unblocks the user PIN (`PinChange`); not supported by default.
     fn change_pin(
         &mut self,
         _channel: &mut CardChannel<'_>,
-        _kind: PinKind,
-        _old: &Pin,
-        _new: &Pin,
-    ) -> Result<(), CardError> {
-        Err(CardError::NotSupported)
-    }
-
-    /// Unblocks the user PIN with the PUK and makes `new_pin` its value, its counter full
-    /// again (C_InitPIN as SO, or C_SetPIN with the PUK).
-    ///
-    /// Self-contained, inside the one transaction the token opens: whatever the card needs —
-    /// TS-CNS one RESET RETRY COUNTER `00 2C 00 P2 10 PUK‖newPIN` (cns.md §4); CIE VERIFY PUK
-    /// `00 20 00 82`, then `00 2C 03 81` and `00 2C 02 81 <new PIN>`, all under secure messaging
-    /// (cie.md §6) — so it does not depend on an earlier VERIFY PUK having survived. Both
-    /// values are already checked against `pin_policy`. `PinIncorrect` / `PinLocked` report
-    /// the PUK's counter. Only ever called on an explicit request: a CIE whose PUK is blocked
-    /// has lost its digital identity for good.
-    fn unblock_pin(
-        &mut self,
-        _channel: &mut CardChannel<'_>,
-        _puk: &Pin,
-        _new_pin: &Pin,
+        _change: PinChange<'_>,
     ) -> Result<(), CardError> {
         Err(CardError::NotSupported)
     }

@@ -14,6 +14,26 @@ pub enum PinKind {
 }
 
 /// The format a card accepts for one PIN.
+/// A new value for the user PIN, as the token asks a driver for it. Both PINs are already
+/// checked against the card's `pin_policy`; the driver only pads or wraps them, and never
+/// retries a command.
+pub enum PinChange<'a> {
+    /// CHANGE REFERENCE DATA: the user PIN becomes `new` if `old` is right (C_SetPIN). A wrong
+    /// `old` spends a user-PIN try: `PinIncorrect` / `PinLocked` report that counter. TS-CNS:
+    /// `00 24 00 P2 10 old‖new`, FF-padded (cns.md §4); CIE: `00 24 00 81 old‖new` under secure
+    /// messaging (cie.md §6). Nothing in the facts says the PUK can be changed.
+    Change { old: &'a Pin, new: &'a Pin },
+    /// Unblock with the PUK: `new_pin` becomes the user PIN, its counter full again (C_InitPIN
+    /// as SO, or C_SetPIN with the PUK). Self-contained, inside the one transaction the token
+    /// opens: whatever the card needs — TS-CNS one RESET RETRY COUNTER `00 2C 00 P2 10
+    /// PUK‖newPIN` (cns.md §4); CIE VERIFY PUK `00 20 00 82`, then `00 2C 03 81` and `00 2C 02
+    /// 81 <new PIN>`, all under secure messaging (cie.md §6) — so it does not depend on an
+    /// earlier VERIFY PUK having survived. `PinIncorrect` / `PinLocked` report the PUK's
+    /// counter. Only ever asked for explicitly: a CIE whose PUK is blocked has lost its
+    /// digital identity for good.
+    Unblock { puk: &'a Pin, new_pin: &'a Pin },
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PinPolicy {
     pub min_len: usize,

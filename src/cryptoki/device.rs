@@ -28,6 +28,11 @@ pub trait Device: Send {
     fn take_login_lost(&mut self) -> bool {
         false
     }
+    /// Whether the card holds a PIN this process verified that serves anyone until a reset
+    /// (`Token::leaves_card_unlocked`).
+    fn leaves_card_unlocked(&self) -> bool {
+        false
+    }
     /// C_SetPIN of the logged-in user (`Token::change_pin`).
     fn change_pin(&mut self, old: &[u8], new: &[u8]) -> Result<(), TokenError>;
     /// C_SetPIN in a public session: change, or unblock when the PIN is blocked (`Token::set_pin_public`).
@@ -68,6 +73,9 @@ impl Device for Token {
     }
     fn take_login_lost(&mut self) -> bool {
         Token::take_login_lost(self)
+    }
+    fn leaves_card_unlocked(&self) -> bool {
+        Token::leaves_card_unlocked(self)
     }
     fn change_pin(&mut self, old: &[u8], new: &[u8]) -> Result<(), TokenError> {
         Token::change_pin(self, old, new)

@@ -2,7 +2,7 @@
 //! CKU_CONTEXT_SPECIFIC), on the fake token of `testing`.
 
 use super::instance::Instance;
-use super::testing::{instance_with_card, state, Shared, PIN, PUK};
+use super::testing::{instance_with_card, state, states, Shared, PIN, PUK};
 use super::Rv;
 use cryptoki_sys::*;
 
@@ -104,8 +104,10 @@ fn context_specific_puk_login_is_for_the_next_set_pin_only() {
         Err(Rv::OPERATION_NOT_INITIALIZED)
     );
     instance.login(rw, CKU_CONTEXT_SPECIFIC, PUK).unwrap();
-    assert_eq!(state(&instance, rw), CKS_RW_PUBLIC_SESSION);
-    assert_eq!(state(&instance, ro), CKS_RO_PUBLIC_SESSION);
+    assert_eq!(
+        states(&instance, [rw, ro]),
+        [CKS_RW_PUBLIC_SESSION, CKS_RO_PUBLIC_SESSION]
+    );
     assert_eq!(
         instance.login(rw, CKU_USER, PIN),
         Err(Rv(CKR_USER_ANOTHER_ALREADY_LOGGED_IN))

@@ -6,7 +6,7 @@ use super::instance::Instance;
 use super::mechanism::{MechanismParams, MechanismRequest, PssParams};
 use super::output::TestOutput;
 use super::testing::{
-    backend_for, instance_with_card, state, world_with_card, Shared, MODULUS_BITS, PIN,
+    backend_for, instance_with_card, state, states, world_with_card, Shared, MODULUS_BITS, PIN,
 };
 use super::{AttributeLookup, Rv};
 use crate::token::{HashAlg, SignRequest};
@@ -143,8 +143,10 @@ fn sessions_and_login_states() {
         .open_session(0, CKF_SERIAL_SESSION | CKF_RW_SESSION)
         .unwrap();
     assert_ne!(ro, 0);
-    assert_eq!(state(&instance, ro), CKS_RO_PUBLIC_SESSION);
-    assert_eq!(state(&instance, rw), CKS_RW_PUBLIC_SESSION);
+    assert_eq!(
+        states(&instance, [ro, rw]),
+        [CKS_RO_PUBLIC_SESSION, CKS_RW_PUBLIC_SESSION]
+    );
 
     assert_eq!(
         instance.login(ro, CKU_USER, b"1111"),
@@ -166,8 +168,10 @@ fn sessions_and_login_states() {
     assert_eq!(instance.login(ro, 77, PIN), Err(Rv(CKR_USER_TYPE_INVALID)));
     instance.login(ro, CKU_USER, PIN).unwrap();
     // Login state is the token's: the other session is logged in too.
-    assert_eq!(state(&instance, ro), CKS_RO_USER_FUNCTIONS);
-    assert_eq!(state(&instance, rw), CKS_RW_USER_FUNCTIONS);
+    assert_eq!(
+        states(&instance, [ro, rw]),
+        [CKS_RO_USER_FUNCTIONS, CKS_RW_USER_FUNCTIONS]
+    );
     assert_eq!(
         instance.login(rw, CKU_USER, PIN),
         Err(Rv(CKR_USER_ALREADY_LOGGED_IN))
@@ -574,8 +578,10 @@ fn a_reset_seen_by_the_token_makes_every_session_public() {
         .unwrap();
     let key = find_one(&instance, h, CKO_PRIVATE_KEY);
     world.lock().login_lost = true;
-    assert_eq!(state(&instance, h), CKS_RO_PUBLIC_SESSION);
-    assert_eq!(state(&instance, other), CKS_RW_PUBLIC_SESSION);
+    assert_eq!(
+        states(&instance, [h, other]),
+        [CKS_RO_PUBLIC_SESSION, CKS_RW_PUBLIC_SESSION]
+    );
     assert_eq!(
         instance.sign_init(h, &mech(CKM_SHA256_RSA_PKCS), key),
         Err(Rv::USER_NOT_LOGGED_IN)

@@ -216,13 +216,21 @@ impl Instance {
         }
     }
 
-    /// The process is exiting without C_Finalize (the module's destructor, ffi): every
-    /// login ends as at C_Finalize, but a slot another thread still holds is left alone
-    /// after `wait` rather than hanging the exit.
+    /// The process is exiting without C_Finalize (the module's destructor, ffi): a token
+    /// that would leave its card unlocked for others (TS-CNS) is logged out as at
+    /// C_Finalize; the others are left alone (a CIE's login dies with the process's secure
+    /// messaging keys, and card traffic at exit can leave the card to pcscd's cleanup). A
+    /// slot another thread still holds is skipped after `wait` rather than hanging the exit.
     pub(crate) fn log_out_all_at_exit(&self, wait: std::time::Duration) {
         for slot in self.slots.all() {
             if let Some(mut state) = slot.try_lock_for(wait) {
-                Self::log_out_token(slot.id, &mut state, None);
+                let unlocked = state
+                    .token
+                    .as_ref()
+                    .is_some_and(|t| t.device.leaves_card_unlocked());
+                if unlocked {
+                    Self::log_out_token(slot.id, &mut state, None);
+                }
             }
         }
     }

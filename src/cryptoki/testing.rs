@@ -284,3 +284,11 @@ pub fn instance_with_card() -> (Shared, Instance) {
 pub fn state(instance: &Instance, h: CK_SESSION_HANDLE) -> CK_STATE {
     instance.session_info(h).unwrap().state
 }
+
+/// The states of several sessions, which share the token's login (§5.6).
+pub fn states<const N: usize>(
+    instance: &Instance,
+    sessions: [CK_SESSION_HANDLE; N],
+) -> [CK_STATE; N] {
+    sessions.map(|h| state(instance, h))
+}

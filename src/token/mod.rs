@@ -470,6 +470,16 @@ impl Token {
             Err(CardError::PinLocked) => self.info.user_retries = RetryState::Locked,
             _ => {}
         }
+        // The card's answer says the login is gone (6982: reset where PC/SC did not tell
+        // us, or the refused rebuild above): it ends here too (issue #11).
+        if matches!(
+            result,
+            Err(CardError::SecurityStatusNotSatisfied
+                | CardError::PinIncorrect { .. }
+                | CardError::PinLocked)
+        ) {
+            self.note_login_lost_on_card();
+        }
         let signature = result.map_err(|e| match e {
             // A PIN refused while rebuilding: the card no longer counts us as logged in.
             CardError::PinIncorrect { .. } | CardError::PinLocked => TokenError::UserNotLoggedIn,

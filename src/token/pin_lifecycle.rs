@@ -9,7 +9,7 @@
 use super::info::RetryState;
 use super::{card_error, Token, TokenError};
 use crate::card::CardChannel;
-use crate::card::{Card, CardError, Pin, PinFormatError, PinKind};
+use crate::card::{Card, CardError, Pin, PinChange, PinFormatError, PinKind};
 
 impl Token {
     /// VERIFY PUK (C_Login as SO, or context-specific with the PUK); the PUK is kept on success.
@@ -27,7 +27,7 @@ impl Token {
 
     /// C_Login(CKU_CONTEXT_SPECIFIC) with the PUK in a public R/W session (the OpenSC unblock
     /// convention, `Login::PukContext`): the PUK is format-checked and kept, not sent. The
-    /// unblock of the C_SetPIN that follows verifies it (`Card::unblock_pin` is
+    /// unblock of the C_SetPIN that follows verifies it (`PinChange::Unblock` is
     /// self-contained), so the PUK reaches the card only where an unblock follows (issue #11),
     /// and a stray context-specific login costs no PUK try.
     pub fn keep_puk_for_unblock(&mut self, puk: &[u8]) -> Result<(), TokenError> {
@@ -168,8 +168,9 @@ impl Token {
     }
 
     fn change_checked(&mut self, old: &Pin, new: &Pin) -> Result<(), TokenError> {
-        let result =
-            self.in_transaction(|card, channel| card.change_pin(channel, PinKind::User, old, new));
+        let result = self.in_transaction(|card, channel| {
+            card.change_pin(channel, PinChange::Change { old, new })
+        });
         self.note_tries(PinKind::User, &result);
         // CHANGE REFERENCE DATA with the right old PIN leaves it verified on many chips.
         if result.is_ok() {
@@ -179,7 +180,9 @@ impl Token {
     }
 
     fn unblock_checked(&mut self, puk: &Pin, new: &Pin) -> Result<(), TokenError> {
-        let result = self.in_transaction(|card, channel| card.unblock_pin(channel, puk, new));
+        let result = self.in_transaction(|card, channel| {
+            card.change_pin(channel, PinChange::Unblock { puk, new_pin: new })
+        });
         self.note_tries(PinKind::Puk, &result);
         if result.is_ok() {
             self.note_tries(PinKind::User, &result);

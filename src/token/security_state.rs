@@ -56,6 +56,29 @@ impl Token {
         lost
     }
 
+    /// The card answered that it holds no verified PIN for an operation that needs one:
+    /// the login is over, as after a reset (the cryptoki layer follows `take_login_lost`).
+    pub(super) fn note_login_lost_on_card(&mut self) {
+        if self.logged_in {
+            log::info!(
+                "{} {}: the card no longer holds the login: logged out",
+                self.family,
+                self.info.serial
+            );
+            self.login_lost = true;
+        }
+        self.logged_in = false;
+        self.verified_here = false;
+        self.login_puk = None;
+        self.card.forget_login();
+    }
+
+    /// Whether the card holds a PIN this process verified that serves anyone until it is
+    /// reset (TS-CNS): what the module's destructor must still end at exit.
+    pub fn leaves_card_unlocked(&self) -> bool {
+        self.verified_here && self.card.verified_pin_is_shared()
+    }
+
     /// Whether a reset or removal ended the login since the last call: the cryptoki layer
     /// then returns every session to its public state (the next private operation answers
     /// CKR_USER_NOT_LOGGED_IN, so the application asks for the PIN again).

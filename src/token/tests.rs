@@ -308,6 +308,19 @@ fn reset_by_another_application_means_logged_out() {
 }
 
 #[test]
+fn a_card_that_answers_6982_ends_the_login() {
+    let (mut token, card, events) = setup();
+    token.login(PinKind::User, PIN).unwrap();
+    // The chip lost its power and PIN state, and PC/SC said nothing.
+    card.lock().unwrap().reset();
+    assert_eq!(sign_20_bytes(&mut token), Err(TokenError::UserNotLoggedIn));
+    assert!(token.take_login_lost(), "the cryptoki layer is told");
+    // Nothing verified is left to reset at logout.
+    token.logout().unwrap();
+    assert_eq!(events.lock().unwrap().resets, 0);
+}
+
+#[test]
 fn logout_resets_a_card_this_process_unlocked() {
     let (mut token, card, events) = setup();
     // Nothing verified by us: nothing to end, nobody else disturbed.

@@ -25,29 +25,29 @@ pub fn target_dir() -> PathBuf {
         .to_path_buf()
 }
 
-/// `relative` under target/<profile>, which must have been built.
-pub fn built(relative: &str) -> PathBuf {
-    let path = target_dir().join(relative);
-    assert!(
-        path.exists(),
-        "{} missing: run `cargo build --workspace --all-targets` first (scripts/test does)",
-        path.display()
-    );
-    path
-}
-
 /// The module under test: the built cdylib.
 pub fn module_path() -> PathBuf {
-    built("libcie_cns_pkcs11.so")
+    built("libcie_cns_pkcs11.so", "--workspace")
 }
 
 pub fn cardsim_path() -> PathBuf {
-    built("cardsim")
+    built("cardsim", "--workspace")
 }
 
-/// The fault tests' long-lived application (examples/fault_client.rs).
-pub fn fault_client_path() -> PathBuf {
-    built("examples/fault_client")
+/// An example program (`examples/NAME.rs`) the tests run as an application of their own.
+pub fn example_path(name: &str) -> PathBuf {
+    built(&format!("examples/{name}"), "--workspace --all-targets")
+}
+
+/// `relative` in the target directory, which `cargo build <cargo_args>` makes.
+fn built(relative: &str, cargo_args: &str) -> PathBuf {
+    let path = target_dir().join(relative);
+    assert!(
+        path.exists(),
+        "{} missing: run `cargo build {cargo_args}` first (scripts/test does)",
+        path.display()
+    );
+    path
 }
 
 /// The `kind` variants `cardsim --list-variants` offers ("KIND NAME[ (default)]\tdescription").

@@ -2,6 +2,7 @@
 
 use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
 use cryptoki::slot::Slot;
+use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use super::harness::{module_path, PcscDaemon};
@@ -24,6 +25,17 @@ pub fn pkcs11() -> &'static Pkcs11 {
             .initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK))
             .expect("C_Initialize");
         module
+    })
+}
+
+/// A public-data cache of this test process's own: `name` in this run's scratch directory, set
+/// as XDG_CACHE_HOME once (before the module initializes, for `pkcs11()` to keep it).
+pub fn private_cache(name: &str) -> &'static PathBuf {
+    static CACHE: OnceLock<PathBuf> = OnceLock::new();
+    CACHE.get_or_init(|| {
+        let dir = super::harness::scratch_dir(name);
+        std::env::set_var("XDG_CACHE_HOME", &dir);
+        dir
     })
 }
 

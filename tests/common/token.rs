@@ -7,7 +7,7 @@ use cryptoki::mechanism::rsa::{PkcsMgfType, PkcsPssParams};
 use cryptoki::mechanism::{Mechanism, MechanismType};
 use cryptoki::object::{Attribute, AttributeType, ObjectClass, ObjectHandle};
 use cryptoki::session::{Session, UserType};
-use cryptoki::slot::Slot;
+use cryptoki::slot::{Slot, TokenInfo};
 use cryptoki::types::AuthPin;
 use std::panic::AssertUnwindSafe;
 
@@ -17,6 +17,40 @@ use super::verify::CertKey;
 
 pub fn pin(text: &str) -> AuthPin {
     AuthPin::from(text)
+}
+
+/// C_Login as the user with `text`, which must succeed.
+pub fn log_in(session: &Session, text: &str) {
+    session
+        .login(UserType::User, Some(&pin(text)))
+        .expect("C_Login");
+}
+
+/// The handle of the token's private key (visible after login).
+pub fn private_key(session: &Session) -> ObjectHandle {
+    find(session, ObjectClass::PRIVATE_KEY)[0]
+}
+
+/// A CKM_SHA256_RSA_PKCS signature of `message`, which must succeed.
+pub fn sign_sha256(session: &Session, key: ObjectHandle, message: &[u8]) -> Vec<u8> {
+    session
+        .sign(&Mechanism::Sha256RsaPkcs, key, message)
+        .expect("C_Sign")
+}
+
+/// Logs the user in: the private key to sign with and the certificate's key to check it.
+pub fn log_in_to_sign(session: &Session, text: &str, card: &str) -> (ObjectHandle, CertKey) {
+    log_in(session, text);
+    (private_key(session), certificate(session, card))
+}
+
+/// A CKM_SHA256_RSA_PKCS signature of `message` that verifies under `cert`.
+pub fn signs_sha256(session: &Session, key: ObjectHandle, cert: &CertKey, message: &[u8]) {
+    let sig = sign_sha256(session, key, message);
+    assert!(
+        cert.verify_pkcs1("sha256", message, &sig),
+        "SHA256_RSA_PKCS"
+    );
 }
 
 /// The call failed with exactly `expected`.
@@ -114,15 +148,66 @@ pub fn signs_pkcs1_v15(
         let sig = sign(&mechanism, message);
         assert!(cert.verify_pkcs1(hash, message, &sig), "{mechanism:?}");
     }
-    // DigestInfo ::= SEQUENCE { sha256 AlgorithmIdentifier, OCTET STRING } (RFC 8017 §9.2).
+    let digest_info = sha256_digest_info(message);
+    let sig = sign(&Mechanism::RsaPkcs, &digest_info);
+    assert!(cert.verify_pkcs1("sha256", message, &sig), "CKM_RSA_PKCS");
+    (digest_info, sig)
+}
+
+/// A wrong PIN answers CKR_PIN_INCORRECT and spends exactly one try; the token's flags after it.
+pub fn wrong_pin_spends_one_try(
+    module: &Pkcs11,
+    slot: Slot,
+    card: &VirtualCard,
+    session: &Session,
+    wrong: &str,
+) -> TokenInfo {
+    let before = pin_tries(card);
+    expect_rv(
+        session.login(UserType::User, Some(&pin(wrong))),
+        RvError::PinIncorrect,
+    );
+    assert_eq!(pin_tries(card), before - 1, "exactly one try spent");
+    module.get_token_info(slot).expect("C_GetTokenInfo")
+}
+
+/// PINs in a format the card's policy refuses answer CKR_PIN_INCORRECT without an APDU and
+/// with the counter full.
+pub fn wrong_format_pins_never_reach_the_card(
+    card: &VirtualCard,
+    session: &Session,
+    pins: &[&str],
+) {
+    let before = card.stats().apdus;
+    for text in pins {
+        expect_rv(
+            session.login(UserType::User, Some(&pin(text))),
+            RvError::PinIncorrect,
+        );
+    }
+    assert_eq!(card.stats().apdus, before, "no APDU sent");
+    assert_eq!(pin_tries(card), 3, "no try spent");
+}
+
+/// The SHA-256 DigestInfo of `message`, as an application builds it for CKM_RSA_PKCS:
+/// DigestInfo ::= SEQUENCE { sha256 AlgorithmIdentifier, OCTET STRING } (RFC 8017 §9.2).
+pub fn sha256_digest_info(message: &[u8]) -> Vec<u8> {
     let mut digest_info = vec![
         0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01,
         0x05, 0x00, 0x04, 0x20,
     ];
     digest_info.extend_from_slice(ring::digest::digest(&ring::digest::SHA256, message).as_ref());
-    let sig = sign(&Mechanism::RsaPkcs, &digest_info);
-    assert!(cert.verify_pkcs1("sha256", message, &sig), "CKM_RSA_PKCS");
-    (digest_info, sig)
+    digest_info
+}
+
+/// An EMSA-PKCS1-v1_5 block of `k` bytes around `digest_info` (`00 01 FF…FF 00 T`, RFC 8017
+/// §9.2), as an application pads it itself for CKM_RSA_X_509.
+pub fn pkcs1_block(k: usize, digest_info: &[u8]) -> Vec<u8> {
+    let mut block = vec![0x00, 0x01];
+    block.resize(k - digest_info.len() - 1, 0xff);
+    block.push(0x00);
+    block.extend_from_slice(digest_info);
+    block
 }
 
 /// Three wrong PINs block the user PIN: the try that blocks it answers CKR_PIN_INCORRECT or
@@ -172,4 +257,17 @@ pub fn pss(hash: MechanismType, mgf: PkcsMgfType, len: u64) -> PkcsPssParams {
         mgf,
         s_len: len.into(),
     }
+}
+
+/// PSS parameters for `hash` ("sha1", "sha256", "sha384", "sha512") with MGF1 over the same
+/// hash and a salt of `salt` bytes.
+pub fn pss_for(hash: &str, salt: u64) -> PkcsPssParams {
+    let (hash_alg, mgf) = match hash {
+        "sha1" => (MechanismType::SHA1, PkcsMgfType::MGF1_SHA1),
+        "sha256" => (MechanismType::SHA256, PkcsMgfType::MGF1_SHA256),
+        "sha384" => (MechanismType::SHA384, PkcsMgfType::MGF1_SHA384),
+        "sha512" => (MechanismType::SHA512, PkcsMgfType::MGF1_SHA512),
+        other => panic!("no PSS parameters for {other}"),
+    };
+    pss(hash_alg, mgf, salt)
 }

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use super::harness::PcscDaemon;
+use super::harness::{module_path, PcscDaemon};
 
 /// Runs `pkcs11-tool --module <module> <args>` against the shared daemon, with `env` set,
 /// and prints what it said.
@@ -19,13 +19,40 @@ pub fn pkcs11_tool(module: &Path, args: &[&str], env: &[(&str, &Path)]) -> Outpu
         cmd.env(key, value);
     }
     let output = cmd.output().expect("pkcs11-tool (Debian package opensc)");
+    show(&format!("pkcs11-tool {}", args.join(" ")), &output);
+    output
+}
+
+/// Prints what a command (named by `heading`) wrote, for the test's log.
+pub fn show(heading: &str, output: &Output) {
     eprintln!(
-        "pkcs11-tool {}\n--- stdout\n{}--- stderr\n{}",
-        args.join(" "),
+        "{heading}\n--- stdout\n{}--- stderr\n{}",
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
-    output
+}
+
+/// pkcs11-tool logs in and signs `data` (SHA256-RSA-PKCS) into `sig` with the module's full
+/// trace going to `log` (and `env` set); the trace, once the tool has exited 0.
+pub fn traced_sign(
+    pin: &str,
+    data: &Path,
+    sig: &Path,
+    log: &Path,
+    env: &[(&str, &Path)],
+) -> String {
+    let mut env = env.to_vec();
+    env.extend([
+        ("CIE_CNS_PKCS11_LOG", Path::new("trace")),
+        ("CIE_CNS_PKCS11_LOG_FILE", log),
+    ]);
+    let output = pkcs11_tool(
+        &module_path(),
+        &sign_args(pin, "SHA256-RSA-PKCS", data, sig),
+        &env,
+    );
+    assert!(output.status.success(), "{output:?}");
+    std::fs::read_to_string(log).expect("the trace log was written")
 }
 
 /// The tool's stdout, once it has exited 0.
@@ -88,4 +115,36 @@ pub fn openssl_dgst_verify(pubkey: &Path, sig: &Path, data: &Path, pss: bool) ->
         .arg(data)
         .output()
         .expect("openssl dgst")
+}
+
+/// `cc FLAGS SOURCE -o BINARY -ldl` (the test programs dlopen the module); the test fails if cc
+/// does.
+pub fn compile_c<S: AsRef<std::ffi::OsStr>>(source: &Path, binary: &Path, flags: &[S]) {
+    let status = Command::new("cc")
+        .args(flags)
+        .arg(source)
+        .arg("-o")
+        .arg(binary)
+        .arg("-ldl")
+        .status()
+        .expect("running cc");
+    assert!(status.success(), "cc {} failed", source.display());
+}
+
+/// `-I` for p11-kit's PKCS#11 header and the tests' own (tests/load_module.h).
+pub fn p11_kit_and_test_headers() -> [String; 2] {
+    [
+        "-I/usr/include/p11-kit-1".to_string(),
+        format!("-I{}/tests", env!("CARGO_MANIFEST_DIR")),
+    ]
+}
+
+/// Writes `code` to `dir/NAME.c` and compiles it, with p11-kit's PKCS#11 header and
+/// tests/load_module.h, into `dir/NAME`: the program.
+pub fn c_program(dir: &Path, name: &str, code: &str) -> std::path::PathBuf {
+    let source = dir.join(format!("{name}.c"));
+    std::fs::write(&source, code).expect("write the C source");
+    let binary = dir.join(name);
+    compile_c(&source, &binary, &p11_kit_and_test_headers());
+    binary
 }

@@ -106,6 +106,56 @@ impl Holder {
 /// The tests of one binary share one card and its PIN counter: one at a time.
 pub use crate::common::module::serial;
 
+/// The scenarios every card runs, as the tests of the binary that defines `$holder` (a
+/// `fn() -> &'static Holder`); `$tag` names their scratch directories.
+#[macro_export]
+macro_rules! signing_scenarios {
+    ($holder:ident, $tag:literal) => {
+        #[test]
+        fn pdfsig_signs_a_pdf_and_validates_it() {
+            let _guard = signing::serial();
+            signing::pdfsig_signs_and_validates($holder(), &scratch_dir(concat!("pdfsig-", $tag)));
+        }
+
+        #[test]
+        fn pdfsig_with_a_wrong_pin_spends_one_try_and_writes_no_pdf() {
+            let _guard = signing::serial();
+            let dir = scratch_dir(concat!("pdfsig-wrong-pin-", $tag));
+            signing::pdfsig_wrong_pin($holder(), &dir);
+        }
+
+        #[test]
+        fn openssl_engine_makes_detached_and_enveloping_p7m() {
+            let _guard = signing::serial();
+            let dir = scratch_dir(concat!("openssl-", $tag));
+            signing::cms_both_forms($holder(), signing::CmsTool::OpenSsl, &dir);
+        }
+
+        #[test]
+        fn certtool_makes_detached_and_enveloping_p7m() {
+            let _guard = signing::serial();
+            let dir = scratch_dir(concat!("certtool-", $tag));
+            signing::cms_both_forms($holder(), signing::CmsTool::Certtool, &dir);
+        }
+
+        /// Both tools create the output file before they log in and leave it empty when the
+        /// login fails: sign_or_clean removes it, and README tells users to do the same.
+        #[test]
+        fn openssl_and_certtool_with_a_wrong_pin_spend_one_try_each_and_leave_no_p7m() {
+            let _guard = signing::serial();
+            for tool in [signing::CmsTool::OpenSsl, signing::CmsTool::Certtool] {
+                let dir = scratch_dir(concat!("cms-wrong-pin-", $tag));
+                let leftover = signing::cms_wrong_pin($holder(), tool, &dir);
+                assert_eq!(
+                    leftover,
+                    Some(0),
+                    "{tool:?} leaves an empty file (README warns)"
+                );
+            }
+        }
+    };
+}
+
 /// Runs `cmd`, printing what it said (visible when a test fails).
 pub fn run(cmd: &mut Command, tool: &str) -> Output {
     let output = cmd

@@ -1,6 +1,7 @@
 //! PIN (reference 81) and PUK (reference 82) objects (cie.md §6): 8 ASCII digits, retry counters
 //! 3 (PIN, from PAGO's SW mapping) and 10 (PUK: not in the sources, §11 Q4; 10 is common).
 
+use crate::retry::RetryCounter;
 use crate::sw::Sw;
 
 pub const PIN_LEN: usize = 8;
@@ -9,8 +10,7 @@ pub const PUK_TRIES: u8 = 10;
 
 pub struct PinObject {
     value: [u8; PIN_LEN],
-    max: u8,
-    tries_left: u8,
+    tries: RetryCounter,
 }
 
 /// 8 ASCII digits, or `None`.
@@ -26,74 +26,58 @@ impl PinObject {
     pub fn new(value: [u8; PIN_LEN], max: u8) -> Self {
         PinObject {
             value,
-            max,
-            tries_left: max,
+            tries: RetryCounter::full(max),
         }
     }
 
     pub fn tries_left(&self) -> u8 {
-        self.tries_left
-    }
-
-    pub fn blocked(&self) -> bool {
-        self.tries_left == 0
+        self.tries.left()
     }
 
     /// Compare and count. Any candidate that is not the reference value spends a try, whatever its
     /// length (C11: a 12-digit VERIFY spends a try). Wrong → `63Cx`, or `6983` when that was the
     /// last try; blocked → `6983` without comparing.
     pub fn verify(&mut self, candidate: &[u8]) -> Sw {
-        if self.blocked() {
+        if self.tries.is_blocked() {
             return Sw::AUTH_BLOCKED;
         }
         if candidate == self.value {
-            self.tries_left = self.max;
+            self.tries.refill();
             return Sw::OK;
         }
-        self.tries_left -= 1;
-        if self.blocked() {
-            Sw::AUTH_BLOCKED
-        } else {
-            Sw::tries_left(self.tries_left)
-        }
+        self.tries.spend()
     }
 
     /// Status without spending a try (ISO VERIFY with no data): `63Cx`, or `6983` when blocked.
     pub fn status(&self) -> Sw {
-        if self.blocked() {
-            Sw::AUTH_BLOCKED
-        } else {
-            Sw::tries_left(self.tries_left)
-        }
+        self.tries.status()
     }
 
     /// New value, counter back to its maximum (CHANGE REFERENCE DATA, RESET RETRY COUNTER 02).
     pub fn set(&mut self, value: [u8; PIN_LEN]) {
         self.value = value;
-        self.tries_left = self.max;
+        self.tries.refill();
     }
 
     /// Value and tries left, for `cardsim --state` (crate::state).
     pub fn snapshot(&self) -> (String, u8) {
         (
             self.value.iter().map(|b| char::from(*b)).collect(),
-            self.tries_left,
+            self.tries.left(),
         )
     }
 
     /// Put back a saved value and counter; `None` if not 8 digits or more tries than the maximum.
     pub fn restore(&mut self, value: &str, tries_left: u8) -> Option<()> {
-        if tries_left > self.max {
-            return None;
-        }
+        let tries = self.tries.with_left(tries_left)?;
         self.value = parse(value.as_bytes())?;
-        self.tries_left = tries_left;
+        self.tries = tries;
         Some(())
     }
 
     /// Unblock only (RESET RETRY COUNTER 03).
     pub fn reset_counter(&mut self) {
-        self.tries_left = self.max;
+        self.tries.refill();
     }
 }
 

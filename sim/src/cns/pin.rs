@@ -1,6 +1,7 @@
 //! PIN objects with retry counters (docs/cards/cns.md §4): values are ASCII digits, 5..8 long,
 //! compared as the 8-byte block the host sends (padded with `FF`).
 
+use crate::retry::RetryCounter;
 use crate::sw::Sw;
 use zeroize::Zeroizing;
 
@@ -25,34 +26,28 @@ pub fn is_valid_block(block: &[u8]) -> bool {
 
 pub struct PinObject {
     value: Zeroizing<[u8; BLOCK]>,
-    max_tries: u8,
-    tries_left: u8,
+    tries: RetryCounter,
 }
 
 impl PinObject {
     pub fn new(value: Zeroizing<[u8; BLOCK]>, max_tries: u8) -> Self {
         PinObject {
             value,
-            max_tries,
-            tries_left: max_tries,
+            tries: RetryCounter::full(max_tries),
         }
     }
 
     pub fn is_blocked(&self) -> bool {
-        self.tries_left == 0
+        self.tries.is_blocked()
     }
 
     pub fn tries_left(&self) -> u8 {
-        self.tries_left
+        self.tries.left()
     }
 
     /// The answer to an empty VERIFY: `63 Cx` with the tries left, `69 83` when blocked.
     pub fn status(&self) -> Sw {
-        if self.is_blocked() {
-            Sw::AUTH_BLOCKED
-        } else {
-            Sw::tries_left(self.tries_left)
-        }
+        self.tries.status()
     }
 
     /// Compare a candidate block, counting down on mismatch. Once blocked, even the right value gets 6983.
@@ -68,18 +63,17 @@ impl PinObject {
                 .fold(0u8, |acc, (a, b)| acc | (a ^ b))
                 == 0;
         if same {
-            self.tries_left = self.max_tries;
+            self.tries.refill();
             Ok(())
         } else {
-            self.tries_left -= 1;
-            Err(self.status())
+            Err(self.tries.spend())
         }
     }
 
     /// Set new reference data (already validated) and reset the counter.
     pub fn set(&mut self, block: &[u8]) {
         self.value.copy_from_slice(&block[..BLOCK]);
-        self.tries_left = self.max_tries;
+        self.tries.refill();
     }
 
     /// The value as digits (padding removed) and the tries left, for `--state` (card.rs).
@@ -90,22 +84,20 @@ impl PinObject {
             .take_while(|b| b.is_ascii_digit())
             .map(|b| char::from(*b))
             .collect();
-        (digits, self.tries_left)
+        (digits, self.tries.left())
     }
 
     /// Put back a saved value and counter (`--state` at start). `None` if the value is not 5..8
     /// digits or the counter exceeds the maximum.
     pub fn restore(&mut self, digits: &str, tries_left: u8) -> Option<()> {
-        if tries_left > self.max_tries {
-            return None;
-        }
+        let tries = self.tries.with_left(tries_left)?;
         self.value = pad(digits.as_bytes())?;
-        self.tries_left = tries_left;
+        self.tries = tries;
         Some(())
     }
 
     /// Unblock without changing the value (RESET RETRY COUNTER P1=01).
     pub fn unblock(&mut self) {
-        self.tries_left = self.max_tries;
+        self.tries.refill();
     }
 }

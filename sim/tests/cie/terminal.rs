@@ -206,11 +206,7 @@ impl Terminal {
 
     /// Plain command, chained by 255 (`10`) when longer (§5.4).
     pub fn plain(&mut self, cla: u8, ins: u8, p1: u8, p2: u8, data: &[u8], le: Option<u8>) -> Resp {
-        let chunks: Vec<&[u8]> = if data.is_empty() {
-            vec![&[][..]]
-        } else {
-            data.chunks(255).collect()
-        };
+        let chunks = pieces(data, 255);
         let n = chunks.len();
         let mut last = (vec![], 0);
         for (i, c) in chunks.into_iter().enumerate() {
@@ -235,11 +231,7 @@ impl Terminal {
     /// Protected command per §5.2, pieces of ≤ 231 bytes chained with CLA 1C (§5.4); the response
     /// per §5.3 (only 9000 is unwrapped; any other outer status is returned as is).
     pub fn sm(&mut self, ins: u8, p1: u8, p2: u8, data: &[u8], le: Option<u8>) -> Resp {
-        let chunks: Vec<&[u8]> = if data.is_empty() {
-            vec![&[][..]]
-        } else {
-            data.chunks(231).collect()
-        };
+        let chunks = pieces(data, 231);
         let n = chunks.len();
         let mut last = (vec![], 0);
         for (i, c) in chunks.into_iter().enumerate() {
@@ -563,14 +555,19 @@ impl Terminal {
         Ok(())
     }
 
+    /// The public chip data a first session reads (§4.1): DH group, DAPP key, CA key.
+    pub fn read_chip_data(&mut self) {
+        self.read_dh_params();
+        self.read_dapp_key();
+        self.read_ca_key();
+    }
+
     /// The whole §4 sequence; returns the APDU count of the part that every session pays
     /// (selects, DH, mutual authentication — C12) separately from the first-session reads.
     pub fn open_session(&mut self, by_mf: bool) -> usize {
         self.select_applications(by_mf);
         let start = self.apdus;
-        self.read_dh_params();
-        self.read_dapp_key();
-        self.read_ca_key();
+        self.read_chip_data();
         let first_session_reads = self.apdus - start;
         self.key_agreement();
         self.mutual_auth().expect("mutual authentication");
@@ -597,5 +594,15 @@ impl Terminal {
                 sw => return (out, sw),
             }
         }
+    }
+}
+
+/// `data` in pieces of at most `size` bytes for command chaining (§5.4); no data is one empty
+/// piece.
+fn pieces(data: &[u8], size: usize) -> Vec<&[u8]> {
+    if data.is_empty() {
+        vec![&[][..]]
+    } else {
+        data.chunks(size).collect()
     }
 }

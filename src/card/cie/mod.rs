@@ -40,7 +40,9 @@ pub mod terminal_keys;
 
 use ring::rand::SystemRandom;
 
-use super::{Card, CardError, KeySizes, Pin, PinKind, PinPolicy, PublicData, SignatureKind};
+use super::{
+    Card, CardError, KeySizes, Pin, PinChange, PinKind, PinPolicy, PublicData, SignatureKind,
+};
 use crate::card::CardChannel;
 use crate::iso7816::StatusWord;
 use chip_data::ChipData;
@@ -280,7 +282,7 @@ impl Card for CieCard {
                     pin: KeptPin::keep(pin),
                 };
             }
-            // The PUK's security state is not kept: `unblock_pin` verifies it again in the
+            // The PUK's security state is not kept: `PinChange::Unblock` verifies it again in the
             // session that needs it.
             PinKind::Puk => {
                 let mut sc = self.handshake(channel)?;
@@ -290,52 +292,45 @@ impl Card for CieCard {
         Ok(())
     }
 
-    /// CHANGE REFERENCE DATA under a new secure channel (cie.md §6). A logged-in user stays
-    /// logged in: with the new PIN kept for rebuilding the session, or, when the card refused
+    /// Under a new secure channel (cie.md §6). CHANGE REFERENCE DATA: a logged-in user stays
+    /// logged in, with the new PIN kept for rebuilding the session, or, when the card refused
     /// the old PIN given here, with the PIN of the login (the next operation rebuilds with it).
+    /// VERIFY PUK + RESET RETRY COUNTER 03 and 02: the channel is dropped afterwards, the PUK's
+    /// security state is not kept.
     fn change_pin(
         &mut self,
         channel: &mut CardChannel<'_>,
-        kind: PinKind,
-        old: &Pin,
-        new: &Pin,
+        change: PinChange<'_>,
     ) -> Result<(), CardError> {
-        if kind != PinKind::User {
-            return Err(CardError::NotSupported);
-        }
-        // Our new session ends whatever session the login had.
-        let login = std::mem::take(&mut self.login).lose();
-        let logged_in = login.is_lost();
-        let sc = self.handshake(channel)?;
-        match pin_lifecycle::change(sc, channel, old, new) {
-            Ok(uc) if logged_in => {
-                self.login = Login::In {
-                    channel: uc,
-                    pin: KeptPin::keep(new),
-                };
-                Ok(())
+        match change {
+            PinChange::Change { old, new } => {
+                // Our new session ends whatever session the login had.
+                let login = std::mem::take(&mut self.login).lose();
+                let logged_in = login.is_lost();
+                let sc = self.handshake(channel)?;
+                match pin_lifecycle::change(sc, channel, old, new) {
+                    Ok(uc) if logged_in => {
+                        self.login = Login::In {
+                            channel: uc,
+                            pin: KeptPin::keep(new),
+                        };
+                        Ok(())
+                    }
+                    Ok(_) => Ok(()),
+                    // A blocked PIN cannot rebuild anything.
+                    Err(CardError::PinLocked) => Err(CardError::PinLocked),
+                    Err(e) => {
+                        self.login = login;
+                        Err(e)
+                    }
+                }
             }
-            Ok(_) => Ok(()),
-            // A blocked PIN cannot rebuild anything.
-            Err(CardError::PinLocked) => Err(CardError::PinLocked),
-            Err(e) => {
-                self.login = login;
-                Err(e)
+            PinChange::Unblock { puk, new_pin } => {
+                self.forget_login();
+                let mut sc = self.handshake(channel)?;
+                pin_lifecycle::unblock(&mut sc, channel, puk, new_pin)
             }
         }
-    }
-
-    /// VERIFY PUK + RESET RETRY COUNTER 03 and 02 under a new secure channel (cie.md §6). The
-    /// channel is dropped afterwards: the PUK's security state is not kept.
-    fn unblock_pin(
-        &mut self,
-        channel: &mut CardChannel<'_>,
-        puk: &Pin,
-        new_pin: &Pin,
-    ) -> Result<(), CardError> {
-        self.forget_login();
-        let mut sc = self.handshake(channel)?;
-        pin_lifecycle::unblock(&mut sc, channel, puk, new_pin)
     }
 
     fn read_certificate_after_login(

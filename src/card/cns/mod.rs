@@ -37,7 +37,8 @@ use zeroize::Zeroizing;
 use super::file::{self, ReadSize};
 use super::pin::pin_outcome;
 use super::{
-    Card, CardError, HolderDatum, KeySizes, Pin, PinKind, PinPolicy, PublicData, SignatureKind,
+    Card, CardError, HolderDatum, KeySizes, Pin, PinChange, PinKind, PinPolicy, PublicData,
+    SignatureKind,
 };
 use crate::card::CardChannel;
 use crate::iso7816::ins::{INS_MSE, INS_PSO, INS_VERIFY};
@@ -376,43 +377,18 @@ impl Card for CnsCard {
         true
     }
 
-    /// The user PIN only: nothing in the facts says the PUK can be changed (cns.md §4).
+    /// One APDU each, P2 naming the user PIN (cns.md §4).
     fn change_pin(
         &mut self,
         channel: &mut CardChannel<'_>,
-        kind: PinKind,
-        old: &Pin,
-        new: &Pin,
-    ) -> Result<(), CardError> {
-        match kind {
-            PinKind::User => {
-                files::enter(channel, self.profile.addressing)?;
-                pin_lifecycle::send(
-                    channel,
-                    TwoBlocks::ChangeReferenceData,
-                    self.pin_p2(kind),
-                    old,
-                    new,
-                )
-            }
-            PinKind::Puk => Err(CardError::NotSupported),
-        }
-    }
-
-    fn unblock_pin(
-        &mut self,
-        channel: &mut CardChannel<'_>,
-        puk: &Pin,
-        new_pin: &Pin,
+        change: PinChange<'_>,
     ) -> Result<(), CardError> {
         files::enter(channel, self.profile.addressing)?;
-        pin_lifecycle::send(
-            channel,
-            TwoBlocks::ResetRetryCounter,
-            self.pin_p2(PinKind::User),
-            puk,
-            new_pin,
-        )
+        let (command, first, second) = match change {
+            PinChange::Change { old, new } => (TwoBlocks::ChangeReferenceData, old, new),
+            PinChange::Unblock { puk, new_pin } => (TwoBlocks::ResetRetryCounter, puk, new_pin),
+        };
+        pin_lifecycle::send(channel, command, self.pin_p2(PinKind::User), first, second)
     }
 
     /// (Key DF) + MSE RESTORE + MSE SET + PSO DECIPHER on `00 ‖ block` (cns.md §5.1 steps 2–5).

@@ -17,16 +17,6 @@ const P1_OLD_AND_NEW: u8 = 0x00;
 const BLOCK_LEN: usize = 8;
 const PAD: u8 = 0xFF;
 
-/// The two commands that carry two PIN blocks (cns.md §4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TwoBlocks {
-    /// `00 24 00 P2 10 old‖new`: P2 names the PIN whose value changes.
-    ChangeReferenceData,
-    /// `00 2C 00 P2 10 PUK‖newPIN`: P2 names the PIN being reset, not the PUK (cns.md §4);
-    /// the tries a wrong answer reports are the PUK's.
-    ResetRetryCounter,
-}
-
 /// Sends `command` with `first‖second`, answered like VERIFY.
 pub fn send(
     channel: &mut CardChannel<'_>,
@@ -42,6 +32,16 @@ pub fn send(
     let apdu =
         Command::new(0x00, ins, P1_OLD_AND_NEW, p2).with_secret_data(two_blocks(first, second)?);
     outcome(ins, channel.execute(&apdu)?.sw)
+}
+
+/// The two commands that carry two PIN blocks (cns.md §4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TwoBlocks {
+    /// `00 24 00 P2 10 old‖new`: P2 names the PIN whose value changes.
+    ChangeReferenceData,
+    /// `00 2C 00 P2 10 PUK‖newPIN`: P2 names the PIN being reset, not the PUK (cns.md §4);
+    /// the tries a wrong answer reports are the PUK's.
+    ResetRetryCounter,
 }
 
 /// `first‖second`, each padded to 8 bytes with `FF`, in memory that is wiped when dropped.
