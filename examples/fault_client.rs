@@ -185,6 +185,8 @@ struct Tally {
     errors: BTreeMap<String, u64>,
     /// Errors outside `--allow`.
     unexpected: u64,
+    /// The fewest signatures a thread verified after its last recovery: the token came back.
+    since_recovery: Option<u64>,
 }
 
 struct SignRun {
@@ -253,8 +255,9 @@ fn sign(module: &str, args: &[String]) -> bool {
         .map(|(k, v)| format!("{k}:{v}"))
         .collect();
     println!(
-        "summary threads={threads} verified={} bad_signatures={} recoveries={} unexpected={} errors={} seconds={:.1} slowest_sign_ms={}",
+        "summary threads={threads} verified={} since_recovery={} bad_signatures={} recoveries={} unexpected={} errors={} seconds={:.1} slowest_sign_ms={}",
         tally.verified,
+        tally.since_recovery.unwrap_or(0),
         tally.bad_signatures,
         tally.recoveries,
         tally.unexpected,
@@ -276,6 +279,7 @@ fn sign_thread(
 ) {
     let mut signer: Option<Signer> = None;
     let mut done = 0;
+    let mut since_recovery = 0;
     let more = |done: u64| done < run.count || run.until.as_ref().is_some_and(|f| !f.exists());
     while more(done) {
         if run.deadline.is_some_and(|d| Instant::now() > d) {
@@ -306,6 +310,7 @@ fn sign_thread(
             Ok(None) => {}
             Ok(Some(true)) => {
                 done += 1;
+                since_recovery += 1;
                 tally.verified += 1;
             }
             Ok(Some(false)) => {
@@ -322,10 +327,17 @@ fn sign_thread(
                     return;
                 }
                 tally.recoveries += 1;
+                since_recovery = 0;
                 signer = None;
             }
         }
     }
+    let mut tally = tally.lock().unwrap();
+    tally.since_recovery = Some(
+        tally
+            .since_recovery
+            .map_or(since_recovery, |n| n.min(since_recovery)),
+    );
 }
 
 /// `race READER PIN ROUNDS`: C_CloseSession from another thread while C_Sign runs, then

@@ -14,13 +14,9 @@ use std::time::{Duration, Instant};
 
 const PIN: &str = "12345678";
 
-fn client_path() -> std::path::PathBuf {
-    example_path("fault_client")
-}
-
 /// A client process on the shared pcscd.
 fn client(args: &[&str]) -> Child {
-    Command::new(client_path())
+    Command::new(example_path("fault_client"))
         .arg(module_path())
         .args(args)
         .env("PCSCLITE_CSOCK_NAME", &PcscDaemon::shared().socket)
@@ -196,6 +192,11 @@ impl Load {
         std::thread::sleep(Duration::from_millis(700));
         std::fs::write(&self.stop, "").expect("stop file");
         let out = succeeded(self.child, what);
+        let since: u64 = field(&out, "since_recovery").parse().expect("number");
+        assert!(
+            since > 0,
+            "every thread signed again after the last fault: {out}"
+        );
         field(&out, "recoveries").parse().expect("number")
     }
 }

@@ -23,6 +23,11 @@ use super::TransportError;
 /// How often a waiting caller looks at the cancel flag (C_Finalize returns within a second).
 const CANCEL_POLL: Duration = Duration::from_millis(50);
 
+/// How long dropping a card waits for its disconnection. A process that ends right after
+/// C_Finalize must not leave its handle to pcscd, which would reset the card under every
+/// other application (pcscd disconnects a dead client's cards with SCARD_RESET_CARD).
+const DISCONNECT_WAIT: Duration = Duration::from_millis(300);
+
 pub enum Request {
     /// SCardBeginTransaction. Inside a transaction: the caller that gave up on the previous
     /// Begin is answered with the transaction it asked for.
@@ -39,6 +44,8 @@ pub enum Request {
     Reconnect { reset: bool },
     /// SCardGetAttrib.
     Attribute(Attribute),
+    /// SCardDisconnect(SCARD_LEAVE_CARD); the thread ends.
+    Disconnect,
 }
 
 type Answer = Result<Vec<u8>, pcsc::Error>;
@@ -141,6 +148,22 @@ impl Worker {
     }
 }
 
+impl Drop for Worker {
+    /// Disconnects now, even after C_Finalize (not cancellable), unless the card's thread is
+    /// blocked by another application for longer than `DISCONNECT_WAIT`: it then
+    /// disconnects as soon as it is free.
+    fn drop(&mut self) {
+        let (answer, answered) = mpsc::channel();
+        if self
+            .requests
+            .send((Request::Disconnect, Some(answer)))
+            .is_ok()
+        {
+            let _ = answered.recv_timeout(DISCONNECT_WAIT);
+        }
+    }
+}
+
 fn gone() -> TransportError {
     TransportError::Communication("the card's thread has ended".into())
 }
@@ -154,7 +177,12 @@ fn reply(to: Option<Sender<Answer>>, answer: Answer) -> bool {
 /// application).
 fn serve(mut card: pcsc::Card, inbox: Receiver<Mail>, reader: &str) {
     let mut buffer = vec![0; MAX_BUFFER_SIZE_EXTENDED];
+    let mut disconnected = None;
     while let Ok((request, to)) = inbox.recv() {
+        if let Request::Disconnect = request {
+            disconnected = to;
+            break;
+        }
         match request {
             Request::Begin => match card.transaction2() {
                 Err((_, e)) => {
@@ -163,7 +191,10 @@ fn serve(mut card: pcsc::Card, inbox: Receiver<Mail>, reader: &str) {
                 // Nobody waits any more: the transaction ends as it is dropped.
                 Ok(tx) => {
                     if reply(to, Ok(Vec::new())) {
-                        in_transaction(tx, &inbox, &mut buffer);
+                        if let Some((_, to)) = in_transaction(tx, &inbox, &mut buffer) {
+                            disconnected = to;
+                            break;
+                        }
                     }
                 }
             },
@@ -182,7 +213,7 @@ fn serve(mut card: pcsc::Card, inbox: Receiver<Mail>, reader: &str) {
             Request::Attribute(attribute) => {
                 reply(to, card.get_attribute_owned(attribute));
             }
-            Request::Abandon => {}
+            Request::Abandon | Request::Disconnect => {}
             Request::Transmit(_) | Request::End { .. } => {
                 reply(to, Err(pcsc::Error::NotTransacted));
             }
@@ -191,12 +222,22 @@ fn serve(mut card: pcsc::Card, inbox: Receiver<Mail>, reader: &str) {
     if let Err((_, e)) = card.disconnect(Disposition::LeaveCard) {
         log::debug!("{reader}: SCardDisconnect: {e}");
     }
+    reply(disconnected, Ok(Vec::new()));
 }
 
-/// Serves one transaction until it is ended (or abandoned, or the transport dropped).
-fn in_transaction(tx: pcsc::Transaction<'_>, inbox: &Receiver<Mail>, buffer: &mut [u8]) {
+/// Serves one transaction until it is ended (or abandoned, or the transport dropped). A
+/// Disconnect ends the transaction and is handed back to `serve`.
+fn in_transaction(
+    tx: pcsc::Transaction<'_>,
+    inbox: &Receiver<Mail>,
+    buffer: &mut [u8],
+) -> Option<Mail> {
     while let Ok((request, to)) = inbox.recv() {
         match request {
+            Request::Disconnect => {
+                drop(tx);
+                return Some((Request::Disconnect, to));
+            }
             Request::Transmit(command) => {
                 let answer = tx.transmit(&command, buffer).map(<[u8]>::to_vec);
                 reply(to, answer);
@@ -208,12 +249,12 @@ fn in_transaction(tx: pcsc::Transaction<'_>, inbox: &Receiver<Mail>, buffer: &mu
                         .map_err(|(_, e)| e)
                         .map(|()| Vec::new()),
                 );
-                return;
+                return None;
             }
             Request::End { reset: false } | Request::Abandon => {
                 drop(tx);
                 reply(to, Ok(Vec::new()));
-                return;
+                return None;
             }
             Request::Begin => {
                 reply(to, Ok(Vec::new()));
@@ -227,6 +268,7 @@ fn in_transaction(tx: pcsc::Transaction<'_>, inbox: &Receiver<Mail>, buffer: &mu
             }
         }
     }
+    None
 }
 
 fn status(card: &pcsc::Card) -> Answer {

@@ -126,7 +126,7 @@ pub struct PcscDaemon {
     pub dir: PathBuf,
     pub port: u16,
     pub socket: PathBuf,
-    _pid: u32,
+    pid: std::sync::atomic::AtomicU32,
 }
 
 impl PcscDaemon {
@@ -158,35 +158,44 @@ impl PcscDaemon {
             ),
         )
         .expect("reader config");
-        // pcscd ignores PCSCLITE_CSOCK_NAME and always binds /run/pcscd/pcscd.comm, so it
-        // runs in a private mount namespace where that directory is ours (HARNESS.md).
-        let script =
-            "mount --bind \"$0/run\" /run/pcscd && exec pcscd --foreground --config \"$0/conf\"";
-        let log = std::fs::File::create(dir.join("pcscd.log")).expect("pcscd log");
-        let child = Command::new("unshare")
-            .args(["--mount", "--propagation", "private", "sh", "-c", script])
-            .arg(&dir)
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().expect("log fd"))
-            .stderr(log)
-            .spawn()
-            .expect("start pcscd through unshare");
-        reap_with_this_process(child.id());
         let socket = dir.join("run").join("pcscd.comm");
-        wait_until(Duration::from_secs(10), || socket.exists())
-            .unwrap_or_else(|| panic!("pcscd did not create {}", socket.display()));
-        std::env::set_var("PCSCLITE_CSOCK_NAME", &socket);
         let daemon = PcscDaemon {
+            pid: spawn_pcscd(&dir).into(),
             dir,
             port,
             socket,
-            _pid: child.id(),
         };
-        // The vpcd readers appear a moment after the socket.
-        wait_until(Duration::from_secs(10), || daemon.readers().len() == 2)
-            .unwrap_or_else(|| panic!("vpcd readers did not appear: {:?}", daemon.readers()));
-        std::mem::forget(child);
+        std::env::set_var("PCSCLITE_CSOCK_NAME", &daemon.socket);
+        daemon.wait_up();
         daemon
+    }
+
+    /// Waits for the socket, then for vpcd's two readers (they appear a moment later).
+    fn wait_up(&self) {
+        wait_until(Duration::from_secs(10), || self.socket.exists())
+            .unwrap_or_else(|| panic!("pcscd did not create {}", self.socket.display()));
+        wait_until(Duration::from_secs(10), || self.readers().len() == 2)
+            .unwrap_or_else(|| panic!("vpcd readers did not appear: {:?}", self.readers()));
+    }
+
+    /// Kills pcscd and starts it again on the same socket and vpcd ports, as a system
+    /// update or a crash does: every card handle of every application becomes invalid, and
+    /// the virtual cards go away with their vpcd connection (insert them again).
+    pub fn restart(&self) {
+        let pid = self.pid.load(std::sync::atomic::Ordering::SeqCst);
+        Command::new("kill")
+            .arg(pid.to_string())
+            .status()
+            .expect("kill pcscd");
+        wait_until(Duration::from_secs(10), || {
+            !self.socket.exists()
+                && TcpListener::bind(("0.0.0.0", self.port)).is_ok()
+                && TcpListener::bind(("0.0.0.0", self.port + 1)).is_ok()
+        })
+        .expect("the old pcscd gone and vpcd's ports free");
+        self.pid
+            .store(spawn_pcscd(&self.dir), std::sync::atomic::Ordering::SeqCst);
+        self.wait_up();
     }
 
     /// Name of the reader on vpcd's `index`-th port ("Virtual PCD 00 00" / "… 00 01").
@@ -234,6 +243,32 @@ impl PcscDaemon {
             );
         }
     }
+}
+
+/// Starts pcscd on the configuration in `dir` (logging to `dir/pcscd.log`); its pid.
+fn spawn_pcscd(dir: &Path) -> u32 {
+    // pcscd ignores PCSCLITE_CSOCK_NAME and always binds /run/pcscd/pcscd.comm, so it
+    // runs in a private mount namespace where that directory is ours (HARNESS.md).
+    let script =
+        "mount --bind \"$0/run\" /run/pcscd && exec pcscd --foreground --config \"$0/conf\"";
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("pcscd.log"))
+        .expect("pcscd log");
+    let child = Command::new("unshare")
+        .args(["--mount", "--propagation", "private", "sh", "-c", script])
+        .arg(dir)
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().expect("log fd"))
+        .stderr(log)
+        .spawn()
+        .expect("start pcscd through unshare");
+    reap_with_this_process(child.id());
+    let pid = child.id();
+    // Reaped by nobody until the test process ends (the watchdog above kills it then).
+    std::mem::forget(child);
+    pid
 }
 
 /// A virtual card process plugged into one of the daemon's readers.
