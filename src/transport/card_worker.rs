@@ -25,8 +25,14 @@ const CANCEL_POLL: Duration = Duration::from_millis(50);
 
 /// How long dropping a card waits for its disconnection. A process that ends right after
 /// C_Finalize must not leave its handle to pcscd, which would reset the card under every
-/// other application (pcscd disconnects a dead client's cards with SCARD_RESET_CARD).
-const DISCONNECT_WAIT: Duration = Duration::from_millis(300);
+/// other application (pcscd disconnects a dead client's cards with SCARD_RESET_CARD): an
+/// idle card's thread is waited for, however loaded the machine; one blocked by another
+/// application only briefly (C_Finalize returns within a second).
+const DISCONNECT_WAIT: Duration = Duration::from_secs(3);
+const DISCONNECT_WAIT_BLOCKED: Duration = Duration::from_millis(300);
+
+/// A PC/SC call this old means another application holds the card.
+const BLOCKED_AFTER: Duration = Duration::from_millis(200);
 
 pub enum Request {
     /// SCardBeginTransaction. Inside a transaction: the caller that gave up on the previous
@@ -56,6 +62,14 @@ pub struct Worker {
     requests: Sender<Mail>,
     /// Set by C_Finalize (`PcscSystem::cancel`): every wait ends at once, for good.
     cancelled: Arc<AtomicBool>,
+    /// Since when the card's thread has been inside a PC/SC call (`None`: idle).
+    busy_since: Busy,
+}
+
+type Busy = Arc<std::sync::Mutex<Option<Instant>>>;
+
+fn set_busy(busy: &Busy, since: Option<Instant>) {
+    *busy.lock().unwrap_or_else(|e| e.into_inner()) = since;
 }
 
 impl Worker {
@@ -74,6 +88,8 @@ impl Worker {
         let (requests, inbox) = mpsc::channel::<Mail>();
         let (connected, outcome) = mpsc::channel();
         let label = reader.to_string();
+        let busy_since: Busy = Arc::new(std::sync::Mutex::new(Some(Instant::now())));
+        let busy = busy_since.clone();
         std::thread::Builder::new()
             .name("cie-cns-card".into())
             .spawn(move || {
@@ -82,7 +98,7 @@ impl Worker {
                 match card {
                     Ok(card) => {
                         if connected.send(Ok(())).is_ok() {
-                            serve(card, inbox, &label);
+                            serve(card, inbox, &label, &busy);
                         } else if let Err((_, e)) = card.disconnect(Disposition::LeaveCard) {
                             log::debug!("{label}: SCardDisconnect: {e}");
                         }
@@ -96,6 +112,7 @@ impl Worker {
         let worker = Worker {
             requests,
             cancelled,
+            busy_since,
         };
         match worker.wait_for(&outcome, wait)? {
             Ok(()) => Ok(Some(worker)),
@@ -153,13 +170,23 @@ impl Drop for Worker {
     /// blocked by another application for longer than `DISCONNECT_WAIT`: it then
     /// disconnects as soon as it is free.
     fn drop(&mut self) {
+        let blocked = self
+            .busy_since
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some_and(|since| since.elapsed() > BLOCKED_AFTER);
+        let wait = if blocked {
+            DISCONNECT_WAIT_BLOCKED
+        } else {
+            DISCONNECT_WAIT
+        };
         let (answer, answered) = mpsc::channel();
         if self
             .requests
             .send((Request::Disconnect, Some(answer)))
             .is_ok()
         {
-            let _ = answered.recv_timeout(DISCONNECT_WAIT);
+            let _ = answered.recv_timeout(wait);
         }
     }
 }
@@ -175,10 +202,15 @@ fn reply(to: Option<Sender<Answer>>, answer: Answer) -> bool {
 /// The card's thread: answers requests until the transport is dropped, then disconnects
 /// leaving the card as it is (the `pcsc` crate's own drop would reset it under every other
 /// application).
-fn serve(mut card: pcsc::Card, inbox: Receiver<Mail>, reader: &str) {
+fn serve(mut card: pcsc::Card, inbox: Receiver<Mail>, reader: &str, busy: &Busy) {
     let mut buffer = vec![0; MAX_BUFFER_SIZE_EXTENDED];
     let mut disconnected = None;
-    while let Ok((request, to)) = inbox.recv() {
+    loop {
+        set_busy(busy, None);
+        let Ok((request, to)) = inbox.recv() else {
+            break;
+        };
+        set_busy(busy, Some(Instant::now()));
         if let Request::Disconnect = request {
             disconnected = to;
             break;
