@@ -86,7 +86,7 @@ fn cie_login_and_signature_per_fresh_process() {
         tool(&["-O"], &cache).expect("-O");
     });
     budget("CIE warm -O", listing, CIE_WARM_LISTING);
-    card.remove();
+    card.remove_when_unused();
 }
 
 #[test]
@@ -121,7 +121,7 @@ fn cie_rebuild_after_another_application() {
     eprintln!("CIE rebuild: {} APDUs (budget {CIE_REBUILD})", sign - 1 - 3);
     session.logout().expect("C_Logout");
     drop(session);
-    card.remove();
+    card.remove_when_unused();
 }
 
 #[test]
@@ -141,5 +141,5 @@ fn cns_listing_from_a_warm_cache() {
         login_and_sign(&cache).expect("--login --sign");
     });
     budget("TS-CNS warm --login --sign", sign, CNS_WARM_LOGIN_SIGN);
-    card.remove();
+    card.remove_when_unused();
 }

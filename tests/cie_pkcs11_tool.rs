@@ -94,5 +94,5 @@ fn pkcs11_tool_lists_logs_in_signs_and_openssl_verifies() {
     {
         assert!(line.contains("***"), "SM payload traced: {line}");
     }
-    card.remove();
+    card.remove_when_unused();
 }

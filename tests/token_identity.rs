@@ -71,7 +71,7 @@ fn first_use_then_warm(card: &str, variant: &str) -> (Seen, PathBuf) {
     let first = one_process(&cache);
     let second = one_process(&cache);
     // The next test's card must not meet this one in pcscd's view of the reader.
-    card.remove();
+    card.remove_when_unused();
     let fields = |seen: &BTreeMap<String, String>, when: &str| -> Vec<String> {
         IDENTITY
             .iter()

@@ -217,6 +217,28 @@ impl PcscDaemon {
             .unwrap_or_default()
     }
 
+    /// Waits (SCardGetStatusChange, at most 5 s) until no process holds a connection to the
+    /// card in reader `index`. pcscd resets the card of a client that ended without
+    /// disconnecting; a reset sent after the virtual card is gone fails ("Error resetting
+    /// card") and leaves vpcd's reader blind to the next card, so a card is pulled only
+    /// once that cleanup is done.
+    pub fn wait_unused(&self, index: u16) {
+        let ctx = pcsc::Context::establish(pcsc::Scope::User).expect("pcsc context");
+        let name = CString::new(self.reader_name(index)).expect("reader name");
+        let mut states = [pcsc::ReaderState::new(name, pcsc::State::UNAWARE)];
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            match ctx.get_status_change(Duration::from_millis(250), &mut states) {
+                Ok(()) | Err(pcsc::Error::Timeout) => {}
+                Err(_) => return,
+            }
+            if !states[0].event_state().contains(pcsc::State::INUSE) {
+                return;
+            }
+            states[0].sync_current_state();
+        }
+    }
+
     /// Blocks (on SCardGetStatusChange, not sleeps) until the reader's card presence is `present`.
     pub fn wait_card(&self, index: u16, present: bool) {
         let ctx = pcsc::Context::establish(pcsc::Scope::User).expect("pcsc context");
@@ -354,6 +376,13 @@ impl VirtualCard {
     }
 
     /// Pulls the card out (the simulator's connection closes) and waits until pcscd notices.
+    /// Removes the card once the processes that used it have let go of it (`wait_unused`):
+    /// for a card whose clients were other processes, not a pull under a client.
+    pub fn remove_when_unused(self) {
+        PcscDaemon::shared().wait_unused(self.reader_index);
+        self.remove();
+    }
+
     pub fn remove(mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
