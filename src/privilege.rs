@@ -9,9 +9,9 @@
 //! only under the real user's home as the password database has it.
 //!
 //! Everything is read from files the kernel and the system provide (`/proc/self/auxv`,
-//! `/proc/self/status`, `/etc/passwd`) in safe Rust, so no `unsafe` is needed outside
-//! `ffi` and `transport`. Where a file cannot be read the answer errs on the safe side:
-//! elevated, and no home.
+//! `/proc/self/status`, `/etc/passwd`) in safe Rust: no libc call, so this module needs no
+//! exception to the crate's `deny(unsafe_code)`. Where a file cannot be read the answer
+//! errs on the safe side: elevated, and no home.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
