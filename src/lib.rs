@@ -8,9 +8,9 @@
 //!
 //! Card facts are cited as `cns.md §4`, `cie.md §6`: the sheets are in docs/cards/.
 
-// `unsafe` only where the module touches memory Rust does not own: the caller's (`ffi`,
-// DESIGN.md) and the locked pages that hold PINs (`transport::locked_memory`); there every
-// unsafe operation is in its own block with a SAFETY note.
+// Unsafe code only where the module touches what Rust does not own: the caller's memory
+// (`ffi`, DESIGN.md), PC/SC and the locked pages that hold PINs (`transport`); there each
+// such operation is in its own block with a SAFETY note.
 #![deny(unsafe_code)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
